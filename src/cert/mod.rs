@@ -1,0 +1,246 @@
+//! Certificate facts, as a pure function of DER bytes: who, by whom, until
+//! when, for which names, with which key and signature. The cert.* checks
+//! decide on these facts, never on a TLS library's first error.
+
+mod path;
+
+use std::net::IpAddr;
+
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::public_key::PublicKey;
+
+pub use path::{Path, PathEnd, host_matches};
+
+/// What one certificate says about itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertFacts {
+    /// A readable name: the subject's CN, else the whole subject.
+    pub name: String,
+    pub subject: String,
+    pub issuer: String,
+    /// The issuer's readable name (CN if present).
+    pub issuer_name: String,
+    pub subject_der: Vec<u8>,
+    pub issuer_der: Vec<u8>,
+    pub serial: String,
+    /// Unix seconds.
+    pub not_before: i64,
+    pub not_after: i64,
+    pub dns_names: Vec<String>,
+    pub ip_addrs: Vec<IpAddr>,
+    pub key: Key,
+    pub signature: Signature,
+    pub is_ca: bool,
+    /// The CA Issuers URL from Authority Information Access, if any.
+    pub aia_issuer: Option<String>,
+}
+
+/// The subject public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Key {
+    Rsa {
+        bits: usize,
+    },
+    /// An EC key on a named curve: P-256, P-384, P-521 or the curve's OID.
+    Ec {
+        curve: String,
+    },
+    Ed25519,
+    Ed448,
+    Other {
+        algorithm: String,
+    },
+}
+
+/// The algorithm the issuer signed this certificate with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    pub name: String,
+    /// `Some("SHA-1")` or `Some("MD5")` when the hash is broken.
+    pub weak_hash: Option<&'static str>,
+}
+
+impl CertFacts {
+    pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+        let (dns_names, ip_addrs) = alt_names(&cert);
+        Ok(CertFacts {
+            name: common_name(cert.subject()).unwrap_or_else(|| cert.subject().to_string()),
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            issuer_name: common_name(cert.issuer()).unwrap_or_else(|| cert.issuer().to_string()),
+            subject_der: cert.subject().as_raw().to_vec(),
+            issuer_der: cert.issuer().as_raw().to_vec(),
+            serial: cert.raw_serial_as_string(),
+            not_before: cert.validity().not_before.timestamp(),
+            not_after: cert.validity().not_after.timestamp(),
+            dns_names,
+            ip_addrs,
+            key: key_of(&cert),
+            signature: signature_of(&cert.signature_algorithm.algorithm.to_id_string()),
+            is_ca: cert.is_ca(),
+            aia_issuer: aia_issuer(&cert),
+        })
+    }
+
+    /// Issued by itself (a root, or a self-signed leaf).
+    pub fn self_issued(&self) -> bool {
+        self.subject_der == self.issuer_der
+    }
+}
+
+fn common_name(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {
+    name.iter_common_name().next()?.as_str().ok().map(str::to_owned)
+}
+
+fn alt_names(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<IpAddr>) {
+    let (mut dns, mut ips) = (Vec::new(), Vec::new());
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(host) => dns.push(host.to_ascii_lowercase()),
+                GeneralName::IPAddress(bytes) => ips.extend(ip_from_bytes(bytes)),
+                _ => {}
+            }
+        }
+    }
+    (dns, ips)
+}
+
+fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
+    match bytes.len() {
+        4 => Some(IpAddr::from(<[u8; 4]>::try_from(bytes).ok()?)),
+        16 => Some(IpAddr::from(<[u8; 16]>::try_from(bytes).ok()?)),
+        _ => None,
+    }
+}
+
+fn key_of(cert: &X509Certificate<'_>) -> Key {
+    let spki = cert.public_key();
+    match spki.algorithm.algorithm.to_id_string().as_str() {
+        "1.2.840.113549.1.1.1" => match spki.parsed() {
+            Ok(key @ PublicKey::RSA(_)) => Key::Rsa { bits: key.key_size() },
+            _ => Key::Rsa { bits: 0 },
+        },
+        "1.2.840.10045.2.1" => {
+            let oid = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string());
+            Key::Ec {
+                curve: curve_name(oid.as_deref()),
+            }
+        }
+        "1.3.101.112" => Key::Ed25519,
+        "1.3.101.113" => Key::Ed448,
+        other => Key::Other {
+            algorithm: other.to_owned(),
+        },
+    }
+}
+
+fn curve_name(oid: Option<&str>) -> String {
+    match oid {
+        Some("1.2.840.10045.3.1.7") => "P-256".to_owned(),
+        Some("1.3.132.0.34") => "P-384".to_owned(),
+        Some("1.3.132.0.35") => "P-521".to_owned(),
+        Some(other) => other.to_owned(),
+        None => "unnamed curve".to_owned(),
+    }
+}
+
+fn signature_of(oid: &str) -> Signature {
+    let (name, weak_hash) = match oid {
+        "1.2.840.113549.1.1.2" => ("md2WithRSAEncryption", Some("MD2")),
+        "1.2.840.113549.1.1.4" => ("md5WithRSAEncryption", Some("MD5")),
+        "1.2.840.113549.1.1.5" => ("sha1WithRSAEncryption", Some("SHA-1")),
+        "1.2.840.10045.4.1" => ("ecdsa-with-SHA1", Some("SHA-1")),
+        "1.2.840.10040.4.3" => ("dsa-with-SHA1", Some("SHA-1")),
+        "1.2.840.113549.1.1.10" => ("RSASSA-PSS", None),
+        "1.2.840.113549.1.1.11" => ("sha256WithRSAEncryption", None),
+        "1.2.840.113549.1.1.12" => ("sha384WithRSAEncryption", None),
+        "1.2.840.113549.1.1.13" => ("sha512WithRSAEncryption", None),
+        "1.2.840.10045.4.3.2" => ("ecdsa-with-SHA256", None),
+        "1.2.840.10045.4.3.3" => ("ecdsa-with-SHA384", None),
+        "1.2.840.10045.4.3.4" => ("ecdsa-with-SHA512", None),
+        "1.3.101.112" => ("Ed25519", None),
+        "1.3.101.113" => ("Ed448", None),
+        other => {
+            return Signature {
+                name: other.to_owned(),
+                weak_hash: None,
+            };
+        }
+    };
+    Signature {
+        name: name.to_owned(),
+        weak_hash,
+    }
+}
+
+fn aia_issuer(cert: &X509Certificate<'_>) -> Option<String> {
+    cert.iter_extensions().find_map(|ext| match ext.parsed_extension() {
+        ParsedExtension::AuthorityInfoAccess(aia) => aia.accessdescs.iter().find_map(|desc| {
+            match (&desc.access_location, desc.access_method.to_id_string().as_str()) {
+                (GeneralName::URI(uri), "1.3.6.1.5.5.7.48.2") => Some((*uri).to_owned()),
+                _ => None,
+            }
+        }),
+        _ => None,
+    })
+}
+
+/// `2026-11-23T10:00:00Z` for a Unix time.
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_broken_signature_hashes() {
+        assert_eq!(signature_of("1.2.840.113549.1.1.5").weak_hash, Some("SHA-1"));
+        assert_eq!(signature_of("1.2.840.10045.4.1").weak_hash, Some("SHA-1"));
+        assert_eq!(signature_of("1.2.840.113549.1.1.4").weak_hash, Some("MD5"));
+        assert_eq!(
+            signature_of("1.2.840.10045.4.3.2"),
+            Signature {
+                name: "ecdsa-with-SHA256".into(),
+                weak_hash: None
+            }
+        );
+    }
+
+    #[test]
+    fn names_curves() {
+        assert_eq!(curve_name(Some("1.2.840.10045.3.1.7")), "P-256");
+        assert_eq!(curve_name(Some("1.3.132.0.35")), "P-521");
+        assert_eq!(curve_name(Some("1.3.132.0.10")), "1.3.132.0.10");
+    }
+
+    #[test]
+    fn ip_sans_of_both_families() {
+        assert_eq!(ip_from_bytes(&[127, 0, 0, 1]), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(ip_from_bytes(&[0; 16]), Some("::".parse().unwrap()));
+        assert_eq!(ip_from_bytes(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn formats_times_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_600_800), "2026-11-25T10:00:00Z");
+    }
+
+    #[test]
+    fn garbage_is_not_a_certificate() {
+        assert!(CertFacts::parse(b"not der").is_err());
+    }
+}

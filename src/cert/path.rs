@@ -1,0 +1,198 @@
+//! Which certificates form the path from the leaf toward a root, where that
+//! path ends, and whether a host name is covered — pure functions of the
+//! certificates the server sent and the trusted roots' names.
+
+use std::net::IpAddr;
+
+use super::CertFacts;
+use crate::trust::Roots;
+
+/// The path from the leaf upward through the certificates the server sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    /// Indices into the sent chain, leaf first.
+    pub links: Vec<usize>,
+    pub end: PathEnd,
+    /// Sent certificates the path does not use.
+    pub extras: Vec<usize>,
+    /// The path's certificates were not sent leaf first, each followed by its issuer.
+    pub out_of_order: bool,
+}
+
+/// Where the path stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathEnd {
+    /// At a trusted root, named.
+    Trusted(String),
+    /// At a self-issued certificate that is not a trusted root (index into the chain).
+    UntrustedRoot(usize),
+    /// The certificate at `after` names an issuer that is neither sent nor trusted.
+    Missing { after: usize, issuer: String },
+}
+
+impl Path {
+    pub fn build(chain: &[CertFacts], roots: &Roots) -> Path {
+        let mut links = vec![0];
+        let end = loop {
+            let current = &chain[*links.last().expect("starts with the leaf")];
+            if roots.has_subject(&current.issuer_der) {
+                let sent_root = unused(chain, &links, |c| {
+                    c.subject_der == current.issuer_der && c.self_issued()
+                });
+                links.extend(sent_root.filter(|_| !current.self_issued()));
+                break PathEnd::Trusted(current.issuer_name.clone());
+            }
+            if current.self_issued() {
+                break PathEnd::UntrustedRoot(*links.last().expect("non-empty"));
+            }
+            match unused(chain, &links, |c| c.subject_der == current.issuer_der) {
+                Some(next) => links.push(next),
+                None => {
+                    let after = *links.last().expect("non-empty");
+                    break PathEnd::Missing {
+                        after,
+                        issuer: current.issuer_name.clone(),
+                    };
+                }
+            }
+        };
+        let extras = (0..chain.len()).filter(|i| !links.contains(i)).collect();
+        let out_of_order = links.iter().enumerate().any(|(position, index)| position != *index);
+        Path {
+            links,
+            end,
+            extras,
+            out_of_order,
+        }
+    }
+}
+
+fn unused(chain: &[CertFacts], links: &[usize], wanted: impl Fn(&CertFacts) -> bool) -> Option<usize> {
+    (0..chain.len()).find(|i| !links.contains(i) && wanted(&chain[*i]))
+}
+
+/// Whether `host` is covered by the certificate's subjectAltName (CN ignored):
+/// exact names, or a wildcard that stands for exactly one leftmost label.
+pub fn host_matches(cert: &CertFacts, host: &str) -> bool {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return cert.ip_addrs.contains(&ip);
+    }
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    cert.dns_names
+        .iter()
+        .any(|pattern| name_matches(pattern.trim_end_matches('.'), &host))
+}
+
+fn name_matches(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => match host.split_once('.') {
+            Some((label, rest)) => !label.is_empty() && rest == suffix && suffix.contains('.'),
+            None => false,
+        },
+        None => pattern == host,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{Key, Signature};
+
+    fn cert(subject: &str, issuer: &str) -> CertFacts {
+        CertFacts {
+            name: subject.into(),
+            subject: subject.into(),
+            issuer: issuer.into(),
+            issuer_name: issuer.into(),
+            subject_der: subject.as_bytes().to_vec(),
+            issuer_der: issuer.as_bytes().to_vec(),
+            serial: "01".into(),
+            not_before: 0,
+            not_after: 1,
+            dns_names: vec![],
+            ip_addrs: vec![],
+            key: Key::Ec { curve: "P-256".into() },
+            signature: Signature {
+                name: "ecdsa-with-SHA256".into(),
+                weak_hash: None,
+            },
+            is_ca: false,
+            aia_issuer: None,
+        }
+    }
+
+    fn no_roots() -> Roots {
+        Roots::from_store(rustls::RootCertStore::empty())
+    }
+
+    #[test]
+    fn walks_leaf_intermediate_and_stops_where_the_chain_stops() {
+        let chain = [cert("leaf", "int"), cert("int", "root")];
+        let path = Path::build(&chain, &no_roots());
+        assert_eq!(path.links, vec![0, 1]);
+        assert_eq!(
+            path.end,
+            PathEnd::Missing {
+                after: 1,
+                issuer: "root".into()
+            }
+        );
+        assert!(!path.out_of_order && path.extras.is_empty());
+    }
+
+    #[test]
+    fn a_leaf_alone_misses_its_intermediate() {
+        let path = Path::build(&[cert("leaf", "int")], &no_roots());
+        assert_eq!(
+            path.end,
+            PathEnd::Missing {
+                after: 0,
+                issuer: "int".into()
+            }
+        );
+    }
+
+    #[test]
+    fn self_signed_leaf_and_sent_roots() {
+        let path = Path::build(&[cert("me", "me")], &no_roots());
+        assert_eq!(path.end, PathEnd::UntrustedRoot(0));
+        let chain = [
+            cert("leaf", "int"),
+            cert("root", "root"),
+            cert("int", "root"),
+            cert("stray", "x"),
+        ];
+        let path = Path::build(&chain, &no_roots());
+        assert_eq!(path.links, vec![0, 2, 1]);
+        assert_eq!(path.end, PathEnd::UntrustedRoot(1));
+        assert!(path.out_of_order);
+        assert_eq!(path.extras, vec![3]);
+    }
+
+    #[test]
+    fn wildcards_cover_exactly_one_label() {
+        let cases = [
+            ("*.api.test", "x.api.test", true),
+            ("*.api.test", "api.test", false),
+            ("*.api.test", "a.b.api.test", false),
+            ("*.test", "api.test", false),
+            ("api.test", "API.TEST.", true),
+            ("api.test", "api.test", true),
+            ("api.test", "other.test", false),
+        ];
+        for (pattern, host, expected) in cases {
+            let mut leaf = cert("leaf", "int");
+            leaf.dns_names = vec![pattern.into()];
+            assert_eq!(host_matches(&leaf, host), expected, "{pattern} vs {host}");
+        }
+    }
+
+    #[test]
+    fn ip_hosts_need_ip_sans() {
+        let mut leaf = cert("leaf", "int");
+        leaf.dns_names = vec!["127.0.0.1".into()];
+        assert!(!host_matches(&leaf, "127.0.0.1"));
+        leaf.ip_addrs = vec!["127.0.0.1".parse().unwrap()];
+        assert!(host_matches(&leaf, "127.0.0.1"));
+    }
+}

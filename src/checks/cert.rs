@@ -1,0 +1,355 @@
+//! Step 3, the certificate: every cert.* rule, decided on the chain the server
+//! sent (captured even when rustls refused it), so that all defects are named
+//! at once rather than only the first one a TLS library meets.
+
+use std::time::UNIX_EPOCH;
+
+use rustls_pki_types::CertificateDer;
+
+use super::wx::{NetError, Wx};
+use super::{Check, CheckId, Context, upstream};
+use crate::cert::{CertFacts, Key, Path, PathEnd, host_matches, rfc3339};
+
+const IDS: [CheckId; 6] = [
+    CheckId::CertTrusted,
+    CheckId::CertChain,
+    CheckId::CertHostname,
+    CheckId::CertExpiry,
+    CheckId::CertKey,
+    CheckId::CertSignature,
+];
+
+/// The chain and what is known about it.
+struct Analysis<'a> {
+    chain: Vec<CertFacts>,
+    path: Path,
+    /// rustls accepted the chain.
+    accepted: bool,
+    host: String,
+    now: i64,
+    cx: &'a Context<'a>,
+}
+
+pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
+    let (chain, accepted) = match presented(cx) {
+        Ok(found) => found,
+        Err(because) => return IDS.iter().map(|id| Check::skip(*id, because.clone())).collect(),
+    };
+    let chain = match chain
+        .iter()
+        .map(|der| CertFacts::parse(der))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(chain) => chain,
+        Err(why) => return unparseable(&why),
+    };
+    let now = cx.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let path = Path::build(&chain, &cx.options.roots);
+    let a = Analysis {
+        chain,
+        path,
+        accepted,
+        host: cx.target.host(),
+        now,
+        cx,
+    };
+    vec![
+        trusted(&a),
+        chain_check(&a),
+        hostname(&a),
+        expiry(&a),
+        key(&a),
+        signature(&a),
+    ]
+}
+
+fn presented<'a>(cx: &'a Context<'_>) -> Result<(&'a [CertificateDer<'static>], bool), String> {
+    if cx.target.is_fetchable() && !cx.target.uses_tls() {
+        return Err(format!(
+            "{}: URLs carry no certificate (url.scheme)",
+            cx.target.url.scheme()
+        ));
+    }
+    let Some(tls) = cx.trace.connection.as_ref().and_then(|c| c.tls.as_ref()) else {
+        return Err(upstream(cx).unwrap_or_else(|| "no TLS handshake was attempted".into()));
+    };
+    if tls.presented.is_empty() {
+        return Err("the server sent no certificate: the handshake ended first (tls.handshake)".into());
+    }
+    Ok((&tls.presented, tls.refusal().is_none()))
+}
+
+fn unparseable(why: &str) -> Vec<Check> {
+    let mut checks = vec![
+        Check::fail(
+            CheckId::CertTrusted,
+            format!("the server sent a certificate that cannot be parsed: {why}"),
+        )
+        .hint("reinstall the certificate files: the chain file must hold PEM certificates, leaf first")
+        .wx(Some(Wx::net(NetError::CertAuthorityInvalid))),
+    ];
+    checks.extend(
+        IDS[1..]
+            .iter()
+            .map(|id| Check::skip(*id, "the chain cannot be parsed (cert.trusted)")),
+    );
+    checks
+}
+
+fn chain_names(a: &Analysis<'_>) -> String {
+    let mut names: Vec<String> = a.path.links.iter().map(|i| a.chain[*i].name.clone()).collect();
+    if let PathEnd::Trusted(root) = &a.path.end
+        && a.path.links.last().is_none_or(|i| !a.chain[*i].self_issued())
+    {
+        names.push(format!("{root} (trusted root)"));
+    }
+    names.join(" → ")
+}
+
+fn trusted(a: &Analysis<'_>) -> Check {
+    let id = CheckId::CertTrusted;
+    let roots = &a.cx.options.roots.source;
+    let untrusted = |summary: String| {
+        Check::fail(id, summary)
+            .hint(format!(
+                "use a certificate from a CA that phones trust; the roots used here are {roots}"
+            ))
+            .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
+    };
+    match &a.path.end {
+        PathEnd::Trusted(root) => Check::pass(id, format!("the chain leads to the trusted root '{root}' ({roots})")),
+        PathEnd::UntrustedRoot(0) => untrusted(format!("the certificate '{}' is self-signed", a.chain[0].name)),
+        PathEnd::UntrustedRoot(index) => untrusted(format!(
+            "the chain ends at '{}', a root that is not trusted (unknown CA)",
+            a.chain[*index].name
+        )),
+        PathEnd::Missing { after: 0, .. } if !a.accepted => {
+            Check::skip(id, "cannot tell while the chain is incomplete (cert.chain)")
+        }
+        PathEnd::Missing { .. } if a.accepted => Check::pass(id, format!("rustls accepts the chain ({roots})")),
+        PathEnd::Missing { after, issuer } => untrusted(format!(
+            "the chain ends at '{}', issued by '{issuer}', which is neither sent nor a trusted root (unknown CA)",
+            a.chain[*after].name
+        )),
+    }
+    .data("chain", chain_names(a))
+}
+
+fn chain_check(a: &Analysis<'_>) -> Check {
+    let id = CheckId::CertChain;
+    let names = chain_names(a);
+    match &a.path.end {
+        PathEnd::UntrustedRoot(0) => return Check::skip(id, "a self-signed certificate has no chain (cert.trusted)"),
+        PathEnd::Missing { after: 0, issuer } if !a.accepted => {
+            let from = a.chain[0]
+                .aia_issuer
+                .as_ref()
+                .map(|url| format!(" (its CA publishes it at {url})"))
+                .unwrap_or_default();
+            return Check::fail(id, format!("the server does not send the intermediate certificate '{issuer}' that issued its certificate{from}"))
+                .hint(format!("append '{issuer}' to the server's certificate file after the leaf; phones do not fetch missing intermediates"))
+                .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
+                .data("missing", issuer.clone());
+        }
+        _ => {}
+    }
+    if a.path.out_of_order {
+        return Check::warn(id, format!("the chain is sent out of order (the path is {names})"))
+            .hint("order the certificate file leaf first, then each certificate's issuer");
+    }
+    if !a.path.extras.is_empty() {
+        let extra: Vec<&str> = a.path.extras.iter().map(|i| a.chain[*i].name.as_str()).collect();
+        return Check::warn(
+            id,
+            format!(
+                "the server sends certificates the chain does not need: {}",
+                extra.join(", ")
+            ),
+        )
+        .hint("remove them from the certificate file; they cost bytes in every handshake");
+    }
+    Check::pass(id, format!("complete: {names}")).data("chain", names)
+}
+
+fn hostname(a: &Analysis<'_>) -> Check {
+    let id = CheckId::CertHostname;
+    let leaf = &a.chain[0];
+    let mut sans: Vec<String> = leaf.dns_names.iter().map(|n| format!("DNS:{n}")).collect();
+    sans.extend(leaf.ip_addrs.iter().map(|ip| format!("IP:{ip}")));
+    if host_matches(leaf, &a.host) {
+        return Check::pass(
+            id,
+            format!("{} is covered by the certificate ({})", a.host, sans.join(", ")),
+        )
+        .data("san", sans);
+    }
+    let summary = if sans.is_empty() {
+        format!(
+            "the certificate has no subjectAltName, so it covers no host ('{}' in the CN is ignored)",
+            leaf.name
+        )
+    } else {
+        format!(
+            "{} is not in the certificate's subjectAltName ({})",
+            a.host,
+            sans.join(", ")
+        )
+    };
+    Check::fail(id, summary)
+        .hint(format!(
+            "reissue the certificate with DNS:{} in its subjectAltName (the CN is ignored)",
+            a.host
+        ))
+        .wx(Some(Wx::net(NetError::CertCommonNameInvalid)))
+        .data("san", sans)
+}
+
+fn expiry(a: &Analysis<'_>) -> Check {
+    let id = CheckId::CertExpiry;
+    let needed = a
+        .path
+        .links
+        .iter()
+        .map(|i| (*i, &a.chain[*i]))
+        .filter(|(i, c)| *i == 0 || !c.self_issued());
+    for (index, cert) in needed {
+        let what = if index == 0 {
+            "the certificate".to_owned()
+        } else {
+            format!("the intermediate '{}'", cert.name)
+        };
+        if cert.not_before > a.now {
+            return date_invalid(format!("{what} is not valid yet: it starts in {} (not before {})", span(cert.not_before - a.now), rfc3339(cert.not_before)))
+                .hint("if the certificate is new, check this machine's clock (clock.skew); otherwise reissue it with a correct start date");
+        }
+        if cert.not_after < a.now {
+            return date_invalid(format!(
+                "{what} expired {} ago (not after {})",
+                span(a.now - cert.not_after),
+                rfc3339(cert.not_after)
+            ))
+            .hint("renew the certificate (and install the CA's current intermediate), then reload the server");
+        }
+    }
+    let leaf = &a.chain[0];
+    let left = leaf.not_after - a.now;
+    let until = format!("not after {}", rfc3339(leaf.not_after));
+    let check = if left < i64::from(a.cx.options.expiry_warn_days) * 86_400 {
+        Check::warn(id, format!("the certificate expires in {} ({until})", span(left)))
+            .hint("renew it now; phones refuse it the moment it expires")
+    } else {
+        Check::pass(id, format!("valid for {} more ({until})", span(left)))
+    };
+    check
+        .data("not_after", rfc3339(leaf.not_after))
+        .data("days_left", left / 86_400)
+}
+
+fn date_invalid(summary: String) -> Check {
+    Check::fail(CheckId::CertExpiry, summary).wx(Some(Wx::net(NetError::CertDateInvalid)))
+}
+
+/// `2 days`, `5 hours`, `1 day`.
+fn span(seconds: i64) -> String {
+    let (n, unit) = if seconds >= 86_400 {
+        (seconds / 86_400, "day")
+    } else if seconds >= 3600 {
+        (seconds / 3600, "hour")
+    } else {
+        (seconds.max(0) / 60, "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The certificates whose keys and signatures matter: the path, minus roots.
+fn path_certs<'b>(a: &'b Analysis<'_>) -> impl Iterator<Item = &'b CertFacts> {
+    a.path
+        .links
+        .iter()
+        .map(|i| &a.chain[*i])
+        .enumerate()
+        .filter(|(pos, c)| *pos == 0 || !c.self_issued())
+        .map(|(_, c)| c)
+}
+
+fn key(a: &Analysis<'_>) -> Check {
+    let id = CheckId::CertKey;
+    for cert in path_certs(a) {
+        let problem = match &cert.key {
+            Key::Rsa { bits } if *bits < 2048 => Some((
+                format!("an RSA key of {bits} bits (under 2048)"),
+                Some(Wx::net(NetError::CertWeakKey)),
+            )),
+            Key::Ec { curve } if curve != "P-256" && curve != "P-384" => Some((
+                format!("an EC key on {curve} (only P-256 and P-384 are accepted)"),
+                None,
+            )),
+            Key::Ed25519 | Key::Ed448 => Some((
+                format!(
+                    "an {:?} key, which the phone's TLS stack (Chromium/Cronet) does not accept in certificates",
+                    cert.key
+                )
+                .replace(" {}", ""),
+                None,
+            )),
+            Key::Other { algorithm } => Some((
+                format!("a key of algorithm {algorithm}, which phones do not accept"),
+                None,
+            )),
+            _ => None,
+        };
+        if let Some((what, wx)) = problem {
+            return Check::fail(id, format!("'{}' has {what}", cert.name))
+                .hint("reissue the certificate with an RSA 2048+ or ECDSA P-256/P-384 key")
+                .wx(wx);
+        }
+    }
+    Check::pass(id, format!("{} key", key_name(&a.chain[0].key))).data("leaf_key", key_name(&a.chain[0].key))
+}
+
+fn key_name(key: &Key) -> String {
+    match key {
+        Key::Rsa { bits } => format!("RSA {bits}-bit"),
+        Key::Ec { curve } => format!("ECDSA {curve}"),
+        Key::Ed25519 => "Ed25519".into(),
+        Key::Ed448 => "Ed448".into(),
+        Key::Other { algorithm } => algorithm.clone(),
+    }
+}
+
+fn signature(a: &Analysis<'_>) -> Check {
+    let id = CheckId::CertSignature;
+    if let Some(cert) = path_certs(a).find(|c| c.signature.weak_hash.is_some()) {
+        let hash = cert.signature.weak_hash.unwrap_or_default();
+        return Check::fail(
+            id,
+            format!("'{}' is signed with {hash} ({})", cert.name, cert.signature.name),
+        )
+        .hint(format!(
+            "{hash} signatures are refused; reissue the certificate signed with SHA-256"
+        ))
+        .wx(Some(Wx::net(NetError::CertWeakSignatureAlgorithm)));
+    }
+    let algorithms: Vec<&str> = path_certs(a).map(|c| c.signature.name.as_str()).collect();
+    Check::pass(id, format!("signed with {}", algorithms.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_naturally() {
+        assert_eq!(span(2 * 86_400 + 5), "2 days");
+        assert_eq!(span(86_400), "1 day");
+        assert_eq!(span(5 * 3600), "5 hours");
+        assert_eq!(span(61), "1 minute");
+        assert_eq!(span(-5), "0 minutes");
+    }
+
+    #[test]
+    fn keys_are_named() {
+        assert_eq!(key_name(&Key::Rsa { bits: 2048 }), "RSA 2048-bit");
+        assert_eq!(key_name(&Key::Ec { curve: "P-256".into() }), "ECDSA P-256");
+    }
+}

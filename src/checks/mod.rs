@@ -1,0 +1,254 @@
+//! The check catalogue: stable ids, statuses, and the rules that turn a probe's
+//! [`Trace`](crate::probe::Trace) into one [`Check`] per catalogue entry.
+//!
+//! Checks are pure functions of the plan, the trace and the clock: they never
+//! print and never touch the network, so each rule is unit-tested on a trace
+//! built by hand. A failed check is data (`Status::Fail`), never an `Err`.
+
+mod allowlist;
+mod cert;
+mod http;
+mod network;
+mod tls;
+mod url;
+pub mod wx;
+
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::config::ProbeOptions;
+use crate::probe::Trace;
+use crate::target::Target;
+pub use allowlist::{AllowEntry, origin_of};
+pub use wx::Wx;
+
+/// The outcome of one check, ordered from best to worst for the verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Info,
+    Skip,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    /// How much this status weighs in the verdict: `info`/`skip` count as `pass`.
+    pub fn severity(self) -> u8 {
+        match self {
+            Status::Pass | Status::Info | Status::Skip => 0,
+            Status::Warn => 1,
+            Status::Fail => 2,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Info => "info",
+            Status::Skip => "skip",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+macro_rules! check_ids {
+    ($($variant:ident => $id:literal, $step:literal;)*) => {
+        /// Every check of the catalogue, declared in report (triage) order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CheckId { $($variant),* }
+
+        impl CheckId {
+            /// All ids, in the order the report lists them.
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$variant),*];
+
+            /// The stable id scripts and metrics use, e.g. `cert.expiry`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(CheckId::$variant => $id),* }
+            }
+
+            /// The triage step (1–6), or 0 for the request itself.
+            pub fn step(self) -> u8 {
+                match self { $(CheckId::$variant => $step),* }
+            }
+        }
+    };
+}
+
+check_ids! {
+    DnsResolve => "dns.resolve", 1;
+    TcpConnect => "tcp.connect", 1;
+    DomainAllowlist => "domain.allowlist", 2;
+    TlsHandshake => "tls.handshake", 3;
+    TlsVersion => "tls.version", 3;
+    CertTrusted => "cert.trusted", 3;
+    CertChain => "cert.chain", 3;
+    CertHostname => "cert.hostname", 3;
+    CertExpiry => "cert.expiry", 3;
+    CertKey => "cert.key", 3;
+    CertSignature => "cert.signature", 3;
+    ClockSkew => "clock.skew", 3;
+    UrlScheme => "url.scheme", 4;
+    UrlHost => "url.host", 4;
+    UrlPort => "url.port", 4;
+    IcpFiling => "icp.filing", 4;
+    TimeoutBudget => "timeout.budget", 5;
+    HttpRedirect => "http.redirect", 6;
+    UrlLength => "url.length", 0;
+    RequestMethod => "request.method", 0;
+    RequestHeader => "request.header", 0;
+    HttpResponse => "http.response", 0;
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check's result: what scripts read (`id`, `status`, `wx`, `data`) and
+/// what people read (`summary`, `hint`).
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub id: CheckId,
+    pub status: Status,
+    pub summary: String,
+    pub hint: Option<String>,
+    pub wx: Option<Wx>,
+    pub data: Map<String, Value>,
+    /// Time the check's own network phase took, where it has one.
+    pub duration: Duration,
+}
+
+impl Check {
+    pub fn new(id: CheckId, status: Status, summary: impl Into<String>) -> Check {
+        Check {
+            id,
+            status,
+            summary: summary.into(),
+            hint: None,
+            wx: None,
+            data: Map::new(),
+            duration: Duration::ZERO,
+        }
+    }
+
+    pub fn pass(id: CheckId, summary: impl Into<String>) -> Check {
+        Check::new(id, Status::Pass, summary)
+    }
+
+    pub fn warn(id: CheckId, summary: impl Into<String>) -> Check {
+        Check::new(id, Status::Warn, summary)
+    }
+
+    pub fn fail(id: CheckId, summary: impl Into<String>) -> Check {
+        Check::new(id, Status::Fail, summary)
+    }
+
+    pub fn info(id: CheckId, summary: impl Into<String>) -> Check {
+        Check::new(id, Status::Info, summary)
+    }
+
+    /// A check that could not run; `because` names the earlier cause.
+    pub fn skip(id: CheckId, because: impl Into<String>) -> Check {
+        Check::new(id, Status::Skip, because)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Check {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn wx(mut self, wx: Option<Wx>) -> Check {
+        self.wx = wx;
+        self
+    }
+
+    pub fn data(mut self, key: &str, value: impl Into<Value>) -> Check {
+        self.data.insert(key.to_owned(), value.into());
+        self
+    }
+
+    pub fn took(mut self, duration: Duration) -> Check {
+        self.duration = duration;
+        self
+    }
+}
+
+/// Everything a rule may look at.
+pub struct Context<'a> {
+    pub target: &'a Target,
+    pub options: &'a ProbeOptions,
+    pub trace: &'a Trace,
+    /// This machine's clock when the probe ran (passed in so rules are pure).
+    pub now: SystemTime,
+}
+
+/// Runs every rule and returns the checks in catalogue order.
+pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
+    let mut checks = Vec::with_capacity(CheckId::ALL.len());
+    checks.extend(network::checks(cx));
+    checks.push(allowlist::check(cx));
+    checks.extend(tls::checks(cx));
+    checks.extend(cert::checks(cx));
+    checks.extend(url::checks(cx));
+    checks.extend(http::checks(cx));
+    checks.sort_by_key(|check| check.id);
+    debug_assert_eq!(checks.len(), CheckId::ALL.len(), "one result per id");
+    checks
+}
+
+/// The verdict: the worst status among the checks.
+pub fn verdict(checks: &[Check]) -> Status {
+    match checks.iter().map(|c| c.status.severity()).max() {
+        Some(2) => Status::Fail,
+        Some(1) => Status::Warn,
+        _ => Status::Pass,
+    }
+}
+
+/// Milliseconds with microsecond precision, as the report shows durations.
+pub fn millis(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// The failure that stopped the pipeline before the request went out, named
+/// for the skip summaries of every check that depends on it.
+pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
+    if !cx.target.is_fetchable() {
+        return Some(format!(
+            "the {}: scheme cannot be requested (url.scheme)",
+            cx.target.url.scheme()
+        ));
+    }
+    let conn = cx.trace.connection.as_ref()?;
+    if conn.dns.as_ref().is_some_and(|d| d.addresses().is_empty()) {
+        return Some("no address: the DNS lookup failed (dns.resolve)".into());
+    }
+    match &conn.tcp {
+        None => return Some("no address to connect to".into()),
+        Some(tcp) if tcp.chosen.is_none() => return Some("no TCP connection (tcp.connect)".into()),
+        Some(_) => {}
+    }
+    if let Some(tls) = &conn.tls {
+        if let Some(failure) = tls.failure() {
+            return Some(match failure {
+                crate::probe::tls::TlsFailure::Version(_) => {
+                    "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)".into()
+                }
+                _ => "no TLS session (tls.handshake)".into(),
+            });
+        }
+        if tls.refusal().is_some() {
+            return Some("the certificate was refused (cert.*), so the request was not sent".into());
+        }
+    }
+    if !cx.options.request.method_is_valid() {
+        return Some("the request was not sent: its method is invalid (request.method)".into());
+    }
+    None
+}

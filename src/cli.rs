@@ -1,0 +1,110 @@
+//! The command line, as clap derive structs: names, help and defaults only.
+//! Validation and file reading happen in [`crate::config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Would a mini program's wx.request to this URL work, and if not, why?
+#[derive(Debug, Parser)]
+#[command(name = "reqdoctor", version, about, long_about = None)]
+#[command(propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the six-step wx.request triage against one or more URLs.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  reqdoctor check https://api.example.com/getinfo
+  reqdoctor check --json --timeout-ms 5000 https://api.example.com/getinfo
+  reqdoctor check --allow-domain https://api.example.com -X POST --data '{\"id\":1}' https://api.example.com/order
+  reqdoctor check --connect-to api.example.com:443:10.0.0.7:443 https://api.example.com/
+
+Exit codes: 0 pass, 1 warn, 2 fail, 3 reqdoctor could not run.";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The URLs to diagnose, e.g. https://api.example.com/getinfo
+    #[arg(value_name = "URL", required = true)]
+    pub urls: Vec<String>,
+
+    /// Print the report as one JSON document instead of text.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Output format: text, json, or jsonl (one report per line).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Trust only the root certificates in this PEM file instead of the built-in Mozilla roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Connect to ADDR:PORT2 when the URL says HOST:PORT, like curl (repeatable; empty fields match any).
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT2")]
+    pub connect_to: Vec<String>,
+
+    /// Use ADDR for HOST:PORT without asking DNS, like curl (repeatable; ADDR may be a comma list).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+
+    /// Ask this DNS server instead of the system resolver.
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+
+    /// The request's timeout budget in milliseconds (overrides app.json) [default: 60000].
+    #[arg(long, value_name = "N")]
+    pub timeout_ms: Option<u64>,
+
+    /// Read networkTimeout.request from a mini program's app.json.
+    #[arg(long, value_name = "PATH")]
+    pub app_json: Option<PathBuf>,
+
+    /// An allow-list entry such as https://api.example.com or https://api.example.com:8443 (repeatable).
+    #[arg(long, value_name = "ORIGIN")]
+    pub allow_domain: Vec<String>,
+
+    /// The phone has debug mode on (or devtools has URL checks off): allow-list misses only warn.
+    #[arg(long)]
+    pub debug_mode: bool,
+
+    /// The request method, as the mini program sends it.
+    #[arg(short = 'X', long, value_name = "METHOD", default_value = "GET")]
+    pub method: String,
+
+    /// An extra request header 'Name: value' (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "'K: V'")]
+    pub headers: Vec<String>,
+
+    /// The request data: a JSON object becomes the query string for GET, the body otherwise.
+    #[arg(long, value_name = "STR")]
+    pub data: Option<String>,
+
+    /// Warn when the leaf certificate expires within N days.
+    #[arg(long, value_name = "N", default_value_t = 14)]
+    pub expiry_warn_days: u32,
+
+    /// The most redirects to follow before http.redirect fails.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_redirects: u32,
+
+    /// Never colour the text report (NO_COLOR is honoured too).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// How the report is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+}

@@ -1,0 +1,214 @@
+//! Turns the command line (and the files it names) into one validated
+//! [`Plan`]. Every problem here is the user's input, reported as one line and
+//! exit code 3 before any network traffic.
+
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::checks::AllowEntry;
+use crate::cli::{CheckArgs, Format};
+use crate::project::{self, DEFAULT_REQUEST_TIMEOUT_MS};
+use crate::routing::{ConnectTo, Resolve, Routes};
+use crate::target::Target;
+use crate::trust::Roots;
+
+/// What one `reqdoctor check` run will do.
+#[derive(Debug)]
+pub struct Plan {
+    pub targets: Vec<Target>,
+    pub options: Arc<ProbeOptions>,
+    pub format: Format,
+    pub color: bool,
+}
+
+/// Everything a probe and its checks need, shared by all targets of a run.
+#[derive(Debug)]
+pub struct ProbeOptions {
+    pub roots: Roots,
+    pub routes: Routes,
+    pub dns_server: Option<SocketAddr>,
+    pub timeout: Duration,
+    pub timeout_source: TimeoutSource,
+    /// `None` when no allow-list was given (domain.allowlist is then `skip`).
+    pub allow_list: Option<Vec<AllowEntry>>,
+    pub debug_mode: bool,
+    pub request: RequestSpec,
+    pub expiry_warn_days: u32,
+    pub max_redirects: u32,
+}
+
+/// Where the timeout budget came from, so the report can say so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeoutSource {
+    Default,
+    Flag,
+    AppJson(PathBuf),
+}
+
+/// The request as the mini program would send it.
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    /// Exactly as given; request.method judges it.
+    pub method: String,
+    /// Extra headers in the order given (names as typed).
+    pub headers: Vec<(String, String)>,
+    pub data: Option<String>,
+}
+
+/// A problem with the user's input: one line, exit code 3.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+impl From<String> for UsageError {
+    fn from(message: String) -> UsageError {
+        UsageError(message)
+    }
+}
+
+impl Plan {
+    pub fn from_args(args: &CheckArgs) -> Result<Plan, UsageError> {
+        let targets = args
+            .urls
+            .iter()
+            .map(|raw| Target::parse(raw).map_err(|e| UsageError(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let format = match (args.json, args.format) {
+            (true, _) => Format::Json,
+            (false, format) => format.unwrap_or(Format::Text),
+        };
+        Ok(Plan {
+            targets,
+            options: Arc::new(ProbeOptions::from_args(args)?),
+            format,
+            color: wants_color(args.no_color, format),
+        })
+    }
+}
+
+impl ProbeOptions {
+    fn from_args(args: &CheckArgs) -> Result<ProbeOptions, UsageError> {
+        let roots = match &args.ca_file {
+            Some(path) => Roots::from_pem_file(path)?,
+            None => Roots::mozilla(),
+        };
+        let routes = Routes {
+            connect_to: args
+                .connect_to
+                .iter()
+                .map(|r| ConnectTo::parse(r))
+                .collect::<Result<_, _>>()?,
+            resolve: args
+                .resolve
+                .iter()
+                .map(|r| Resolve::parse(r))
+                .collect::<Result<_, _>>()?,
+        };
+        let (timeout, timeout_source) = timeout_budget(args)?;
+        let allow_list = match args.allow_domain.as_slice() {
+            [] => None,
+            raw => Some(raw.iter().map(|r| AllowEntry::parse(r)).collect::<Result<_, _>>()?),
+        };
+        Ok(ProbeOptions {
+            roots,
+            routes,
+            dns_server: args.dns_server.as_deref().map(parse_dns_server).transpose()?,
+            timeout,
+            timeout_source,
+            allow_list,
+            debug_mode: args.debug_mode,
+            request: RequestSpec {
+                method: args.method.clone(),
+                headers: args.headers.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?,
+                data: args.data.clone(),
+            },
+            expiry_warn_days: args.expiry_warn_days,
+            max_redirects: args.max_redirects,
+        })
+    }
+}
+
+/// `--timeout-ms` wins over app.json, which wins over the mini program's default.
+fn timeout_budget(args: &CheckArgs) -> Result<(Duration, TimeoutSource), UsageError> {
+    let from_file = match &args.app_json {
+        Some(path) => project::request_timeout_ms(path)?.map(|ms| (ms, TimeoutSource::AppJson(path.clone()))),
+        None => None,
+    };
+    let (ms, source) = match (args.timeout_ms, from_file) {
+        (Some(0), _) => return Err(UsageError("--timeout-ms must be greater than 0".into())),
+        (Some(ms), _) => (ms, TimeoutSource::Flag),
+        (None, Some(found)) => found,
+        (None, None) => (DEFAULT_REQUEST_TIMEOUT_MS, TimeoutSource::Default),
+    };
+    Ok((Duration::from_millis(ms), source))
+}
+
+fn parse_dns_server(text: &str) -> Result<SocketAddr, UsageError> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| {
+            UsageError(format!(
+                "--dns-server '{text}': expected IP or IP:PORT (IPv6 as [::1]:53)"
+            ))
+        })
+}
+
+fn parse_header(text: &str) -> Result<(String, String), UsageError> {
+    let bad = |why: &str| UsageError(format!("-H '{text}': {why}"));
+    let (name, value) = text.split_once(':').ok_or_else(|| bad("expected 'Name: value'"))?;
+    let (name, value) = (name.trim(), value.trim());
+    http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("not a valid header name"))?;
+    http::HeaderValue::from_str(value).map_err(|_| bad("the value has characters a header cannot carry"))?;
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// Colour only for text on a terminal, and never with `--no-color` or `NO_COLOR`.
+fn wants_color(no_color: bool, format: Format) -> bool {
+    let env_says_no = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    format == Format::Text && !no_color && !env_says_no && std::io::stdout().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_need_a_name_and_a_clean_value() {
+        assert_eq!(parse_header("X-Trace:  abc "), Ok(("X-Trace".into(), "abc".into())));
+        assert_eq!(
+            parse_header("Referer: https://x/"),
+            Ok(("Referer".into(), "https://x/".into()))
+        );
+        for bad in ["no colon", "bad name: x", ": x", "X: a\u{1}b"] {
+            let err = parse_header(bad).unwrap_err().0;
+            assert!(err.starts_with(&format!("-H '{bad}'")), "{err}");
+        }
+    }
+
+    #[test]
+    fn dns_servers_default_to_port_53() {
+        assert_eq!(parse_dns_server("1.2.3.4"), Ok("1.2.3.4:53".parse().unwrap()));
+        assert_eq!(
+            parse_dns_server("127.0.0.1:5353"),
+            Ok("127.0.0.1:5353".parse().unwrap())
+        );
+        assert_eq!(parse_dns_server("::1"), Ok("[::1]:53".parse().unwrap()));
+        assert_eq!(parse_dns_server("[::1]:5353"), Ok("[::1]:5353".parse().unwrap()));
+        assert!(parse_dns_server("dns.example").is_err());
+    }
+}

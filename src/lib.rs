@@ -1,0 +1,79 @@
+//! reqdoctor answers one question for a WeChat mini-program developer, a
+//! support engineer or a monitoring job: would `wx.request` to this URL work,
+//! and if not, why?
+//!
+//! A diagnosis flows one way:
+//! [`Plan`](config::Plan) → [`probe`] (network I/O under the timeout budget,
+//! recorded in a [`Trace`](probe::Trace)) → [`checks`] (pure rules) →
+//! [`Report`](report::Report) → a renderer in [`report`].
+
+pub mod cert;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod probe;
+pub mod project;
+pub mod report;
+pub mod request;
+pub mod routing;
+pub mod target;
+pub mod trust;
+
+use std::io::{self, Write};
+use std::time::{Duration, SystemTime};
+
+use checks::Context;
+use cli::Format;
+use config::{Plan, ProbeOptions};
+use report::Report;
+use target::Target;
+
+/// Diagnoses one target: probe the network, then judge every check.
+pub async fn diagnose(target: &Target, options: &ProbeOptions) -> Report {
+    let trace = probe::run(target, options).await;
+    let cx = Context {
+        target,
+        options,
+        trace: &trace,
+        now: SystemTime::now(),
+    };
+    let checks = checks::evaluate(&cx);
+    Report::new(target, &checks, &trace)
+}
+
+/// Runs `reqdoctor check`: diagnoses each target in turn, writes each report
+/// to `out` as soon as it is done, and returns the worst exit code (0–2).
+pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(async {
+        let mut worst = 0;
+        for (index, target) in plan.targets.iter().enumerate() {
+            let report = diagnose(target, &plan.options).await;
+            worst = worst.max(report.exit_code());
+            render(&report, plan, index, out)?;
+        }
+        Ok(worst)
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
+}
+
+fn render(report: &Report, plan: &Plan, index: usize, out: &mut dyn Write) -> io::Result<()> {
+    match plan.format {
+        Format::Text => {
+            if index > 0 {
+                writeln!(out)?;
+            }
+            report::text::render(report, out, plan.color)?;
+            out.flush()
+        }
+        Format::Json => {
+            report::json::render(report, out)?;
+            out.flush()
+        }
+        Format::Jsonl => report::json::render_line(report, out),
+    }
+}

@@ -1,0 +1,52 @@
+//! The `reqdoctor` binary: parse the command line, run, and map the outcome
+//! to the monitoring-plugin exit codes (0 pass, 1 warn, 2 fail, 3 could not run).
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+use reqdoctor::cli::{Cli, Command};
+use reqdoctor::config::Plan;
+
+/// The tool itself could not run.
+const CANNOT_RUN: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    let Command::Check(args) = cli.command;
+    let plan = match Plan::from_args(&args) {
+        Ok(plan) => plan,
+        Err(error) => return fail(&error.to_string()),
+    };
+    colored::control::set_override(plan.color);
+    let mut stdout = io::stdout().lock();
+    match reqdoctor::run_check(&plan, &mut stdout) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => fail(&format!("cannot write the report: {error}")),
+    }
+}
+
+/// Help and version go to stdout with 0; any other clap error becomes one line and 3.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    let message = first.trim().trim_start_matches("error: ");
+    fail(&format!("{message} (see 'reqdoctor check --help')"))
+}
+
+fn fail(message: &str) -> ExitCode {
+    let _ = writeln!(io::stderr(), "reqdoctor: {message}");
+    ExitCode::from(CANNOT_RUN)
+}

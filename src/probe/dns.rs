@@ -1,0 +1,224 @@
+//! Asks DNS for a host's A and AAAA records separately, so each address
+//! family's answer (addresses, NXDOMAIN, SERVFAIL, silence…) can be named.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::{TokioResolver, lookup::Lookup};
+
+/// The longest one DNS query waits, like resolv.conf's `timeout`.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which resolver answers: the system's, or the one given with `--dns-server`.
+#[derive(Clone, Debug)]
+pub enum DnsServer {
+    System,
+    Given(SocketAddr),
+}
+
+impl fmt::Display for DnsServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DnsServer::System => f.write_str("the system resolver"),
+            DnsServer::Given(addr) => write!(f, "{addr}"),
+        }
+    }
+}
+
+/// One address family's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Family {
+    Addrs(Vec<IpAddr>),
+    /// NOERROR without records of this type.
+    NoData,
+    NxDomain,
+    ServFail,
+    Refused,
+    /// Another error response code, by name.
+    Rcode(String),
+    /// No answer before the query deadline (or the request's budget).
+    Timeout,
+    /// The resolver itself failed (no configuration, socket error…).
+    Error(String),
+}
+
+/// What DNS said about a host.
+#[derive(Clone, Debug)]
+pub struct DnsLookup {
+    pub host: String,
+    pub server: DnsServer,
+    pub v4: Family,
+    pub v6: Family,
+    /// CNAME targets met on the way, in order.
+    pub cnames: Vec<String>,
+    pub duration: Duration,
+}
+
+impl DnsLookup {
+    /// Every address either family answered, IPv4 first.
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        [&self.v4, &self.v6]
+            .into_iter()
+            .flat_map(|family| match family {
+                Family::Addrs(addrs) => addrs.clone(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+}
+
+/// Looks up `host`; never fails as a function: every failure is in the result.
+pub async fn lookup(host: &str, server: &DnsServer) -> DnsLookup {
+    let started = Instant::now();
+    let (v4, v6, cnames) = match resolver(server) {
+        Ok(resolver) => {
+            let name = fully_qualified(host);
+            let (a, aaaa) = tokio::join!(
+                resolver.lookup(name.as_str(), RecordType::A),
+                resolver.lookup(name.as_str(), RecordType::AAAA)
+            );
+            let cnames = cnames_of(&a).or_else(|| cnames_of(&aaaa)).unwrap_or_default();
+            (family_of(a), family_of(aaaa), cnames)
+        }
+        Err(error) => (Family::Error(error.clone()), Family::Error(error), Vec::new()),
+    };
+    DnsLookup {
+        host: host.to_owned(),
+        server: server.clone(),
+        v4,
+        v6,
+        cnames,
+        duration: started.elapsed(),
+    }
+}
+
+/// A lookup cut short by the request's budget: both families timed out.
+pub fn timed_out(host: &str, server: &DnsServer, duration: Duration) -> DnsLookup {
+    DnsLookup {
+        host: host.to_owned(),
+        server: server.clone(),
+        v4: Family::Timeout,
+        v6: Family::Timeout,
+        cnames: Vec::new(),
+        duration,
+    }
+}
+
+fn resolver(server: &DnsServer) -> Result<TokioResolver, String> {
+    let mut builder = match server {
+        DnsServer::System => TokioResolver::builder_tokio()
+            .map_err(|e| format!("cannot read the system DNS configuration (/etc/resolv.conf): {e}"))?,
+        DnsServer::Given(addr) => {
+            let connections = [ConnectionConfig::udp(), ConnectionConfig::tcp()]
+                .into_iter()
+                .map(|mut c| {
+                    c.port = addr.port();
+                    c
+                })
+                .collect();
+            let config = ResolverConfig::from_name_servers(vec![NameServerConfig::new(addr.ip(), true, connections)]);
+            TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+        }
+    };
+    let options = builder.options_mut();
+    options.timeout = options.timeout.min(QUERY_TIMEOUT);
+    options.attempts = options.attempts.clamp(1, 2);
+    options.cache_size = 0;
+    if matches!(server, DnsServer::Given(_)) {
+        options.use_hosts_file = ResolveHosts::Never;
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up the DNS resolver: {e}"))
+}
+
+/// A dotted name is asked as-is (no search-list suffixes), as a phone would.
+fn fully_qualified(host: &str) -> String {
+    if host.contains('.') && !host.ends_with('.') {
+        format!("{host}.")
+    } else {
+        host.to_owned()
+    }
+}
+
+fn family_of(result: Result<Lookup, NetError>) -> Family {
+    match result {
+        Ok(lookup) => {
+            let addrs: Vec<IpAddr> = lookup
+                .answers()
+                .iter()
+                .filter_map(|record| match &record.data {
+                    RData::A(a) => Some(IpAddr::V4(a.0)),
+                    RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
+                    _ => None,
+                })
+                .collect();
+            if addrs.is_empty() {
+                Family::NoData
+            } else {
+                Family::Addrs(addrs)
+            }
+        }
+        Err(error) => family_of_error(&error),
+    }
+}
+
+fn family_of_error(error: &NetError) -> Family {
+    match error {
+        NetError::Dns(DnsError::NoRecordsFound(none)) => rcode_family(none.response_code),
+        NetError::Dns(DnsError::ResponseCode(code)) => rcode_family(*code),
+        NetError::Timeout => Family::Timeout,
+        other if other.to_string().contains("timed out") => Family::Timeout,
+        other => Family::Error(other.to_string()),
+    }
+}
+
+fn rcode_family(code: ResponseCode) -> Family {
+    match code {
+        ResponseCode::NoError => Family::NoData,
+        ResponseCode::NXDomain => Family::NxDomain,
+        ResponseCode::ServFail => Family::ServFail,
+        ResponseCode::Refused => Family::Refused,
+        other => Family::Rcode(other.to_str().to_owned()),
+    }
+}
+
+fn cnames_of(result: &Result<Lookup, NetError>) -> Option<Vec<String>> {
+    let lookup = result.as_ref().ok()?;
+    let names: Vec<String> = lookup
+        .answers()
+        .iter()
+        .filter_map(|record| match &record.data {
+            RData::CNAME(target) => Some(target.to_string().trim_end_matches('.').to_owned()),
+            _ => None,
+        })
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_names_are_asked_as_is() {
+        assert_eq!(fully_qualified("api.example.com"), "api.example.com.");
+        assert_eq!(fully_qualified("api.example.com."), "api.example.com.");
+        assert_eq!(fully_qualified("localhost"), "localhost");
+    }
+
+    #[test]
+    fn response_codes_are_named() {
+        assert_eq!(rcode_family(ResponseCode::NXDomain), Family::NxDomain);
+        assert_eq!(rcode_family(ResponseCode::ServFail), Family::ServFail);
+        assert_eq!(rcode_family(ResponseCode::Refused), Family::Refused);
+        assert_eq!(rcode_family(ResponseCode::NoError), Family::NoData);
+        assert_eq!(family_of_error(&NetError::Timeout), Family::Timeout);
+    }
+}

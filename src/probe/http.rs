@@ -1,0 +1,152 @@
+//! One HTTP/1.1 exchange with hyper on a connection reqdoctor opened itself,
+//! so that waiting for the first byte and reading the body are timed apart.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::{Instant, timeout_at};
+use url::Url;
+
+/// The most body bytes read; a phone reads it all, but a probe needs only its size.
+const MAX_BODY: u64 = 16 * 1024 * 1024;
+/// The start of the body kept for later analysis.
+const KEPT_BODY: usize = 64 * 1024;
+
+/// Any stream hyper can speak HTTP/1.1 on (plain TCP or TLS).
+pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
+
+/// An open HTTP/1.1 connection.
+pub struct Connection {
+    sender: SendRequest<Full<Bytes>>,
+}
+
+/// What came back.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub location: Option<String>,
+    /// The server's `Date` header, parsed.
+    pub date: Option<SystemTime>,
+    pub ttfb: Duration,
+    pub body_time: Duration,
+    pub body_bytes: u64,
+    /// The first bytes of the body.
+    pub body: Bytes,
+}
+
+/// Why no complete response arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExchangeError {
+    /// The budget ran out waiting for the response head.
+    TimedOutWaiting,
+    /// The budget ran out reading the body.
+    TimedOutReading,
+    /// The server closed the connection without answering.
+    Empty,
+    Failed(String),
+}
+
+/// The request to send.
+pub struct Outgoing<'a> {
+    pub url: &'a Url,
+    pub method: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: Vec<u8>,
+}
+
+impl Connection {
+    pub async fn open(io: Box<dyn Io>, deadline: Instant) -> Result<Connection, ExchangeError> {
+        let handshake = http1::Builder::new().handshake(TokioIo::new(io));
+        let (sender, driver) = timeout_at(deadline, handshake)
+            .await
+            .map_err(|_| ExchangeError::TimedOutWaiting)?
+            .map_err(|e| ExchangeError::Failed(e.to_string()))?;
+        tokio::spawn(driver);
+        Ok(Connection { sender })
+    }
+
+    /// Whether another request can go over this connection.
+    pub async fn reusable(&mut self) -> bool {
+        !self.sender.is_closed() && self.sender.ready().await.is_ok()
+    }
+
+    pub async fn exchange(&mut self, outgoing: Outgoing<'_>, deadline: Instant) -> Result<Response, ExchangeError> {
+        let request = build(&outgoing)?;
+        let sent = Instant::now();
+        let head = timeout_at(deadline, self.sender.send_request(request))
+            .await
+            .map_err(|_| ExchangeError::TimedOutWaiting)?
+            .map_err(|e| {
+                if e.is_incomplete_message() {
+                    ExchangeError::Empty
+                } else {
+                    ExchangeError::Failed(e.to_string())
+                }
+            })?;
+        let ttfb = sent.elapsed();
+        let header = |name: &str| {
+            head.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let location = header("location");
+        let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
+        let status = head.status().as_u16();
+        let reading = Instant::now();
+        let (body_bytes, body) = read_body(head.into_body(), deadline).await?;
+        Ok(Response {
+            status,
+            location,
+            date,
+            ttfb,
+            body_time: reading.elapsed(),
+            body_bytes,
+            body,
+        })
+    }
+}
+
+fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, ExchangeError> {
+    let url = outgoing.url;
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => return Err(ExchangeError::Failed("the URL has no host".into())),
+    };
+    let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let mut builder = hyper::Request::builder()
+        .method(outgoing.method)
+        .uri(if path.is_empty() { "/" } else { path })
+        .header(hyper::header::HOST, host);
+    for (name, value) in outgoing.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
+        .body(Full::new(Bytes::from(outgoing.body.clone())))
+        .map_err(|e| ExchangeError::Failed(format!("cannot build the request: {e}")))
+}
+
+async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result<(u64, Bytes), ExchangeError> {
+    let mut total = 0u64;
+    let mut kept = Vec::new();
+    while total < MAX_BODY {
+        let frame = match timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(ExchangeError::TimedOutReading),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(ExchangeError::Failed(format!("reading the body: {e}"))),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Some(data) = frame.data_ref() {
+            total += data.len() as u64;
+            let room = KEPT_BODY.saturating_sub(kept.len());
+            kept.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+    Ok((total, Bytes::from(kept)))
+}

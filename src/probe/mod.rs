@@ -1,0 +1,349 @@
+//! The network side of a diagnosis: resolve, connect, handshake and request,
+//! all under one deadline (the mini program's timeout budget), recording what
+//! happened in a [`Trace`]. The probe never judges and never prints; the
+//! checks read the trace.
+
+pub mod dns;
+pub mod http;
+pub mod redirect;
+pub mod tcp;
+pub mod tls;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::{Instant, timeout_at};
+use url::Url;
+
+use crate::config::ProbeOptions;
+use crate::routing::Route;
+use crate::target::Target;
+use dns::{DnsLookup, DnsServer};
+use http::{Connection, ExchangeError, Outgoing};
+use redirect::{Next, Refusal};
+use tcp::TcpTrace;
+use tls::TlsTrace;
+
+/// Everything the probe saw for one target.
+#[derive(Debug)]
+pub struct Trace {
+    pub started_at: SystemTime,
+    /// The first connection; `None` when the URL's scheme cannot be requested.
+    pub connection: Option<ConnTrace>,
+    /// The request and its redirects; `None` when it was not sent.
+    pub http: Option<HttpTrace>,
+    pub timings: Timings,
+    /// The phase in which the timeout budget ran out, if it did.
+    pub ran_out: Option<Phase>,
+}
+
+/// How the first connection was made.
+#[derive(Debug)]
+pub struct ConnTrace {
+    pub route: Route,
+    /// `None` when no DNS was needed (IP literal, `--resolve`, `--connect-to ADDR`).
+    pub dns: Option<DnsLookup>,
+    pub tcp: Option<TcpTrace>,
+    /// `None` for plain `http:`/`ws:` URLs or when TCP failed.
+    pub tls: Option<TlsTrace>,
+}
+
+/// The request, hop by hop.
+#[derive(Debug, Default)]
+pub struct HttpTrace {
+    pub hops: Vec<Hop>,
+    pub end: Option<HttpEnd>,
+}
+
+/// One request and its response.
+#[derive(Clone, Debug)]
+pub struct Hop {
+    pub url: Url,
+    pub method: String,
+    pub response: Option<http::Response>,
+    /// Whether this hop needed a new connection.
+    pub new_connection: bool,
+}
+
+/// Why the request stopped where it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HttpEnd {
+    /// A final (non-redirect) response arrived.
+    Complete,
+    /// A redirect was not followed.
+    Refused(Refusal),
+    /// The exchange failed at the last hop.
+    Failed(ExchangeError),
+    /// A redirect needed a new connection, which could not be made.
+    HopUnreachable(String),
+}
+
+/// Where time goes, phase by phase (first connection only, except `total`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Timings {
+    pub dns: Option<Duration>,
+    pub connect: Option<Duration>,
+    pub tls: Option<Duration>,
+    pub ttfb: Option<Duration>,
+    pub total: Duration,
+}
+
+/// A phase of the request, for naming where the budget ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Dns,
+    Connect,
+    Tls,
+    FirstByte,
+    Body,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Dns => "the DNS lookup",
+            Phase::Connect => "the TCP connect",
+            Phase::Tls => "the TLS handshake",
+            Phase::FirstByte => "waiting for the response",
+            Phase::Body => "reading the response body",
+        })
+    }
+}
+
+/// Diagnoses the network path of one target within its timeout budget.
+pub async fn run(target: &Target, options: &ProbeOptions) -> Trace {
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let mut session = Session {
+        options,
+        deadline: started + options.timeout,
+        ran_out: None,
+    };
+    let mut trace = Trace {
+        started_at,
+        connection: None,
+        http: None,
+        timings: Timings::default(),
+        ran_out: None,
+    };
+    if target.is_fetchable() {
+        let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls()).await;
+        trace.timings = Timings {
+            dns: conn.dns.as_ref().map(|d| d.duration),
+            connect: conn.tcp.as_ref().and_then(|t| t.connect_time),
+            tls: conn.tls.as_ref().map(|t| t.duration),
+            ..Timings::default()
+        };
+        trace.connection = Some(conn);
+        if let Some(io) = io.filter(|_| options.request.method_is_valid()) {
+            let http = session.fetch(io, target).await;
+            trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
+            trace.http = Some(http);
+        }
+    }
+    trace.timings.total = started.elapsed();
+    trace.ran_out = session.ran_out;
+    trace
+}
+
+/// One diagnosis in progress: the budget and where it ran out.
+struct Session<'a> {
+    options: &'a ProbeOptions,
+    deadline: Instant,
+    ran_out: Option<Phase>,
+}
+
+impl Session<'_> {
+    fn note_timeout(&mut self, phase: Phase) {
+        self.ran_out.get_or_insert(phase);
+    }
+
+    /// Resolves, connects and (for https) handshakes; returns a usable stream
+    /// only when every step worked and the certificate was accepted.
+    async fn open(&mut self, host: &str, port: u16, use_tls: bool) -> (ConnTrace, Option<Box<dyn http::Io>>) {
+        let route = self.options.routes.route(host, port);
+        let mut conn = ConnTrace {
+            route: route.clone(),
+            dns: None,
+            tcp: None,
+            tls: None,
+        };
+        let addrs = match route {
+            Route::Fixed { addrs, .. } => addrs,
+            Route::Dns { host: name, port, .. } => {
+                let lookup = self.resolve(&name).await;
+                let addrs = lookup
+                    .addresses()
+                    .into_iter()
+                    .map(|ip| SocketAddr::new(ip, port))
+                    .collect();
+                conn.dns = Some(lookup);
+                addrs
+            }
+        };
+        if addrs.is_empty() {
+            return (conn, None);
+        }
+        let (tcp, stream) = tcp::connect_all(&addrs, self.deadline).await;
+        if stream.is_none() && Instant::now() >= self.deadline {
+            self.note_timeout(Phase::Connect);
+        }
+        conn.tcp = Some(tcp);
+        let Some(stream) = stream else {
+            return (conn, None);
+        };
+        if !use_tls {
+            return (conn, Some(Box::new(stream)));
+        }
+        let (tls, stream) = tls::handshake(stream, host, &self.options.roots, self.deadline).await;
+        if tls.failure() == Some(&tls::TlsFailure::TimedOut) {
+            self.note_timeout(Phase::Tls);
+        }
+        let accepted = tls.refusal().is_none();
+        conn.tls = Some(tls);
+        let io = stream.filter(|_| accepted).map(|s| Box::new(s) as Box<dyn http::Io>);
+        (conn, io)
+    }
+
+    async fn resolve(&mut self, host: &str) -> DnsLookup {
+        let server = self.options.dns_server.map_or(DnsServer::System, DnsServer::Given);
+        let started = Instant::now();
+        match timeout_at(self.deadline, dns::lookup(host, &server)).await {
+            Ok(lookup) => lookup,
+            Err(_) => {
+                self.note_timeout(Phase::Dns);
+                dns::timed_out(host, &server, started.elapsed())
+            }
+        }
+    }
+
+    /// Sends the request and follows same-host redirects.
+    async fn fetch(&mut self, io: Box<dyn http::Io>, target: &Target) -> HttpTrace {
+        let spec = &self.options.request;
+        let mut trace = HttpTrace::default();
+        let mut conn = match Connection::open(io, self.deadline).await {
+            Ok(conn) => conn,
+            Err(error) => return self.failed(trace, error),
+        };
+        let mut url = spec.effective_url(&target.url);
+        let mut method = spec.method.clone();
+        let mut body = spec.body();
+        let headers = spec.headers_to_send();
+        let mut new_connection = false;
+        loop {
+            let outgoing = Outgoing {
+                url: &url,
+                method: &method,
+                headers: &headers,
+                body: body.clone(),
+            };
+            let result = conn.exchange(outgoing, self.deadline).await;
+            trace.hops.push(Hop {
+                url: url.clone(),
+                method: method.clone(),
+                response: result.as_ref().ok().cloned(),
+                new_connection,
+            });
+            let response = match result {
+                Ok(response) => response,
+                Err(error) => return self.failed(trace, error),
+            };
+            let visited: Vec<Url> = trace.hops.iter().map(|h| h.url.clone()).collect();
+            let next = redirect::next(
+                &url,
+                response.status,
+                response.location.as_deref(),
+                &visited,
+                self.options.max_redirects,
+                &method,
+            );
+            let (next_url, next_method, keep_body) = match next {
+                Next::Done => {
+                    return HttpTrace {
+                        end: Some(HttpEnd::Complete),
+                        ..trace
+                    };
+                }
+                Next::Stop(refusal) => {
+                    return HttpTrace {
+                        end: Some(HttpEnd::Refused(refusal)),
+                        ..trace
+                    };
+                }
+                Next::Follow { url, method, keep_body } => (url, method, keep_body),
+            };
+            new_connection = next_url.port_or_known_default() != url.port_or_known_default()
+                || next_url.scheme() != url.scheme()
+                || !conn.reusable().await;
+            if new_connection {
+                match self.reconnect(&next_url).await {
+                    Ok(fresh) => conn = fresh,
+                    Err(why) => {
+                        return HttpTrace {
+                            end: Some(HttpEnd::HopUnreachable(why)),
+                            ..trace
+                        };
+                    }
+                }
+            }
+            (url, method) = (next_url, next_method);
+            if !keep_body {
+                body.clear();
+            }
+        }
+    }
+
+    fn failed(&mut self, mut trace: HttpTrace, error: ExchangeError) -> HttpTrace {
+        match error {
+            ExchangeError::TimedOutWaiting => self.note_timeout(Phase::FirstByte),
+            ExchangeError::TimedOutReading => self.note_timeout(Phase::Body),
+            _ => {}
+        }
+        trace.end = Some(HttpEnd::Failed(error));
+        trace
+    }
+
+    /// A new connection for a redirect hop; the error names what failed.
+    async fn reconnect(&mut self, url: &Url) -> Result<Connection, String> {
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = url.port_or_known_default().unwrap_or(443);
+        let (conn, io) = self.open(&host, port, url.scheme() == "https").await;
+        let Some(io) = io else {
+            return Err(format!(
+                "could not connect to {host}:{port}: {}",
+                describe_failed_open(&conn)
+            ));
+        };
+        Connection::open(io, self.deadline).await.map_err(|e| format!("{e:?}"))
+    }
+}
+
+/// A one-line reason for a failed connection, for redirect hops.
+fn describe_failed_open(conn: &ConnTrace) -> String {
+    if let Some(tls) = &conn.tls {
+        if let Some(refusal) = tls.refusal() {
+            return format!("certificate refused: {refusal}");
+        }
+        if let Some(failure) = tls.failure() {
+            return format!("TLS failed: {failure:?}");
+        }
+    }
+    if let Some(tcp) = &conn.tcp {
+        let outcomes: Vec<String> = tcp
+            .attempts
+            .iter()
+            .map(|a| format!("{} {:?}", a.addr, a.result))
+            .collect();
+        return format!("TCP: {}", outcomes.join(", "));
+    }
+    match &conn.dns {
+        Some(lookup) => format!("DNS: A {:?}, AAAA {:?}", lookup.v4, lookup.v6),
+        None => "no address".to_owned(),
+    }
+}

@@ -1,0 +1,341 @@
+//! The TLS handshake as a phone makes it (TLS 1.2/1.3 only, SNI = the URL's
+//! host), with a verifier that records the server's chain and rustls' verdict
+//! instead of aborting, so every certificate defect can be named afterwards.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::ring;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{AlertDescription, ClientConfig, DigitallySignedStruct, Error, PeerIncompatible, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout_at};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::trust::Roots;
+
+/// What the server presented and what rustls thought of it.
+#[derive(Clone, Debug, Default)]
+pub struct TlsTrace {
+    pub result: Option<Result<TlsSession, TlsFailure>>,
+    /// The certificates the server sent, leaf first, even if they were refused.
+    pub presented: Vec<CertificateDer<'static>>,
+    /// rustls' (webpki's) verdict on the chain; `None` if none was received.
+    pub verdict: Option<Result<(), Error>>,
+    pub ocsp_stapled: bool,
+    pub duration: Duration,
+}
+
+impl TlsTrace {
+    pub fn session(&self) -> Option<&TlsSession> {
+        self.result.as_ref()?.as_ref().ok()
+    }
+
+    pub fn failure(&self) -> Option<&TlsFailure> {
+        self.result.as_ref()?.as_ref().err()
+    }
+
+    /// rustls' refusal of the certificate, if it refused it.
+    pub fn refusal(&self) -> Option<&Error> {
+        self.verdict.as_ref()?.as_ref().err()
+    }
+}
+
+/// The facts of an established session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsSession {
+    /// `TLS1.3` or `TLS1.2`, as SPEC's metric label spells it.
+    pub version: String,
+    pub cipher_suite: String,
+    pub group: Option<String>,
+    pub alpn: Option<String>,
+}
+
+/// Why no TLS session was established.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TlsFailure {
+    /// The request's budget ran out during the handshake.
+    TimedOut,
+    /// The server closed the connection without a TLS alert.
+    Closed,
+    Reset,
+    /// The port answered in plain HTTP.
+    PlainHttp,
+    /// The bytes received are not TLS records.
+    NotTls(Vec<u8>),
+    /// The server refused TLS 1.2 and 1.3 (protocol_version alert or incompatibility).
+    Version(String),
+    /// Another fatal alert from the server.
+    Alert(AlertDescription),
+    /// rustls refused the server's certificate while verifying a signature.
+    Certificate(Error),
+    /// No common cipher suite, group or signature scheme.
+    Incompatible(PeerIncompatible),
+    Protocol(Error),
+    /// The URL's host cannot be sent as SNI.
+    BadServerName(String),
+    Io(String),
+}
+
+/// A stream whose TLS handshake and certificate are done with.
+pub type Stream = TlsStream<Recorder<TcpStream>>;
+
+/// Runs the handshake on `tcp` until `deadline`.
+pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Instant) -> (TlsTrace, Option<Stream>) {
+    let started = Instant::now();
+    let capture = Arc::new(Capture::new(roots));
+    let mut trace = TlsTrace::default();
+    let server_name = match ServerName::try_from(host.to_owned()) {
+        Ok(name) => name,
+        Err(e) => {
+            trace.result = Some(Err(TlsFailure::BadServerName(e.to_string())));
+            return (trace, None);
+        }
+    };
+    let first_bytes = Arc::new(Mutex::new(Vec::new()));
+    let io = Recorder {
+        inner: tcp,
+        first_bytes: first_bytes.clone(),
+    };
+    let connector = TlsConnector::from(Arc::new(client_config(capture.clone())));
+    let outcome = timeout_at(deadline, connector.connect(server_name, io)).await;
+    trace.duration = started.elapsed();
+    let (result, stream) = match outcome {
+        Err(_elapsed) => (Err(TlsFailure::TimedOut), None),
+        Ok(Err(error)) => (Err(classify(&error, &first_bytes.lock().expect("not poisoned"))), None),
+        Ok(Ok(stream)) => (Ok(session_of(&stream)), Some(stream)),
+    };
+    trace.result = Some(result);
+    if let Some(seen) = capture.take() {
+        trace.presented = seen.chain;
+        trace.verdict = Some(seen.verdict);
+        trace.ocsp_stapled = seen.ocsp_stapled;
+    }
+    (trace, stream)
+}
+
+fn client_config(capture: Arc<Capture>) -> ClientConfig {
+    let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .expect("ring supports TLS 1.2 and 1.3")
+        .dangerous()
+        .with_custom_certificate_verifier(capture)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
+fn session_of(stream: &Stream) -> TlsSession {
+    let (_, conn) = stream.get_ref();
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLS1.3".to_owned(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLS1.2".to_owned(),
+        other => format!("{other:?}"),
+    };
+    TlsSession {
+        version,
+        cipher_suite: conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))
+            .unwrap_or_default(),
+        group: conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name())),
+        alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+    }
+}
+
+/// Maps the handshake's error to a cause; the one place that looks inside it.
+fn classify(error: &io::Error, first_bytes: &[u8]) -> TlsFailure {
+    if first_bytes.starts_with(b"HTTP/") {
+        return TlsFailure::PlainHttp;
+    }
+    if let Some(tls) = error.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+        return classify_rustls(tls, first_bytes);
+    }
+    match error.kind() {
+        io::ErrorKind::UnexpectedEof => TlsFailure::Closed,
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => TlsFailure::Reset,
+        _ => TlsFailure::Io(error.to_string()),
+    }
+}
+
+fn classify_rustls(error: &Error, first_bytes: &[u8]) -> TlsFailure {
+    match error {
+        Error::AlertReceived(AlertDescription::ProtocolVersion) => {
+            TlsFailure::Version("the server answered TLS 1.2/1.3 with a protocol_version alert".into())
+        }
+        Error::PeerIncompatible(
+            why @ (PeerIncompatible::ServerDoesNotSupportTls12Or13
+            | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+            | PeerIncompatible::SupportedVersionsExtensionRequired),
+        ) => TlsFailure::Version(format!("{why:?}")),
+        Error::PeerIncompatible(why) => TlsFailure::Incompatible(why.clone()),
+        Error::AlertReceived(alert) => TlsFailure::Alert(*alert),
+        Error::InvalidCertificate(_) | Error::InvalidCertRevocationList(_) => TlsFailure::Certificate(error.clone()),
+        Error::InvalidMessage(_) if !looks_like_tls(first_bytes) => TlsFailure::NotTls(first_bytes.to_vec()),
+        other => TlsFailure::Protocol(other.clone()),
+    }
+}
+
+/// A TLS record starts with a content type (20–24) and major version 3.
+fn looks_like_tls(bytes: &[u8]) -> bool {
+    matches!(bytes, [20..=24, 3, ..])
+}
+
+/// Records the chain and verdict, then lets the handshake finish so the
+/// session's facts are known; the probe sends nothing over a refused chain.
+#[derive(Debug)]
+struct Capture {
+    inner: Arc<WebPkiServerVerifier>,
+    seen: Mutex<Option<Seen>>,
+}
+
+#[derive(Debug)]
+struct Seen {
+    chain: Vec<CertificateDer<'static>>,
+    verdict: Result<(), Error>,
+    ocsp_stapled: bool,
+}
+
+impl Capture {
+    fn new(roots: &Roots) -> Capture {
+        let inner =
+            WebPkiServerVerifier::builder_with_provider(roots.store.clone(), Arc::new(ring::default_provider()))
+                .build()
+                .expect("a non-empty root store builds a verifier");
+        Capture {
+            inner,
+            seen: Mutex::new(None),
+        }
+    }
+
+    fn take(&self) -> Option<Seen> {
+        self.seen.lock().expect("not poisoned").take()
+    }
+}
+
+impl ServerCertVerifier for Capture {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let verdict = self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map(|_| ());
+        let chain = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.clone().into_owned())
+            .collect();
+        *self.seen.lock().expect("not poisoned") = Some(Seen {
+            chain,
+            verdict,
+            ocsp_stapled: !ocsp_response.is_empty(),
+        });
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Keeps the first bytes the server sent, to recognise plain HTTP or garbage.
+#[derive(Debug)]
+pub struct Recorder<S> {
+    inner: S,
+    first_bytes: Arc<Mutex<Vec<u8>>>,
+}
+
+const RECORDED: usize = 16;
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Ok(mut seen) = self.first_bytes.try_lock() {
+            let room = RECORDED.saturating_sub(seen.len());
+            if room > 0 {
+                let new = &buf.filled()[before..];
+                seen.extend_from_slice(&new[..new.len().min(room)]);
+            }
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io_error(error: Error) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, error)
+    }
+
+    #[test]
+    fn names_each_handshake_failure() {
+        let version = classify(
+            &io_error(Error::AlertReceived(AlertDescription::ProtocolVersion)),
+            &[21, 3, 1],
+        );
+        assert!(matches!(version, TlsFailure::Version(_)), "{version:?}");
+        let http = classify(&io_error(Error::General("x".into())), b"HTTP/1.1 400 Bad");
+        assert_eq!(http, TlsFailure::PlainHttp);
+        let eof = classify(&io::Error::from(io::ErrorKind::UnexpectedEof), &[]);
+        assert_eq!(eof, TlsFailure::Closed);
+        let reset = classify(&io::Error::from(io::ErrorKind::ConnectionReset), &[]);
+        assert_eq!(reset, TlsFailure::Reset);
+        let garbage = classify(
+            &io_error(Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)),
+            b"garbage",
+        );
+        assert_eq!(garbage, TlsFailure::NotTls(b"garbage".to_vec()));
+        let alert = classify(
+            &io_error(Error::AlertReceived(AlertDescription::HandshakeFailure)),
+            &[21, 3, 3],
+        );
+        assert_eq!(alert, TlsFailure::Alert(AlertDescription::HandshakeFailure));
+    }
+}

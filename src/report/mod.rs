@@ -1,0 +1,200 @@
+//! The report: the stable, serialisable result of one diagnosis (SPEC's JSON,
+//! `schema_version` 1), built from the checks and the trace. Renderers see
+//! only this type, so internals can change without changing the schema.
+
+pub mod json;
+pub mod text;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::checks::{Check, Status, Wx, millis, verdict};
+use crate::probe::Trace;
+use crate::routing::Route;
+use crate::target::Target;
+
+/// The JSON report's version; bumped only for incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One diagnosis of one target.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always 1 for this layout.
+    pub schema_version: u32,
+    /// Which program wrote the report.
+    pub tool: Tool,
+    /// The URL exactly as given.
+    pub target: String,
+    /// When the diagnosis started, RFC 3339 in UTC.
+    pub started_at: String,
+    /// The worst status among the checks: `pass`, `warn` or `fail`.
+    pub verdict: Status,
+    /// Every applicable check, in triage order (steps 1–6, then 0).
+    pub checks: Vec<CheckReport>,
+    /// Where the time went, in milliseconds; a phase that did not run is absent.
+    pub timings_ms: TimingsMs,
+    /// The addresses the request could use (from DNS, `--resolve` or `--connect-to`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
+    /// The negotiated TLS session, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSummary>,
+    /// The HTTP outcome, when a response arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpSummary>,
+}
+
+/// The program's name and version.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// One check as scripts read it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    /// The stable check id, e.g. `cert.expiry`.
+    pub id: &'static str,
+    /// The triage step, 1–6, or 0 for the request itself.
+    pub step: u8,
+    pub status: Status,
+    /// One line for people.
+    pub summary: String,
+    /// What to do about a warn/fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The errno/errMsg the mini program would report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wx: Option<Wx>,
+    /// Facts for programs; keys are per check.
+    pub data: Map<String, Value>,
+    /// Time the check's network phase took.
+    pub duration_ms: f64,
+}
+
+/// Phase durations in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TimingsMs {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttfb: Option<f64>,
+    pub total: f64,
+}
+
+/// The negotiated session.
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsSummary {
+    /// `TLS1.3` or `TLS1.2`.
+    pub version: String,
+    pub cipher_suite: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+    pub ocsp_stapled: bool,
+}
+
+/// The final response.
+#[derive(Clone, Debug, Serialize)]
+pub struct HttpSummary {
+    /// The last status received.
+    pub status: u16,
+    /// How many redirects were followed.
+    pub redirects: usize,
+    /// The last URL requested.
+    pub final_url: String,
+}
+
+impl From<&Check> for CheckReport {
+    fn from(check: &Check) -> CheckReport {
+        CheckReport {
+            id: check.id.as_str(),
+            step: check.id.step(),
+            status: check.status,
+            summary: check.summary.clone(),
+            hint: check.hint.clone(),
+            wx: check.wx.clone(),
+            data: check.data.clone(),
+            duration_ms: millis(check.duration),
+        }
+    }
+}
+
+impl Report {
+    pub fn new(target: &Target, checks: &[Check], trace: &Trace) -> Report {
+        let ms = |d: Option<std::time::Duration>| d.map(millis);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "reqdoctor",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            target: target.raw.clone(),
+            started_at: rfc3339_utc(trace.started_at),
+            verdict: verdict(checks),
+            checks: checks.iter().map(CheckReport::from).collect(),
+            timings_ms: TimingsMs {
+                dns: ms(trace.timings.dns),
+                connect: ms(trace.timings.connect),
+                tls: ms(trace.timings.tls),
+                ttfb: ms(trace.timings.ttfb),
+                total: millis(trace.timings.total),
+            },
+            addresses: addresses(trace),
+            tls: tls_summary(trace),
+            http: http_summary(trace),
+        }
+    }
+
+    /// The monitoring-plugin exit code of this report's verdict.
+    pub fn exit_code(&self) -> u8 {
+        self.verdict.severity()
+    }
+}
+
+fn addresses(trace: &Trace) -> Vec<String> {
+    let Some(conn) = &trace.connection else {
+        return Vec::new();
+    };
+    match (&conn.route, &conn.dns) {
+        (_, Some(lookup)) => lookup.addresses().iter().map(ToString::to_string).collect(),
+        (Route::Fixed { addrs, .. }, None) => addrs.iter().map(ToString::to_string).collect(),
+        (Route::Dns { .. }, None) => Vec::new(),
+    }
+}
+
+fn tls_summary(trace: &Trace) -> Option<TlsSummary> {
+    let tls = trace.connection.as_ref()?.tls.as_ref()?;
+    let session = tls.session()?;
+    Some(TlsSummary {
+        version: session.version.clone(),
+        cipher_suite: session.cipher_suite.clone(),
+        group: session.group.clone(),
+        alpn: session.alpn.clone(),
+        ocsp_stapled: tls.ocsp_stapled,
+    })
+}
+
+fn http_summary(trace: &Trace) -> Option<HttpSummary> {
+    let http = trace.http.as_ref()?;
+    let (index, hop) = http.hops.iter().enumerate().rev().find(|(_, h)| h.response.is_some())?;
+    Some(HttpSummary {
+        status: hop.response.as_ref()?.status,
+        redirects: index,
+        final_url: hop.url.to_string(),
+    })
+}
+
+/// RFC 3339 in UTC with whole seconds, e.g. `2026-11-25T10:00:00Z`.
+pub fn rfc3339_utc(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crate::cert::rfc3339(secs)
+}

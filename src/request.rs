@@ -1,0 +1,180 @@
+//! How `wx.request` turns its options into an HTTP request: which methods it
+//! accepts, how `data` becomes a query string or a body, and which headers go
+//! out. Both the probe (to send it) and the checks (to judge it) use this.
+
+use url::Url;
+
+use crate::config::RequestSpec;
+
+/// The methods `wx.request` accepts, uppercase only.
+pub const WX_METHODS: [&str; 8] = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"];
+
+/// The longest URL `wx.request` sends, in bytes.
+pub const MAX_URL_BYTES: usize = 1024;
+
+impl RequestSpec {
+    pub fn method_is_valid(&self) -> bool {
+        WX_METHODS.contains(&self.method.as_str())
+    }
+
+    /// The value of a header the user set, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("application/json")
+    }
+
+    /// The URL actually requested: for GET, `data` is appended as a query string.
+    pub fn effective_url(&self, url: &Url) -> Url {
+        let Some(data) = self.data.as_deref().filter(|_| self.method == "GET") else {
+            return url.clone();
+        };
+        let query = as_query_string(data).unwrap_or_else(|| data.to_owned());
+        if query.is_empty() {
+            return url.clone();
+        }
+        let mut effective = url.clone();
+        let joined = match url.query() {
+            Some(existing) if !existing.is_empty() => format!("{existing}&{query}"),
+            _ => query,
+        };
+        effective.set_query(Some(&joined));
+        effective
+    }
+
+    /// The request body: none for GET; `data` as JSON, or form-encoded when the
+    /// content-type says so and `data` is a JSON object.
+    pub fn body(&self) -> Vec<u8> {
+        let Some(data) = self.data.as_deref().filter(|_| self.method != "GET") else {
+            return Vec::new();
+        };
+        if self.content_type().starts_with("application/x-www-form-urlencoded")
+            && let Some(form) = as_query_string(data)
+        {
+            return form.into_bytes();
+        }
+        data.as_bytes().to_vec()
+    }
+
+    /// Headers in sending order: the mini program's defaults, then the user's.
+    pub fn headers_to_send(&self) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> = Vec::new();
+        if self.header("content-type").is_none() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        if self.header("user-agent").is_none() {
+            headers.push((
+                "user-agent".into(),
+                concat!("reqdoctor/", env!("CARGO_PKG_VERSION")).into(),
+            ));
+        }
+        if self.header("accept").is_none() {
+            headers.push(("accept".into(), "*/*".into()));
+        }
+        headers.extend(self.headers.iter().cloned());
+        headers
+    }
+}
+
+/// `{"a":1,"b":"x y"}` → `a=1&b=x%20y`, as `encodeURIComponent` would write it;
+/// `None` when `data` is not a JSON object.
+fn as_query_string(data: &str) -> Option<String> {
+    let serde_json::Value::Object(map) = serde_json::from_str(data).ok()? else {
+        return None;
+    };
+    let pairs: Vec<String> = map
+        .iter()
+        .map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{}={}", encode_uri_component(key), encode_uri_component(&text))
+        })
+        .collect();
+    Some(pairs.join("&"))
+}
+
+/// JavaScript's `encodeURIComponent`: everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is escaped.
+fn encode_uri_component(text: &str) -> String {
+    const KEEP: &[u8] = b"-_.!~*'()";
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || KEEP.contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(method: &str, data: Option<&str>, headers: &[(&str, &str)]) -> RequestSpec {
+        RequestSpec {
+            method: method.into(),
+            headers: headers.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+            data: data.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn get_data_becomes_the_query_string() {
+        let url = Url::parse("https://api.test/list?page=2").unwrap();
+        let get = spec("GET", Some(r#"{"q":"a b","n":1,"ok":true}"#), &[]);
+        assert_eq!(
+            get.effective_url(&url).as_str(),
+            "https://api.test/list?page=2&q=a%20b&n=1&ok=true"
+        );
+        assert!(get.body().is_empty());
+        let raw = spec("GET", Some("x=1"), &[]);
+        assert_eq!(
+            raw.effective_url(&Url::parse("https://api.test/").unwrap()).as_str(),
+            "https://api.test/?x=1"
+        );
+    }
+
+    #[test]
+    fn post_data_is_the_body() {
+        let json = spec("POST", Some(r#"{"id":1}"#), &[]);
+        assert_eq!(json.body(), br#"{"id":1}"#);
+        let form = spec(
+            "POST",
+            Some(r#"{"id":1,"name":"张"}"#),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+        );
+        assert_eq!(String::from_utf8(form.body()).unwrap(), "id=1&name=%E5%BC%A0");
+        let url = Url::parse("https://api.test/x").unwrap();
+        assert_eq!(json.effective_url(&url), url);
+    }
+
+    #[test]
+    fn defaults_give_way_to_user_headers() {
+        let sent = spec("GET", None, &[("Content-Type", "text/plain")]).headers_to_send();
+        assert!(!sent.iter().any(|(k, v)| k == "content-type" && v == "application/json"));
+        assert!(sent.contains(&("Content-Type".into(), "text/plain".into())));
+        let sent = spec("GET", None, &[]).headers_to_send();
+        assert!(sent.contains(&("content-type".into(), "application/json".into())));
+    }
+
+    #[test]
+    fn only_uppercase_wx_methods_are_valid() {
+        assert!(spec("POST", None, &[]).method_is_valid());
+        for bad in ["post", "PATCH", "", "GET "] {
+            assert!(!spec(bad, None, &[]).method_is_valid(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn encodes_like_javascript() {
+        assert_eq!(encode_uri_component("a b&c=d/é!*'()~"), "a%20b%26c%3Dd%2F%C3%A9!*'()~");
+    }
+}

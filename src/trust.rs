@@ -1,0 +1,149 @@
+//! The root certificates a diagnosis trusts: Mozilla's (webpki-roots), the
+//! closest public stand-in for a phone's store, or only those of `--ca-file`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
+/// A trust store and where it came from.
+#[derive(Clone, Debug)]
+pub struct Roots {
+    pub store: Arc<RootCertStore>,
+    pub source: RootsSource,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RootsSource {
+    Mozilla,
+    File(PathBuf),
+}
+
+impl fmt::Display for RootsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootsSource::Mozilla => f.write_str("the Mozilla root store"),
+            RootsSource::File(path) => write!(f, "--ca-file {}", path.display()),
+        }
+    }
+}
+
+impl Roots {
+    pub fn mozilla() -> Roots {
+        let store = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        Roots {
+            store: Arc::new(store),
+            source: RootsSource::Mozilla,
+        }
+    }
+
+    /// Reads every certificate of a PEM file; each must be a usable trust anchor.
+    pub fn from_pem_file(path: &Path) -> Result<Roots, String> {
+        let shown = path.display();
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read --ca-file {shown}: {e}"))?;
+        let mut store = RootCertStore::empty();
+        for (index, item) in CertificateDer::pem_slice_iter(&bytes).enumerate() {
+            let cert = item.map_err(|e| format!("--ca-file {shown}: not valid PEM: {e}"))?;
+            store.add(cert).map_err(|e| {
+                format!(
+                    "--ca-file {shown}: certificate {} is not usable as a root: {e}",
+                    index + 1
+                )
+            })?;
+        }
+        if store.is_empty() {
+            return Err(format!("--ca-file {shown}: no PEM certificates found"));
+        }
+        Ok(Roots {
+            store: Arc::new(store),
+            source: RootsSource::File(path.to_owned()),
+        })
+    }
+
+    /// A store built in code (tests).
+    #[cfg(test)]
+    pub fn from_store(store: RootCertStore) -> Roots {
+        Roots {
+            store: Arc::new(store),
+            source: RootsSource::File(PathBuf::from("test")),
+        }
+    }
+
+    /// Whether a DER-encoded distinguished name (with or without its outer
+    /// SEQUENCE header) is the subject of one of these roots.
+    pub fn has_subject(&self, name_der: &[u8]) -> bool {
+        let wanted = strip_sequence(name_der);
+        self.store
+            .roots
+            .iter()
+            .any(|anchor| strip_sequence(anchor.subject.as_ref()) == wanted)
+    }
+}
+
+/// The contents of a DER SEQUENCE, or the input unchanged when it is not one.
+/// Trust anchors store a name's contents; certificates carry the whole SEQUENCE.
+fn strip_sequence(der: &[u8]) -> &[u8] {
+    let [0x30, first_len, rest @ ..] = der else {
+        return der;
+    };
+    let (len, body) = match *first_len {
+        n if n < 0x80 => (usize::from(n), rest),
+        n => {
+            let count = usize::from(n & 0x7f);
+            if count == 0 || count > 4 || rest.len() < count {
+                return der;
+            }
+            let len = rest[..count].iter().fold(0usize, |acc, b| acc << 8 | usize::from(*b));
+            (len, &rest[count..])
+        }
+    };
+    if body.len() == len { body } else { der }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_short_and_long_sequence_headers() {
+        assert_eq!(strip_sequence(&[0x30, 0x02, 0x31, 0x00]), &[0x31, 0x00]);
+        let long: Vec<u8> = [vec![0x30, 0x81, 0x80], vec![7u8; 0x80]].concat();
+        assert_eq!(strip_sequence(&long).len(), 0x80);
+        assert_eq!(strip_sequence(&[0x31, 0x00]), &[0x31, 0x00], "not a SEQUENCE");
+        assert_eq!(strip_sequence(&[0x30, 0x05, 0x31]), &[0x30, 0x05, 0x31], "truncated");
+    }
+
+    #[test]
+    fn mozilla_roots_know_their_own_subjects() {
+        let roots = Roots::mozilla();
+        let first = roots.store.roots[0].subject.as_ref().to_vec();
+        assert!(roots.has_subject(&first));
+        let mut wrapped = vec![0x30, first.len() as u8];
+        if first.len() < 0x80 {
+            wrapped.extend_from_slice(&first);
+            assert!(roots.has_subject(&wrapped));
+        }
+        assert!(!roots.has_subject(&[0x30, 0x00]));
+    }
+
+    #[test]
+    fn a_missing_or_empty_ca_file_is_a_one_line_error() {
+        let missing = Roots::from_pem_file(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        assert!(
+            missing.starts_with("cannot read --ca-file /nonexistent/ca.pem"),
+            "{missing}"
+        );
+        let dir = std::env::temp_dir().join(format!("reqdoctor-trust-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let err = Roots::from_pem_file(&empty).unwrap_err();
+        assert!(err.contains("no PEM certificates found"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+}

@@ -1,0 +1,52 @@
+//! Test fixtures: real servers on 127.0.0.1 (HTTPS, plain HTTP, DNS, misbehaving TCP
+//! peers) and a test PKI, so the end-to-end tests exercise real sockets without ever
+//! touching the internet.
+//!
+//! Every server runs on one process-wide background tokio runtime, and every start
+//! function is synchronous: it returns the bound address as soon as the listener
+//! exists, so plain `#[test]` functions can use the fixtures.
+#![allow(dead_code, unused_imports)]
+
+pub mod dns;
+pub mod https;
+pub mod pki;
+pub mod sockets;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::OnceLock;
+
+use tokio::runtime::Runtime;
+
+pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
+pub use https::{http_server, https_server, https_server_with};
+pub use pki::{CertKind, Pki, ServerCert, pki};
+pub use sockets::{garbage_server, refused_port, reset_server, tarpit, tls_alert_server};
+
+/// The background runtime every fixture server runs on (2 worker threads, created once).
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("fixture-server")
+            .enable_all()
+            .build()
+            .expect("build the fixture tokio runtime")
+    })
+}
+
+/// Binds a TCP listener on 127.0.0.1 with an OS-chosen port and hands it to the
+/// fixture runtime. Callable from any thread, inside or outside another runtime.
+pub(crate) fn bind_loopback() -> (tokio::net::TcpListener, SocketAddr) {
+    let std_listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    to_tokio_listener(std_listener)
+}
+
+/// Converts a bound std listener into a tokio one registered with the fixture runtime.
+pub(crate) fn to_tokio_listener(std_listener: TcpListener) -> (tokio::net::TcpListener, SocketAddr) {
+    let addr = std_listener.local_addr().expect("listener local address");
+    std_listener.set_nonblocking(true).expect("set listener non-blocking");
+    let _guard = runtime().enter();
+    let listener = tokio::net::TcpListener::from_std(std_listener).expect("register listener with tokio");
+    (listener, addr)
+}

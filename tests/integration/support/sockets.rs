@@ -1,0 +1,141 @@
+//! Misbehaving TCP peers on 127.0.0.1: a port that accepts and never speaks, a port
+//! nobody listens on, a server that rejects TLS 1.2+ with a protocol_version alert,
+//! one that resets every connection, and one that answers with non-TLS garbage. Each
+//! reproduces a network failure the CLI must name precisely.
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, TcpListener as StdTcpListener};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
+
+use super::{bind_loopback, runtime};
+
+/// Most connections the tarpit keeps open at once (older ones are dropped).
+const TARPIT_KEEP: usize = 64;
+/// How long a peer waits for the client's first bytes before acting anyway.
+const FIRST_BYTES_WAIT: Duration = Duration::from_secs(2);
+/// How long a peer waits for the client to close after the peer said its piece.
+const DRAIN_WAIT: Duration = Duration::from_secs(2);
+
+/// A TLS record: fatal alert protocol_version (70), record version TLS 1.0.
+pub const PROTOCOL_VERSION_ALERT: [u8; 7] = [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46];
+
+/// 64 bytes that are neither a TLS record nor an HTTP response.
+pub const GARBAGE: &[u8; 64] = b"garbage: this port speaks neither TLS nor HTTP (reqdoctor test)\n";
+
+/// A shared port that accepts connections and never writes (nor closes them for 60 s+).
+pub fn tarpit() -> SocketAddr {
+    static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(tarpit_loop));
+    *ADDR
+}
+
+/// A 127.0.0.1 port with nothing listening on it (connections are refused).
+pub fn refused_port() -> SocketAddr {
+    let listener = StdTcpListener::bind("127.0.0.1:0").expect("bind a port to free it");
+    listener.local_addr().expect("freed port address")
+}
+
+/// A shared server that reads the ClientHello and answers with a fatal
+/// protocol_version alert, as a TLS 1.0/1.1-only server does to a TLS 1.2+ hello.
+pub fn tls_alert_server() -> SocketAddr {
+    static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, send_alert)));
+    *ADDR
+}
+
+/// A shared server that resets (RST) every connection after reading the first bytes.
+pub fn reset_server() -> SocketAddr {
+    static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, reset)));
+    *ADDR
+}
+
+/// A shared server that writes [`GARBAGE`] and closes.
+pub fn garbage_server() -> SocketAddr {
+    static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, send_garbage)));
+    *ADDR
+}
+
+fn spawn_server<F, Fut>(serve: F) -> SocketAddr
+where
+    F: FnOnce(TcpListener) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (listener, addr) = bind_loopback();
+    runtime().spawn(serve(listener));
+    addr
+}
+
+async fn accept(listener: &TcpListener) -> TcpStream {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => return stream,
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+async fn tarpit_loop(listener: TcpListener) {
+    let mut held = VecDeque::with_capacity(TARPIT_KEEP);
+    loop {
+        let stream = accept(&listener).await;
+        if held.len() == TARPIT_KEEP {
+            held.pop_front();
+        }
+        held.push_back(stream);
+    }
+}
+
+/// Runs `handle` on every accepted connection, each in its own task.
+async fn per_connection<F, Fut>(listener: TcpListener, handle: F)
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        let stream = accept(&listener).await;
+        tokio::spawn(handle(stream));
+    }
+}
+
+async fn send_alert(mut stream: TcpStream) {
+    read_tls_record(&mut stream).await;
+    let _ = stream.write_all(&PROTOCOL_VERSION_ALERT).await;
+    close_gracefully(stream).await;
+}
+
+async fn reset(mut stream: TcpStream) {
+    let mut buf = [0u8; 4096];
+    let _ = timeout(FIRST_BYTES_WAIT, stream.read(&mut buf)).await;
+    let _ = stream.set_zero_linger();
+    drop(stream);
+}
+
+async fn send_garbage(mut stream: TcpStream) {
+    let mut buf = [0u8; 4096];
+    let _ = timeout(FIRST_BYTES_WAIT, stream.read(&mut buf)).await;
+    let _ = stream.write_all(GARBAGE).await;
+    close_gracefully(stream).await;
+}
+
+/// Reads one whole TLS record (the ClientHello), so closing later sends FIN, not RST.
+async fn read_tls_record(stream: &mut TcpStream) {
+    let mut header = [0u8; 5];
+    let read = async {
+        stream.read_exact(&mut header).await?;
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        let mut body = vec![0u8; len];
+        stream.read_exact(&mut body).await.map(|_| ())
+    };
+    let _ = timeout(FIRST_BYTES_WAIT, read).await;
+}
+
+/// Half-closes, then waits (bounded) for the client to close, discarding what it sends.
+async fn close_gracefully(mut stream: TcpStream) {
+    let _ = stream.shutdown().await;
+    let mut buf = [0u8; 4096];
+    let drain = async { while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {} };
+    let _ = timeout(DRAIN_WAIT, drain).await;
+}
