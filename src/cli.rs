@@ -25,7 +25,8 @@ const CHECK_EXAMPLES: &str = "\
 Examples:
   reqdoctor check https://api.example.com/getinfo
   reqdoctor check --json --timeout-ms 5000 https://api.example.com/getinfo
-  reqdoctor check --allow-domain https://api.example.com -X POST --data '{\"id\":1}' https://api.example.com/order
+  reqdoctor check -X POST --data '{\"id\":1}' https://api.example.com/order
+  reqdoctor check --allow-domain https://api.example.com https://api.example.com/getinfo
   reqdoctor check --connect-to api.example.com:443:10.0.0.7:443 https://api.example.com/
 
 Exit codes: 0 pass, 1 warn, 2 fail, 3 reqdoctor could not run.";

@@ -37,6 +37,11 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return fail(
+            "a command is required, e.g. 'reqdoctor check https://api.example.com/getinfo' (see 'reqdoctor --help')",
+        );
+    }
     let rendered = error.render().to_string();
     let first = rendered
         .lines()

@@ -238,7 +238,7 @@ fn expiry(a: &Analysis<'_>) -> Check {
         Check::warn(id, format!("the certificate expires in {} ({until})", span(left)))
             .hint("renew it now; phones refuse it the moment it expires")
     } else {
-        Check::pass(id, format!("valid for {} more ({until})", span(left)))
+        Check::pass(id, format!("valid for another {} ({until})", span(left)))
     };
     check
         .data("not_after", rfc3339(leaf.not_after))
@@ -330,7 +330,8 @@ fn signature(a: &Analysis<'_>) -> Check {
         ))
         .wx(Some(Wx::net(NetError::CertWeakSignatureAlgorithm)));
     }
-    let algorithms: Vec<&str> = path_certs(a).map(|c| c.signature.name.as_str()).collect();
+    let mut algorithms: Vec<&str> = path_certs(a).map(|c| c.signature.name.as_str()).collect();
+    algorithms.dedup();
     Check::pass(id, format!("signed with {}", algorithms.join(", ")))
 }
 

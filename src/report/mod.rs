@@ -5,6 +5,8 @@
 pub mod json;
 pub mod text;
 
+use std::net::SocketAddr;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -33,7 +35,7 @@ pub struct Report {
     pub checks: Vec<CheckReport>,
     /// Where the time went, in milliseconds; a phase that did not run is absent.
     pub timings_ms: TimingsMs,
-    /// The addresses the request could use (from DNS, `--resolve` or `--connect-to`).
+    /// The `ip:port` pairs the request could use (from DNS, `--resolve` or `--connect-to`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<String>,
     /// The negotiated TLS session, when there was one.
@@ -163,8 +165,12 @@ fn addresses(trace: &Trace) -> Vec<String> {
         return Vec::new();
     };
     match (&conn.route, &conn.dns) {
-        (_, Some(lookup)) => lookup.addresses().iter().map(ToString::to_string).collect(),
-        (Route::Fixed { addrs, .. }, None) => addrs.iter().map(ToString::to_string).collect(),
+        (Route::Dns { port, .. }, Some(lookup)) => lookup
+            .addresses()
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, *port).to_string())
+            .collect(),
+        (Route::Fixed { addrs, .. }, _) => addrs.iter().map(ToString::to_string).collect(),
         (Route::Dns { .. }, None) => Vec::new(),
     }
 }

@@ -1,6 +1,13 @@
 //! The single integration test binary: in-process fixture servers (`support`), their
-//! self-tests (`fixtures`), and the end-to-end tests that run the built `reqdoctor`.
-//! One binary keeps link time low and lets every test share the same fixtures.
+//! self-tests (`fixtures`), and the end-to-end tests that run the built `reqdoctor`
+//! against them. One binary keeps link time low and lets every test share fixtures.
 
+mod cli;
 mod fixtures;
+mod http;
+mod network;
+mod render;
+mod rules;
 mod support;
+mod tls;
+mod usage;

@@ -128,6 +128,7 @@ async fn route(req: Request<Incoming>) -> Result<HttpResponse, Infallible> {
         ["loop"] => location(StatusCode::FOUND, HeaderValue::from_static("/loop")),
         ["slow", ms] => slow(ms).await,
         ["echo"] => echo(req).await,
+        ["record", token] => record(token, req).await,
         ["date", offset] => date(offset),
         _ => not_found(),
     };
@@ -240,6 +241,61 @@ async fn echo(req: Request<Incoming>) -> HttpResponse {
         "body": String::from_utf8_lossy(&body.to_bytes()),
     });
     json_response(StatusCode::OK, body)
+}
+
+/// A request as the server received it, kept for the test that sent it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// The request target: path and query.
+    pub target: String,
+    /// Header names lowercased, in arrival order.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+fn log() -> &'static Mutex<HashMap<String, Vec<Recorded>>> {
+    static LOG: LazyLock<Mutex<HashMap<String, Vec<Recorded>>>> = LazyLock::new(Mutex::default);
+    &LOG
+}
+
+/// Every request that reached `/record/{token}`, oldest first.
+pub fn recorded(token: &str) -> Vec<Recorded> {
+    log()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(token)
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn record(token: &str, req: Request<Incoming>) -> HttpResponse {
+    let (parts, body) = req.into_parts();
+    let Ok(body) = Limited::new(body, MAX_BODY).collect().await else {
+        return bad_request("unreadable or too large body");
+    };
+    let entry = Recorded {
+        method: parts.method.to_string(),
+        target: parts.uri.path_and_query().map(ToString::to_string).unwrap_or_default(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+    };
+    log()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(token.to_owned())
+        .or_default()
+        .push(entry);
+    json_response(StatusCode::OK, json!({"recorded": true}))
 }
 
 /// Decodes `%XX` escapes (and nothing else: `+` stays `+`). None on a malformed escape.

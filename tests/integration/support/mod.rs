@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 
 pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
-pub use https::{http_server, https_server, https_server_with};
+pub use https::{Recorded, http_server, https_server, https_server_with, recorded};
 pub use pki::{CertKind, Pki, ServerCert, pki};
 pub use sockets::{garbage_server, refused_port, reset_server, tarpit, tls_alert_server};
 

@@ -1,0 +1,239 @@
+//! Runs the built `reqdoctor` binary and parses its JSON into test-local
+//! structs with `deny_unknown_fields`: the schema SPEC fixes is enforced here,
+//! independently of the crate's own types.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::support::pki;
+
+/// Every check id of SPEC's catalogue with its step, in report order.
+pub const CATALOGUE: [(&str, u8); 22] = [
+    ("dns.resolve", 1),
+    ("tcp.connect", 1),
+    ("domain.allowlist", 2),
+    ("tls.handshake", 3),
+    ("tls.version", 3),
+    ("cert.trusted", 3),
+    ("cert.chain", 3),
+    ("cert.hostname", 3),
+    ("cert.expiry", 3),
+    ("cert.key", 3),
+    ("cert.signature", 3),
+    ("clock.skew", 3),
+    ("url.scheme", 4),
+    ("url.host", 4),
+    ("url.port", 4),
+    ("icp.filing", 4),
+    ("timeout.budget", 5),
+    ("http.redirect", 6),
+    ("url.length", 0),
+    ("request.method", 0),
+    ("request.header", 0),
+    ("http.response", 0),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub target: String,
+    pub started_at: String,
+    pub verdict: String,
+    pub checks: Vec<CheckJson>,
+    pub timings_ms: Timings,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    #[serde(default)]
+    pub tls: Option<Value>,
+    #[serde(default)]
+    pub http: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckJson {
+    pub id: String,
+    pub step: u8,
+    pub status: String,
+    pub summary: String,
+    #[serde(default)]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub wx: Option<Wx>,
+    pub data: Map<String, Value>,
+    pub duration_ms: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wx {
+    pub errno: u32,
+    #[serde(rename = "errMsg")]
+    pub err_msg: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timings {
+    pub dns: Option<f64>,
+    pub connect: Option<f64>,
+    pub tls: Option<f64>,
+    pub ttfb: Option<f64>,
+    pub total: f64,
+}
+
+/// One finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The single JSON report on stdout, validated against SPEC's shape.
+    pub fn report(&self) -> Report {
+        let report: Report = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one SPEC report: {e}\n{}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        });
+        assert_spec_shape(&report);
+        report
+    }
+}
+
+impl Report {
+    pub fn check(&self, id: &str) -> &CheckJson {
+        self.checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no check {id} in {self:#?}"))
+    }
+
+    /// `id → status` for every check, for compact assertions.
+    pub fn statuses(&self) -> BTreeMap<&str, &str> {
+        self.checks.iter().map(|c| (c.id.as_str(), c.status.as_str())).collect()
+    }
+
+    /// Asserts a check's status and that its summary mentions `needle`.
+    #[track_caller]
+    pub fn expect(&self, id: &str, status: &str, needle: &str) -> &CheckJson {
+        let check = self.check(id);
+        assert_eq!(check.status, status, "{id}: {check:#?}\nall: {:#?}", self.statuses());
+        assert!(
+            check.summary.contains(needle),
+            "{id} summary {:?} does not mention {needle:?}",
+            check.summary
+        );
+        check
+    }
+}
+
+/// The report's fixed structure: every catalogue id once, in order, with its step;
+/// statuses from SPEC's set; the verdict is the worst status; hints where warn/fail.
+pub fn assert_spec_shape(report: &Report) {
+    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.tool.name, "reqdoctor");
+    assert_eq!(report.tool.version, env!("CARGO_PKG_VERSION"));
+    assert!(
+        report.started_at.ends_with('Z') && report.started_at.len() == 20,
+        "{}",
+        report.started_at
+    );
+    let ids: Vec<(&str, u8)> = report.checks.iter().map(|c| (c.id.as_str(), c.step)).collect();
+    assert_eq!(ids, CATALOGUE.to_vec());
+    let mut worst = "pass";
+    for check in &report.checks {
+        assert!(
+            ["pass", "warn", "fail", "skip", "info"].contains(&check.status.as_str()),
+            "{check:?}"
+        );
+        assert!(!check.summary.is_empty() && !check.summary.contains('\n'), "{check:?}");
+        if matches!(check.status.as_str(), "warn" | "fail") {
+            assert!(
+                check.hint.as_ref().is_some_and(|h| !h.is_empty()),
+                "{} has no hint",
+                check.id
+            );
+        }
+        if let Some(wx) = &check.wx {
+            assert!(wx.err_msg.starts_with("request:fail"), "{wx:?}");
+        }
+        worst = match (worst, check.status.as_str()) {
+            (_, "fail") | ("fail", _) => "fail",
+            (_, "warn") | ("warn", _) => "warn",
+            _ => worst,
+        };
+    }
+    assert_eq!(report.verdict, worst);
+    assert!(report.timings_ms.total >= 0.0);
+    assert!(report.target.contains("://"), "{}", report.target);
+    assert!(report.checks.iter().all(|c| c.duration_ms >= 0.0));
+}
+
+/// Runs `reqdoctor` with exactly `args`.
+pub fn reqdoctor(args: &[&str]) -> Run {
+    let output: Output = Command::cargo_bin("reqdoctor")
+        .expect("the reqdoctor binary is built")
+        .args(args)
+        .env_remove("NO_COLOR")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run reqdoctor");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `reqdoctor check --json --ca-file <test root>` plus `args`; the exit code must match the verdict.
+pub fn check(args: &[&str]) -> Report {
+    let root = pki().root_pem_path().to_str().expect("utf-8 path").to_owned();
+    let mut all = vec!["check", "--json", "--ca-file", root.as_str()];
+    all.extend_from_slice(args);
+    let run = reqdoctor(&all);
+    let report = run.report();
+    let expected = match report.verdict.as_str() {
+        "pass" => 0,
+        "warn" => 1,
+        _ => 2,
+    };
+    assert_eq!(
+        run.code, expected,
+        "exit code vs verdict {}; stderr: {}",
+        report.verdict, run.stderr
+    );
+    report
+}
+
+/// `--connect-to api.test:443:127.0.0.1:<port>`: a port-less URL reaches a loopback server.
+pub fn to(addr: SocketAddr) -> String {
+    format!("api.test:443:{}:{}", addr.ip(), addr.port())
+}
+
+/// Checks `https://api.test<path>` against the server at `addr`.
+pub fn check_api(addr: SocketAddr, path: &str, extra: &[&str]) -> Report {
+    let route = to(addr);
+    let url = format!("https://api.test{path}");
+    let mut args = vec!["--connect-to", route.as_str()];
+    args.extend_from_slice(extra);
+    args.push(url.as_str());
+    check(&args)
+}

@@ -1,0 +1,125 @@
+//! What people and pipelines see: the text report (snapshot, colour rules),
+//! `--help` (snapshot), and `--format jsonl` streaming one line per target.
+
+use crate::cli::{assert_spec_shape, reqdoctor, to};
+use crate::support::{CertKind, https_server, pki};
+
+fn root() -> String {
+    pki().root_pem_path().to_str().unwrap().to_owned()
+}
+
+/// Masks what changes between runs: durations, ports, dates and days left.
+fn masked(text: &str) -> String {
+    let rules = [
+        (r"\d+(\.\d+)? ms", "[ms]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
+        (r"another \d+ days", "another [n] days"),
+        (r"within \d+ s", "within [n] s"),
+        (r"--ca-file \S+\)", "--ca-file [root.pem])"),
+    ];
+    rules.iter().fold(text.to_owned(), |text, (pattern, with)| {
+        regex_lite::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&text, *with)
+            .into_owned()
+    })
+}
+
+#[test]
+fn text_report_of_a_failing_target() {
+    let route = to(https_server(CertKind::Expired));
+    let ca = root();
+    let run = reqdoctor(&[
+        "check",
+        "--ca-file",
+        &ca,
+        "--connect-to",
+        &route,
+        "--allow-domain",
+        "https://api.test",
+        "https://api.test/status/500",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        !run.stdout.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+    insta::assert_snapshot!("text_expired", masked(&run.stdout));
+}
+
+#[test]
+fn text_report_of_a_passing_target() {
+    let route = to(https_server(CertKind::Valid));
+    let ca = root();
+    let run = reqdoctor(&[
+        "check",
+        "--no-color",
+        "--ca-file",
+        &ca,
+        "--connect-to",
+        &route,
+        "--allow-domain",
+        "https://api.test",
+        "https://api.test/hops/1",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    insta::assert_snapshot!("text_pass", masked(&run.stdout));
+}
+
+#[test]
+fn check_help() {
+    let run = reqdoctor(&["check", "--help"]);
+    insta::assert_snapshot!("check_help", run.stdout);
+}
+
+#[test]
+fn jsonl_streams_one_report_per_line_and_exits_with_the_worst() {
+    let good = to(https_server(CertKind::Valid));
+    let ca = root();
+    let run = reqdoctor(&[
+        "check",
+        "--format",
+        "jsonl",
+        "--ca-file",
+        &ca,
+        "--connect-to",
+        &good,
+        "https://api.test/ok",
+        "https://api.test/status/503",
+    ]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    let verdicts: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            let report: crate::cli::Report = serde_json::from_str(line).expect("each line is one report");
+            assert_spec_shape(&report);
+            report.verdict
+        })
+        .collect();
+    assert_eq!(verdicts, ["pass", "warn"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn json_for_two_targets_is_two_documents() {
+    let good = to(https_server(CertKind::Valid));
+    let ca = root();
+    let run = reqdoctor(&[
+        "check",
+        "--json",
+        "--ca-file",
+        &ca,
+        "--connect-to",
+        &good,
+        "https://api.test/ok",
+        "https://nx.invalid/",
+    ]);
+    let documents: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&run.stdout)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(documents.len(), 2);
+    assert_eq!(run.code, 2, "the worst verdict wins");
+}

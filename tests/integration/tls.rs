@@ -1,0 +1,232 @@
+//! Step 3 end to end: TLS handshakes against a tokio-rustls server with
+//! certificates made at test time, and against peers that speak plain HTTP,
+//! garbage, resets, a protocol_version alert, or nothing at all.
+
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
+use crate::cli::check_api;
+use crate::support::{
+    CertKind, ServerCert, garbage_server, http_server, https_server, https_server_with, pki, reset_server, tarpit,
+    tls_alert_server,
+};
+
+fn api(kind: CertKind) -> crate::cli::Report {
+    check_api(https_server(kind), "/ok", &[])
+}
+
+#[test]
+fn a_valid_chain_passes_every_certificate_check() {
+    let report = api(CertKind::Valid);
+    let handshake = report.expect("tls.handshake", "pass", "TLS1.3");
+    assert_eq!(handshake.data["alpn"], "http/1.1");
+    report.expect("tls.version", "pass", "TLS1.3 negotiated");
+    report.expect("cert.trusted", "pass", "reqdoctor test root");
+    report.expect(
+        "cert.chain",
+        "pass",
+        "complete: api.test → reqdoctor test intermediate → reqdoctor test root",
+    );
+    report.expect("cert.hostname", "pass", "api.test is covered");
+    report.expect("cert.expiry", "pass", "valid for");
+    report.expect("cert.key", "pass", "ECDSA P-256");
+    report.expect("cert.signature", "pass", "ecdsa-with-SHA256");
+    report.expect("clock.skew", "info", "agrees");
+    let tls = report.tls.as_ref().expect("a tls object");
+    assert_eq!(tls["version"], "TLS1.3");
+}
+
+#[test]
+fn tls12_only_servers_pass() {
+    let server = https_server_with(pki().server_cert(CertKind::Valid), &[&rustls::version::TLS12]);
+    let report = check_api(server, "/ok", &[]);
+    report.expect("tls.version", "pass", "TLS1.2");
+    assert_eq!(report.verdict, "pass");
+}
+
+#[test]
+fn protocol_version_alert_fails_tls_version_once() {
+    let report = check_api(tls_alert_server(), "/ok", &[]);
+    let version = report.expect("tls.version", "fail", "does not negotiate TLS 1.2 or 1.3");
+    assert!(
+        version
+            .wx
+            .as_ref()
+            .unwrap()
+            .err_msg
+            .ends_with("ERR_SSL_VERSION_OR_CIPHER_MISMATCH")
+    );
+    report.expect("tls.handshake", "skip", "tls.version");
+    report.expect("cert.trusted", "skip", "no certificate");
+    report.expect("http.response", "skip", "tls.version");
+    assert_eq!(report.checks.iter().filter(|c| c.status == "fail").count(), 1);
+}
+
+#[test]
+fn a_plain_http_port_is_named() {
+    let report = check_api(http_server(), "/ok", &[]);
+    let handshake = report.expect("tls.handshake", "fail", "answers in plain HTTP, not TLS");
+    assert!(
+        handshake
+            .wx
+            .as_ref()
+            .unwrap()
+            .err_msg
+            .ends_with("ERR_SSL_PROTOCOL_ERROR")
+    );
+    report.expect("tls.version", "skip", "");
+}
+
+#[test]
+fn garbage_resets_and_silence_fail_the_handshake() {
+    check_api(garbage_server(), "/ok", &[]).expect("tls.handshake", "fail", "not TLS");
+    check_api(reset_server(), "/ok", &[]).expect("tls.handshake", "fail", "reset");
+    let report = check_api(tarpit(), "/ok", &["--timeout-ms", "700"]);
+    report.expect("tcp.connect", "pass", "");
+    report.expect(
+        "tls.handshake",
+        "fail",
+        "no TLS answer before the 700 ms timeout budget ran out",
+    );
+    report.expect("timeout.budget", "fail", "during the TLS handshake");
+}
+
+#[test]
+fn self_signed_and_unknown_roots_are_told_apart() {
+    let report = api(CertKind::SelfSigned);
+    let trusted = report.expect("cert.trusted", "fail", "is self-signed");
+    assert!(
+        trusted
+            .wx
+            .as_ref()
+            .unwrap()
+            .err_msg
+            .ends_with("ERR_CERT_AUTHORITY_INVALID")
+    );
+    report.expect("cert.chain", "skip", "self-signed");
+    report.expect("tls.handshake", "pass", "");
+    report.expect("http.response", "skip", "certificate was refused");
+    report.expect("cert.hostname", "pass", "");
+
+    let report = api(CertKind::UnknownRoot);
+    report.expect(
+        "cert.trusted",
+        "fail",
+        "'reqdoctor unknown root', which is neither sent nor a trusted root",
+    );
+    report.expect("cert.chain", "pass", "");
+}
+
+#[test]
+fn a_missing_intermediate_is_named_by_cert_chain() {
+    let report = api(CertKind::MissingIntermediate);
+    let chain = report.expect(
+        "cert.chain",
+        "fail",
+        "does not send the intermediate certificate 'reqdoctor test intermediate'",
+    );
+    assert_eq!(chain.data["missing"], "reqdoctor test intermediate");
+    report.expect("cert.trusted", "skip", "cert.chain");
+}
+
+fn custom_chain(chain: Vec<CertificateDer<'static>>) -> crate::cli::Report {
+    let key = pki().server_cert(CertKind::Valid).key;
+    let server = https_server_with(ServerCert { chain, key }, rustls::ALL_VERSIONS);
+    check_api(server, "/ok", &[])
+}
+
+#[test]
+fn chains_out_of_order_or_with_extras_warn() {
+    let valid = pki().server_cert(CertKind::Valid).chain;
+    let root = CertificateDer::from_pem_slice(pki().root_pem().as_bytes()).expect("root PEM");
+    let report = custom_chain(vec![valid[0].clone(), root.clone(), valid[1].clone()]);
+    report.expect("cert.chain", "warn", "out of order");
+    report.expect("cert.trusted", "pass", "");
+
+    let stray = pki().server_cert(CertKind::SelfSigned).chain[0].clone();
+    let report = custom_chain(vec![valid[0].clone(), valid[1].clone(), stray]);
+    report.expect("cert.chain", "warn", "does not need: api.test");
+}
+
+#[test]
+fn a_wrong_host_fails_hostname_and_ignores_the_cn() {
+    let report = api(CertKind::WrongHost);
+    let hostname = report.expect(
+        "cert.hostname",
+        "fail",
+        "api.test is not in the certificate's subjectAltName (DNS:other.test)",
+    );
+    assert!(
+        hostname
+            .wx
+            .as_ref()
+            .unwrap()
+            .err_msg
+            .ends_with("ERR_CERT_COMMON_NAME_INVALID")
+    );
+    report.expect("cert.trusted", "pass", "");
+}
+
+#[test]
+fn a_wildcard_covers_one_label() {
+    let addr = https_server(CertKind::Valid);
+    let route = format!("x.wild.test:443:127.0.0.1:{}", addr.port());
+    let report = crate::cli::check(&["--connect-to", &route, "https://x.wild.test/ok"]);
+    report.expect("cert.hostname", "pass", "DNS:*.wild.test");
+    let route = format!("a.b.wild.test:443:127.0.0.1:{}", addr.port());
+    let report = crate::cli::check(&["--connect-to", &route, "https://a.b.wild.test/ok"]);
+    report.expect("cert.hostname", "fail", "a.b.wild.test");
+}
+
+#[test]
+fn expired_and_not_yet_valid_certificates_fail_expiry() {
+    let report = api(CertKind::Expired);
+    let expiry = report.expect("cert.expiry", "fail", "the certificate expired 2 days ago");
+    assert!(expiry.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_DATE_INVALID"));
+    report.expect("cert.trusted", "pass", "");
+    report.expect("cert.hostname", "pass", "");
+
+    api(CertKind::NotYetValid).expect("cert.expiry", "fail", "is not valid yet: it starts in 1 day");
+    api(CertKind::ExpiredIntermediate).expect("cert.expiry", "fail", "the intermediate");
+}
+
+#[test]
+fn a_leaf_close_to_expiry_warns() {
+    let report = api(CertKind::ExpiringSoon);
+    let expiry = report.expect("cert.expiry", "warn", "expires in 4 days");
+    assert_eq!(expiry.data["days_left"], 4);
+    let report = check_api(
+        https_server(CertKind::ExpiringSoon),
+        "/ok",
+        &["--expiry-warn-days", "3"],
+    );
+    report.expect("cert.expiry", "pass", "");
+}
+
+#[test]
+fn ed25519_keys_fail_cert_key() {
+    let report = api(CertKind::Ed25519Leaf);
+    report.expect("cert.key", "fail", "Ed25519");
+}
+
+#[test]
+fn sha1_signatures_fail_cert_signature() {
+    let report = api(CertKind::Sha1Signed);
+    let signature = report.expect("cert.signature", "fail", "signed with SHA-1 (ecdsa-with-SHA1)");
+    assert!(
+        signature
+            .wx
+            .as_ref()
+            .unwrap()
+            .err_msg
+            .ends_with("ERR_CERT_WEAK_SIGNATURE_ALGORITHM")
+    );
+}
+
+#[test]
+fn a_skewed_server_clock_warns() {
+    let report = check_api(https_server(CertKind::Valid), "/date/-600", &[]);
+    let skew = report.expect("clock.skew", "warn", "ahead of the server's Date header");
+    let seconds = skew.data["skew_seconds"].as_i64().unwrap();
+    assert!((590..=610).contains(&seconds), "{seconds}");
+}
