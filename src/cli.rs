@@ -97,7 +97,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_redirects: u32,
 
-    /// Never colour the text report (NO_COLOR is honoured too).
+    /// Never colour the text report (NO_COLOR is honoured too; CLICOLOR_FORCE forces colour).
     #[arg(long)]
     pub no_color: bool,
 }

@@ -177,10 +177,15 @@ fn parse_header(text: &str) -> Result<(String, String), UsageError> {
     Ok((name.to_owned(), value.to_owned()))
 }
 
-/// Colour only for text on a terminal, and never with `--no-color` or `NO_COLOR`.
+/// Colour only for text on a terminal (or with `CLICOLOR_FORCE`), and never
+/// with `--no-color`, `NO_COLOR` or `CLICOLOR=0`.
 fn wants_color(no_color: bool, format: Format) -> bool {
-    let env_says_no = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    format == Format::Text && !no_color && !env_says_no && std::io::stdout().is_terminal()
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    let clicolor_off = std::env::var_os("CLICOLOR").is_some_and(|v| v == "0");
+    if format != Format::Text || no_color || set("NO_COLOR") {
+        return false;
+    }
+    set("CLICOLOR_FORCE") || (!clicolor_off && std::io::stdout().is_terminal())
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ fn resolver(server: &DnsServer) -> Result<TokioResolver, String> {
     };
     let options = builder.options_mut();
     options.timeout = options.timeout.min(QUERY_TIMEOUT);
-    options.attempts = options.attempts.clamp(1, 2);
+    options.attempts = 1;
     options.cache_size = 0;
     if matches!(server, DnsServer::Given(_)) {
         options.use_hosts_file = ResolveHosts::Never;

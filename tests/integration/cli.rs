@@ -187,12 +187,20 @@ pub fn assert_spec_shape(report: &Report) {
     assert!(report.checks.iter().all(|c| c.duration_ms >= 0.0));
 }
 
-/// Runs `reqdoctor` with exactly `args`.
+/// Runs `reqdoctor` with exactly `args`, in an environment without colour settings.
 pub fn reqdoctor(args: &[&str]) -> Run {
+    reqdoctor_with_env(args, &[])
+}
+
+/// Runs `reqdoctor` with `args` and the extra environment variables `env`.
+pub fn reqdoctor_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let output: Output = Command::cargo_bin("reqdoctor")
         .expect("the reqdoctor binary is built")
         .args(args)
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .envs(env.iter().copied())
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("run reqdoctor");

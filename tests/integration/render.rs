@@ -1,7 +1,7 @@
 //! What people and pipelines see: the text report (snapshot, colour rules),
 //! `--help` (snapshot), and `--format jsonl` streaming one line per target.
 
-use crate::cli::{assert_spec_shape, reqdoctor, to};
+use crate::cli::{assert_spec_shape, reqdoctor, reqdoctor_with_env, to};
 use crate::support::{CertKind, https_server, pki};
 
 fn root() -> String {
@@ -65,6 +65,29 @@ fn text_report_of_a_passing_target() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     insta::assert_snapshot!("text_pass", masked(&run.stdout));
+}
+
+#[test]
+fn colour_is_forced_or_refused_by_the_usual_switches() {
+    let route = to(https_server(CertKind::Valid));
+    let ca = root();
+    let args = [
+        "check",
+        "--ca-file",
+        ca.as_str(),
+        "--connect-to",
+        route.as_str(),
+        "https://api.test/ok",
+    ];
+    let has_ansi = |env: &[(&str, &str)], extra: &[&str]| {
+        let all: Vec<&str> = args.iter().copied().chain(extra.iter().copied()).collect();
+        reqdoctor_with_env(&all, env).stdout.contains("\u{1b}[")
+    };
+    assert!(!has_ansi(&[], &[]), "a pipe gets plain text");
+    assert!(has_ansi(&[("CLICOLOR_FORCE", "1")], &[]));
+    assert!(!has_ansi(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]));
+    assert!(!has_ansi(&[("CLICOLOR_FORCE", "1")], &["--no-color"]));
+    assert!(!has_ansi(&[("CLICOLOR_FORCE", "1")], &["--json"]));
 }
 
 #[test]
