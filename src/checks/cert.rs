@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 use rustls_pki_types::CertificateDer;
 
 use super::wx::{NetError, Wx};
-use super::{Check, CheckId, Context, upstream};
+use super::{Check, CheckId, Context, Status, upstream};
 use crate::cert::{CertFacts, Key, Path, PathEnd, host_matches, rfc3339};
 
 const IDS: [CheckId; 6] = [
@@ -31,7 +31,7 @@ struct Analysis<'a> {
 }
 
 pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
-    let (chain, accepted) = match presented(cx) {
+    let (chain, refusal) = match presented(cx) {
         Ok(found) => found,
         Err(because) => return IDS.iter().map(|id| Check::skip(*id, because.clone())).collect(),
     };
@@ -48,22 +48,47 @@ pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
     let a = Analysis {
         chain,
         path,
-        accepted,
+        accepted: refusal.is_none(),
         host: cx.target.host(),
         now,
         cx,
     };
-    vec![
+    let mut checks = vec![
         trusted(&a),
         chain_check(&a),
         hostname(&a),
         expiry(&a),
         key(&a),
         signature(&a),
-    ]
+    ];
+    if let Some(error) = refusal
+        && !checks.iter().any(|c| c.status == Status::Fail)
+    {
+        checks[0] = unexplained(error);
+    }
+    checks
 }
 
-fn presented<'a>(cx: &'a Context<'_>) -> Result<(&'a [CertificateDer<'static>], bool), String> {
+/// rustls refused the chain for a reason no other rule names: cert.trusted
+/// carries it, so a refused certificate can never pass unnoticed.
+fn unexplained(error: &rustls::Error) -> Check {
+    use rustls::{CertificateError, Error};
+    let summary = match error {
+        Error::InvalidCertificate(
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. },
+        ) => "the certificate is not valid for TLS server authentication (its extendedKeyUsage lacks serverAuth)"
+            .to_owned(),
+        Error::InvalidCertificate(CertificateError::BadSignature) => {
+            "a signature in the chain does not verify".to_owned()
+        }
+        other => format!("the TLS library refuses the chain: {other}"),
+    };
+    Check::fail(CheckId::CertTrusted, summary)
+        .hint("reissue the certificate from a public CA for TLS server use, and install its full chain")
+        .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
+}
+
+fn presented<'a>(cx: &'a Context<'_>) -> Result<(&'a [CertificateDer<'static>], Option<&'a rustls::Error>), String> {
     if cx.target.is_fetchable() && !cx.target.uses_tls() {
         return Err(format!(
             "{}: URLs carry no certificate (url.scheme)",
@@ -76,7 +101,7 @@ fn presented<'a>(cx: &'a Context<'_>) -> Result<(&'a [CertificateDer<'static>], 
     if tls.presented.is_empty() {
         return Err("the server sent no certificate: the handshake ended first (tls.handshake)".into());
     }
-    Ok((&tls.presented, tls.refusal().is_none()))
+    Ok((&tls.presented, tls.refusal()))
 }
 
 fn unparseable(why: &str) -> Vec<Check> {
@@ -116,23 +141,21 @@ fn trusted(a: &Analysis<'_>) -> Check {
             ))
             .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
     };
-    match &a.path.end {
+    let check = match &a.path.end {
         PathEnd::Trusted(root) => Check::pass(id, format!("the chain leads to the trusted root '{root}' ({roots})")),
+        _ if a.accepted => Check::pass(id, format!("the chain leads to a trusted root ({roots})")),
         PathEnd::UntrustedRoot(0) => untrusted(format!("the certificate '{}' is self-signed", a.chain[0].name)),
         PathEnd::UntrustedRoot(index) => untrusted(format!(
             "the chain ends at '{}', a root that is not trusted (unknown CA)",
             a.chain[*index].name
         )),
-        PathEnd::Missing { after: 0, .. } if !a.accepted => {
-            Check::skip(id, "cannot tell while the chain is incomplete (cert.chain)")
-        }
-        PathEnd::Missing { .. } if a.accepted => Check::pass(id, format!("rustls accepts the chain ({roots})")),
+        PathEnd::Missing { after: 0, .. } => Check::skip(id, "cannot tell while the chain is incomplete (cert.chain)"),
         PathEnd::Missing { after, issuer } => untrusted(format!(
             "the chain ends at '{}', issued by '{issuer}', which is neither sent nor a trusted root (unknown CA)",
             a.chain[*after].name
         )),
-    }
-    .data("chain", chain_names(a))
+    };
+    check.data("chain", chain_names(a))
 }
 
 fn chain_check(a: &Analysis<'_>) -> Check {
@@ -249,15 +272,19 @@ fn date_invalid(summary: String) -> Check {
     Check::fail(CheckId::CertExpiry, summary).wx(Some(Wx::net(NetError::CertDateInvalid)))
 }
 
-/// `2 days`, `5 hours`, `1 day`.
+/// A duration as people say it, rounded down: `89 days`, `1 day 23 hours`, `5 hours`.
 fn span(seconds: i64) -> String {
-    let (n, unit) = if seconds >= 86_400 {
-        (seconds / 86_400, "day")
-    } else if seconds >= 3600 {
-        (seconds / 3600, "hour")
-    } else {
-        (seconds.max(0) / 60, "minute")
-    };
+    let seconds = seconds.max(0);
+    let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
+    match (days, hours) {
+        (3.., _) | (1..=2, 0) => plural(days, "day"),
+        (1..=2, _) => format!("{} {}", plural(days, "day"), plural(hours, "hour")),
+        (0, 1..) => plural(hours, "hour"),
+        _ => plural(minutes, "minute"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
@@ -342,6 +369,8 @@ mod tests {
     #[test]
     fn spans_read_naturally() {
         assert_eq!(span(2 * 86_400 + 5), "2 days");
+        assert_eq!(span(2 * 86_400 - 5), "1 day 23 hours");
+        assert_eq!(span(4 * 86_400 + 7200), "4 days");
         assert_eq!(span(86_400), "1 day");
         assert_eq!(span(5 * 3600), "5 hours");
         assert_eq!(span(61), "1 minute");

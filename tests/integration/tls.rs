@@ -230,3 +230,19 @@ fn a_skewed_server_clock_warns() {
     let seconds = skew.data["skew_seconds"].as_i64().unwrap();
     assert!((590..=610).contains(&seconds), "{seconds}");
 }
+
+#[test]
+fn a_refusal_no_rule_explains_still_fails_cert_trusted() {
+    let report = api(CertKind::ClientAuthOnly);
+    let trusted = report.expect("cert.trusted", "fail", "lacks serverAuth");
+    assert!(
+        trusted
+            .wx
+            .as_ref()
+            .unwrap()
+            .err_msg
+            .ends_with("ERR_CERT_AUTHORITY_INVALID")
+    );
+    report.expect("http.response", "skip", "certificate was refused");
+    assert_eq!(report.verdict, "fail");
+}

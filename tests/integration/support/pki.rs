@@ -45,6 +45,8 @@ pub enum CertKind {
     Ed25519Leaf,
     /// A P-256 leaf signed by the test intermediate with ecdsa-with-SHA1 (made by openssl).
     Sha1Signed,
+    /// A valid-looking api.test leaf whose extendedKeyUsage is clientAuth only.
+    ClientAuthOnly,
 }
 
 /// A certificate chain as a server sends it, with the leaf's private key.
@@ -163,6 +165,11 @@ impl Pki {
             CertKind::ExpiredIntermediate => issued_by(&self.expired_intermediate, leaf(api, valid), true),
             CertKind::Ed25519Leaf => self.ed25519_leaf(valid),
             CertKind::Sha1Signed => self.sha1_leaf(),
+            CertKind::ClientAuthOnly => {
+                let mut params = leaf(api, valid);
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+                issued_by(&self.intermediate, params, true)
+            }
         }
     }
 
