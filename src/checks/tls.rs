@@ -118,8 +118,7 @@ fn version(tls: &TlsTrace) -> Check {
     match tls.failure() {
         Some(TlsFailure::Version(detail)) => Check::fail(id, format!("the server does not negotiate TLS 1.2 or 1.3: {detail}"))
             .hint("enable TLS 1.2 and 1.3 on the server (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`); phones refuse older versions")
-            .wx(Some(Wx::net(NetError::SslVersionOrCipherMismatch)))
-            .data("highest_offered", None::<String>),
+            .wx(Some(Wx::net(NetError::SslVersionOrCipherMismatch))),
         _ => Check::skip(id, "no TLS session to read the version from (tls.handshake)"),
     }
 }
