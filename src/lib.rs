@@ -43,6 +43,7 @@ pub async fn diagnose(target: &Target, options: &ProbeOptions) -> Report {
 
 /// Runs `reqdoctor check`: diagnoses each target in turn, writes each report
 /// to `out` as soon as it is done, and returns the worst exit code (0–2).
+/// A reader that goes away (broken pipe) ends the run, keeping the code so far.
 pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -53,7 +54,10 @@ pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<u8> {
         for (index, target) in plan.targets.iter().enumerate() {
             let report = diagnose(target, &plan.options).await;
             worst = worst.max(report.exit_code());
-            render(&report, plan, index, out)?;
+            match render(&report, plan, index, out) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
+                other => other?,
+            }
         }
         Ok(worst)
     });

@@ -26,7 +26,6 @@ fn main() -> ExitCode {
     let mut stdout = io::stdout().lock();
     match reqdoctor::run_check(&plan, &mut stdout) {
         Ok(code) => ExitCode::from(code),
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => fail(&format!("cannot write the report: {error}")),
     }
 }

@@ -47,6 +47,23 @@ impl RequestSpec {
         effective
     }
 
+    /// The URL text the mini program measures against the length limit: the
+    /// URL as written, plus `data`'s query string for GET.
+    pub fn url_text(&self, written: &str) -> String {
+        let written = written.trim();
+        let Some(data) = self.data.as_deref().filter(|_| self.method == "GET") else {
+            return written.to_owned();
+        };
+        let query = as_query_string(data).unwrap_or_else(|| data.to_owned());
+        let separator = match written.rfind('?') {
+            _ if query.is_empty() => "",
+            Some(at) if at + 1 == written.len() => "",
+            Some(_) => "&",
+            None => "?",
+        };
+        format!("{written}{separator}{query}")
+    }
+
     /// The request body: none for GET; `data` as JSON, or form-encoded when the
     /// content-type says so and `data` is a JSON object.
     pub fn body(&self) -> Vec<u8> {
@@ -139,6 +156,24 @@ mod tests {
         assert_eq!(
             raw.effective_url(&Url::parse("https://api.test/").unwrap()).as_str(),
             "https://api.test/?x=1"
+        );
+    }
+
+    #[test]
+    fn url_text_is_measured_as_written() {
+        let get = spec("GET", Some(r#"{"q":"测"}"#), &[]);
+        assert_eq!(
+            get.url_text("https://api.test/路径"),
+            "https://api.test/路径?q=%E6%B5%8B"
+        );
+        assert_eq!(
+            get.url_text("https://api.test/x?a=1"),
+            "https://api.test/x?a=1&q=%E6%B5%8B"
+        );
+        assert_eq!(get.url_text("https://api.test/x?"), "https://api.test/x?q=%E6%B5%8B");
+        assert_eq!(
+            spec("POST", Some("{}"), &[]).url_text(" https://api.test/ "),
+            "https://api.test/"
         );
     }
 

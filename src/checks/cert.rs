@@ -64,7 +64,9 @@ pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
     if let Some(error) = refusal
         && !checks.iter().any(|c| c.status == Status::Fail)
     {
+        let data = std::mem::take(&mut checks[0].data);
         checks[0] = unexplained(error);
+        checks[0].data = data;
     }
     checks
 }
@@ -151,7 +153,7 @@ fn trusted(a: &Analysis<'_>) -> Check {
         )),
         PathEnd::Missing { after: 0, .. } => Check::skip(id, "cannot tell while the chain is incomplete (cert.chain)"),
         PathEnd::Missing { after, issuer } => untrusted(format!(
-            "the chain ends at '{}', issued by '{issuer}', which is neither sent nor a trusted root (unknown CA)",
+            "the chain ends at '{}', issued by '{issuer}', which is neither sent nor a trusted root: an unknown CA, or an intermediate the server does not send",
             a.chain[*after].name
         )),
     };

@@ -33,11 +33,14 @@ fn clock_skew(cx: &Context<'_>) -> Check {
         Ok(http) => http,
         Err(because) => return Check::skip(id, because),
     };
-    let Some(date) = http.hops.first().and_then(|h| h.response.as_ref()).and_then(|r| r.date) else {
+    let Some(response) = http.hops.first().and_then(|h| h.response.as_ref()) else {
+        return Check::skip(id, "no response to read a Date header from (http.response)");
+    };
+    let Some(date) = response.date else {
         return Check::info(id, "the server sent no Date header to compare clocks with");
     };
-    let server = date.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let local = cx.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let seconds = |t: std::time::SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let (server, local) = (seconds(date), seconds(response.received_at));
     let skew = local - server;
     let (ahead, by) = (skew > 0, Duration::from_secs(skew.unsigned_abs()));
     let direction = if ahead { "ahead of" } else { "behind" };
@@ -82,7 +85,7 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
         ))
         .wx(Some(Wx::timeout()))
         .data("budget_ms", budget_ms as u64)
-        .data("phase", phase.to_string())
+        .data("phase", phase.key())
         .took(total);
     }
     let answered = cx

@@ -75,12 +75,18 @@ fn judge_lookup(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> C
     }
 }
 
-/// A family that errored (not merely "no such record") while the other answered.
+/// A family that errored (not merely "no such record") while the other answered;
+/// NXDOMAIN counts, since it denies the whole name the other family resolved.
 fn broken_family(lookup: &DnsLookup) -> Option<(&'static str, &Family)> {
     let errored = |f: &Family| {
         matches!(
             f,
-            Family::ServFail | Family::Refused | Family::Rcode(_) | Family::Timeout | Family::Error(_)
+            Family::NxDomain
+                | Family::ServFail
+                | Family::Refused
+                | Family::Rcode(_)
+                | Family::Timeout
+                | Family::Error(_)
         )
     };
     if errored(&lookup.v4) {

@@ -108,9 +108,9 @@ fn icp(cx: &Context<'_>) -> Check {
 
 fn length(cx: &Context<'_>) -> Check {
     let id = CheckId::UrlLength;
-    let url = cx.options.request.effective_url(&cx.target.url);
-    let bytes = url.as_str().len();
-    let with_data = if url != cx.target.url {
+    let text = cx.options.request.url_text(&cx.target.raw);
+    let bytes = text.len();
+    let with_data = if text != cx.target.raw.trim() {
         " with --data as its query"
     } else {
         ""

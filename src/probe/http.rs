@@ -33,6 +33,8 @@ pub struct Response {
     /// The server's `Date` header, parsed.
     pub date: Option<SystemTime>,
     pub ttfb: Duration,
+    /// This machine's clock when the response head arrived (to compare with `date`).
+    pub received_at: SystemTime,
     pub body_time: Duration,
     pub body_bytes: u64,
     /// The first bytes of the body.
@@ -89,6 +91,7 @@ impl Connection {
                 }
             })?;
         let ttfb = sent.elapsed();
+        let received_at = SystemTime::now();
         let header = |name: &str| {
             head.headers()
                 .get(name)
@@ -105,6 +108,7 @@ impl Connection {
             location,
             date,
             ttfb,
+            received_at,
             body_time: reading.elapsed(),
             body_bytes,
             body,

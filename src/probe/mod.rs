@@ -99,6 +99,19 @@ pub enum Phase {
     Body,
 }
 
+impl Phase {
+    /// The phase's stable name, as in `timings_ms`: dns, connect, tls, ttfb, body.
+    pub fn key(self) -> &'static str {
+        match self {
+            Phase::Dns => "dns",
+            Phase::Connect => "connect",
+            Phase::Tls => "tls",
+            Phase::FirstByte => "ttfb",
+            Phase::Body => "body",
+        }
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -116,7 +116,7 @@ fn a_slow_response_runs_out_the_budget_while_waiting() {
         "fail",
         "did not finish within 600 ms (--timeout-ms): the time ran out during waiting for the response",
     );
-    assert_eq!(budget.data["phase"], "waiting for the response");
+    assert_eq!(budget.data["phase"], "ttfb");
     report.expect("http.response", "skip", "timeout.budget");
     report.expect("tls.handshake", "pass", "");
 }

@@ -8,6 +8,7 @@ mod http;
 mod network;
 mod render;
 mod rules;
+mod schema;
 mod support;
 mod tls;
 mod usage;

@@ -109,6 +109,13 @@ fn one_failing_address_family_warns() {
 }
 
 #[test]
+fn nxdomain_for_one_family_while_the_other_answers_warns() {
+    let dns = wild_dns(DnsAnswer::Addrs(vec![v4()]), DnsAnswer::NxDomain);
+    let report = check_host("x.wild.test", &dns, &[]);
+    report.expect("dns.resolve", "warn", "but the AAAA query failed: NXDOMAIN");
+}
+
+#[test]
 fn an_address_that_refuses_while_another_accepts_warns() {
     let both = DnsAnswer::Addrs(vec![v4(), "::1".parse().unwrap()]);
     let dns = wild_dns(both.clone(), both);

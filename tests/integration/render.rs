@@ -91,6 +91,24 @@ fn colour_is_forced_or_refused_by_the_usual_switches() {
 }
 
 #[test]
+fn a_reader_that_goes_away_keeps_the_verdict_exit_code() {
+    let bin = assert_cmd::cargo::cargo_bin("reqdoctor");
+    let script = format!(
+        "'{}' check --dns-server 127.0.0.1:9 --timeout-ms 300 https://api.test/ | true",
+        bin.display()
+    );
+    let status = std::process::Command::new("bash")
+        .args(["-o", "pipefail", "-c", &script])
+        .status()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "a broken pipe is not an error, and the fail verdict survives it"
+    );
+}
+
+#[test]
 fn check_help() {
     let run = reqdoctor(&["check", "--help"]);
     insta::assert_snapshot!("check_help", run.stdout);
