@@ -103,16 +103,8 @@ impl ProbeOptions {
             None => Roots::mozilla(),
         };
         let routes = Routes {
-            connect_to: args
-                .connect_to
-                .iter()
-                .map(|r| ConnectTo::parse(r))
-                .collect::<Result<_, _>>()?,
-            resolve: args
-                .resolve
-                .iter()
-                .map(|r| Resolve::parse(r))
-                .collect::<Result<_, _>>()?,
+            connect_to: args.connect_to.iter().map(|r| ConnectTo::parse(r)).collect::<Result<_, _>>()?,
+            resolve: args.resolve.iter().map(|r| Resolve::parse(r)).collect::<Result<_, _>>()?,
         };
         let (timeout, timeout_source) = timeout_budget(args)?;
         let allow_list = match args.allow_domain.as_slice() {
@@ -161,11 +153,7 @@ fn parse_dns_server(text: &str) -> Result<SocketAddr, UsageError> {
         .trim_end_matches(']')
         .parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| {
-            UsageError(format!(
-                "--dns-server '{text}': expected IP or IP:PORT (IPv6 as [::1]:53)"
-            ))
-        })
+        .map_err(|_| UsageError(format!("--dns-server '{text}': expected IP or IP:PORT (IPv6 as [::1]:53)")))
 }
 
 fn parse_header(text: &str) -> Result<(String, String), UsageError> {
@@ -195,10 +183,7 @@ mod tests {
     #[test]
     fn headers_need_a_name_and_a_clean_value() {
         assert_eq!(parse_header("X-Trace:  abc "), Ok(("X-Trace".into(), "abc".into())));
-        assert_eq!(
-            parse_header("Referer: https://x/"),
-            Ok(("Referer".into(), "https://x/".into()))
-        );
+        assert_eq!(parse_header("Referer: https://x/"), Ok(("Referer".into(), "https://x/".into())));
         for bad in ["no colon", "bad name: x", ": x", "X: a\u{1}b"] {
             let err = parse_header(bad).unwrap_err().0;
             assert!(err.starts_with(&format!("-H '{bad}'")), "{err}");
@@ -208,10 +193,7 @@ mod tests {
     #[test]
     fn dns_servers_default_to_port_53() {
         assert_eq!(parse_dns_server("1.2.3.4"), Ok("1.2.3.4:53".parse().unwrap()));
-        assert_eq!(
-            parse_dns_server("127.0.0.1:5353"),
-            Ok("127.0.0.1:5353".parse().unwrap())
-        );
+        assert_eq!(parse_dns_server("127.0.0.1:5353"), Ok("127.0.0.1:5353".parse().unwrap()));
         assert_eq!(parse_dns_server("::1"), Ok("[::1]:53".parse().unwrap()));
         assert_eq!(parse_dns_server("[::1]:5353"), Ok("[::1]:5353".parse().unwrap()));
         assert!(parse_dns_server("dns.example").is_err());

@@ -31,24 +31,17 @@ use target::Target;
 /// Diagnoses one target: probe the network, then judge every check.
 pub async fn diagnose(target: &Target, options: &ProbeOptions) -> Report {
     let trace = probe::run(target, options).await;
-    let cx = Context {
-        target,
-        options,
-        trace: &trace,
-        now: SystemTime::now(),
-    };
+    let chain = trace.presented().map(|der| cert::Chain::analyze(der, &options.roots));
+    let cx = Context { target, options, trace: &trace, now: SystemTime::now(), chain: chain.as_ref() };
     let checks = checks::evaluate(&cx);
-    Report::new(target, &checks, &trace)
+    Report::new(target, &checks, &trace, chain.as_ref().and_then(|c| c.as_ref().ok()))
 }
 
 /// Runs `reqdoctor check`: diagnoses each target in turn, writes each report
 /// to `out` as soon as it is done, and returns the worst exit code (0–2).
 /// A reader that goes away (broken pipe) ends the run, keeping the code so far.
 pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<u8> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let result = runtime.block_on(async {
         let mut worst = 0;
         for (index, target) in plan.targets.iter().enumerate() {

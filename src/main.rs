@@ -42,10 +42,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         );
     }
     let rendered = error.render().to_string();
-    let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid arguments");
+    let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
     let message = first.trim().trim_start_matches("error: ");
     fail(&format!("{message} (see 'reqdoctor check --help')"))
 }

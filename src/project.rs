@@ -11,13 +11,8 @@ pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 60_000;
 pub fn request_timeout_ms(path: &Path) -> Result<Option<u64>, String> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --app-json {shown}: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        format!(
-            "--app-json {shown}: invalid JSON at line {}, column {}: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let json: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| format!("--app-json {shown}: invalid JSON at line {}, column {}: {e}", e.line(), e.column()))?;
     let Some(root) = json.as_object() else {
         return Err(format!("--app-json {shown}: the top level must be a JSON object"));
     };
@@ -25,9 +20,7 @@ pub fn request_timeout_ms(path: &Path) -> Result<Option<u64>, String> {
         return Ok(None);
     };
     let Some(network) = network.as_object() else {
-        return Err(format!(
-            "--app-json {shown}: networkTimeout must be an object, found {network}"
-        ));
+        return Err(format!("--app-json {shown}: networkTimeout must be an object, found {network}"));
     };
     match network.get("request") {
         None => Ok(None),
@@ -73,10 +66,7 @@ mod tests {
         let err = read("{\n  \"networkTimeout\": {\"request\": 5000,}\n}").unwrap_err();
         assert!(err.contains("invalid JSON at line 2"), "{err}");
         let err = read(r#"{"networkTimeout": {"request": "5000"}}"#).unwrap_err();
-        assert!(
-            err.contains("networkTimeout.request must be a positive whole number"),
-            "{err}"
-        );
+        assert!(err.contains("networkTimeout.request must be a positive whole number"), "{err}");
         let err = read(r#"{"networkTimeout": {"request": 0}}"#).unwrap_err();
         assert!(err.contains("found 0"), "{err}");
         let err = read(r#"{"networkTimeout": 5}"#).unwrap_err();

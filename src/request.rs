@@ -19,10 +19,7 @@ impl RequestSpec {
 
     /// The value of a header the user set, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     fn content_type(&self) -> &str {
@@ -85,10 +82,7 @@ impl RequestSpec {
             headers.push(("content-type".into(), "application/json".into()));
         }
         if self.header("user-agent").is_none() {
-            headers.push((
-                "user-agent".into(),
-                concat!("reqdoctor/", env!("CARGO_PKG_VERSION")).into(),
-            ));
+            headers.push(("user-agent".into(), concat!("reqdoctor/", env!("CARGO_PKG_VERSION")).into()));
         }
         if self.header("accept").is_none() {
             headers.push(("accept".into(), "*/*".into()));
@@ -147,45 +141,27 @@ mod tests {
     fn get_data_becomes_the_query_string() {
         let url = Url::parse("https://api.test/list?page=2").unwrap();
         let get = spec("GET", Some(r#"{"q":"a b","n":1,"ok":true}"#), &[]);
-        assert_eq!(
-            get.effective_url(&url).as_str(),
-            "https://api.test/list?page=2&q=a%20b&n=1&ok=true"
-        );
+        assert_eq!(get.effective_url(&url).as_str(), "https://api.test/list?page=2&q=a%20b&n=1&ok=true");
         assert!(get.body().is_empty());
         let raw = spec("GET", Some("x=1"), &[]);
-        assert_eq!(
-            raw.effective_url(&Url::parse("https://api.test/").unwrap()).as_str(),
-            "https://api.test/?x=1"
-        );
+        assert_eq!(raw.effective_url(&Url::parse("https://api.test/").unwrap()).as_str(), "https://api.test/?x=1");
     }
 
     #[test]
     fn url_text_is_measured_as_written() {
         let get = spec("GET", Some(r#"{"q":"测"}"#), &[]);
-        assert_eq!(
-            get.url_text("https://api.test/路径"),
-            "https://api.test/路径?q=%E6%B5%8B"
-        );
-        assert_eq!(
-            get.url_text("https://api.test/x?a=1"),
-            "https://api.test/x?a=1&q=%E6%B5%8B"
-        );
+        assert_eq!(get.url_text("https://api.test/路径"), "https://api.test/路径?q=%E6%B5%8B");
+        assert_eq!(get.url_text("https://api.test/x?a=1"), "https://api.test/x?a=1&q=%E6%B5%8B");
         assert_eq!(get.url_text("https://api.test/x?"), "https://api.test/x?q=%E6%B5%8B");
-        assert_eq!(
-            spec("POST", Some("{}"), &[]).url_text(" https://api.test/ "),
-            "https://api.test/"
-        );
+        assert_eq!(spec("POST", Some("{}"), &[]).url_text(" https://api.test/ "), "https://api.test/");
     }
 
     #[test]
     fn post_data_is_the_body() {
         let json = spec("POST", Some(r#"{"id":1}"#), &[]);
         assert_eq!(json.body(), br#"{"id":1}"#);
-        let form = spec(
-            "POST",
-            Some(r#"{"id":1,"name":"张"}"#),
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-        );
+        let form =
+            spec("POST", Some(r#"{"id":1,"name":"张"}"#), &[("Content-Type", "application/x-www-form-urlencoded")]);
         assert_eq!(String::from_utf8(form.body()).unwrap(), "id=1&name=%E5%BC%A0");
         let url = Url::parse("https://api.test/x").unwrap();
         assert_eq!(json.effective_url(&url), url);

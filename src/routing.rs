@@ -26,11 +26,7 @@ pub struct Resolve {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     /// Ask DNS for `host`; `via` names the `--connect-to` rule that chose it.
-    Dns {
-        host: String,
-        port: u16,
-        via: Option<String>,
-    },
+    Dns { host: String, port: u16, via: Option<String> },
     /// Connect to these addresses without DNS.
     Fixed { addrs: Vec<SocketAddr>, why: Fixed },
 }
@@ -61,17 +57,11 @@ impl Routes {
         let (host, port) = target;
         if let Some(rule) = self.resolve.iter().find(|r| r.matches(&host, port)) {
             let addrs = rule.addrs.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
-            return Route::Fixed {
-                addrs,
-                why: Fixed::Resolve(rule.raw.clone()),
-            };
+            return Route::Fixed { addrs, why: Fixed::Resolve(rule.raw.clone()) };
         }
         if let Ok(ip) = host.parse::<IpAddr>() {
             let why = via.map_or(Fixed::IpLiteral, Fixed::ConnectTo);
-            return Route::Fixed {
-                addrs: vec![SocketAddr::new(ip, port)],
-                why,
-            };
+            return Route::Fixed { addrs: vec![SocketAddr::new(ip, port)], why };
         }
         Route::Dns { host, port, via }
     }
@@ -108,19 +98,12 @@ impl Resolve {
         if host.is_empty() {
             return Err(bad("HOST is empty"));
         }
-        let port = optional_port(port)
-            .map_err(|e| bad(&e))?
-            .ok_or_else(|| bad("PORT is empty"))?;
+        let port = optional_port(port).map_err(|e| bad(&e))?.ok_or_else(|| bad("PORT is empty"))?;
         let addrs = addrs
             .split(',')
             .map(|a| parse_ip(a).ok_or_else(|| bad(&format!("'{a}' is not an IP address"))))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Resolve {
-            raw: raw.to_owned(),
-            host: host.to_ascii_lowercase(),
-            port,
-            addrs,
-        })
+        Ok(Resolve { raw: raw.to_owned(), host: host.to_ascii_lowercase(), port, addrs })
     }
 
     fn matches(&self, host: &str, port: u16) -> bool {
@@ -178,59 +161,30 @@ mod tests {
     }
 
     fn fixed(addrs: &[&str], why: Fixed) -> Route {
-        Route::Fixed {
-            addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
-            why,
-        }
+        Route::Fixed { addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(), why }
     }
 
     #[test]
     fn connect_to_an_address_skips_dns() {
         let rule = "api.test:443:127.0.0.1:8443";
         let r = routes(&[rule], &[]);
-        assert_eq!(
-            r.route("api.test", 443),
-            fixed(&["127.0.0.1:8443"], Fixed::ConnectTo(rule.into()))
-        );
-        assert_eq!(
-            r.route("API.test", 443),
-            fixed(&["127.0.0.1:8443"], Fixed::ConnectTo(rule.into()))
-        );
-        assert_eq!(
-            r.route("api.test", 80),
-            Route::Dns {
-                host: "api.test".into(),
-                port: 80,
-                via: None
-            }
-        );
+        assert_eq!(r.route("api.test", 443), fixed(&["127.0.0.1:8443"], Fixed::ConnectTo(rule.into())));
+        assert_eq!(r.route("API.test", 443), fixed(&["127.0.0.1:8443"], Fixed::ConnectTo(rule.into())));
+        assert_eq!(r.route("api.test", 80), Route::Dns { host: "api.test".into(), port: 80, via: None });
     }
 
     #[test]
     fn connect_to_with_empty_fields() {
         let r = routes(&["::[::1]:"], &[]);
-        assert_eq!(
-            r.route("any.test", 8443),
-            fixed(&["[::1]:8443"], Fixed::ConnectTo("::[::1]:".into()))
-        );
+        assert_eq!(r.route("any.test", 8443), fixed(&["[::1]:8443"], Fixed::ConnectTo("::[::1]:".into())));
         let r = routes(&["api.test:443::9000"], &[]);
         let via = Some("api.test:443::9000".to_owned());
-        assert_eq!(
-            r.route("api.test", 443),
-            Route::Dns {
-                host: "api.test".into(),
-                port: 9000,
-                via
-            }
-        );
+        assert_eq!(r.route("api.test", 443), Route::Dns { host: "api.test".into(), port: 9000, via });
     }
 
     #[test]
     fn resolve_applies_after_connect_to() {
-        let r = routes(
-            &["api.test:443:backend.test:8443"],
-            &["backend.test:8443:10.0.0.7,[2001:db8::7]"],
-        );
+        let r = routes(&["api.test:443:backend.test:8443"], &["backend.test:8443:10.0.0.7,[2001:db8::7]"]);
         let expected = fixed(
             &["10.0.0.7:8443", "[2001:db8::7]:8443"],
             Fixed::Resolve("backend.test:8443:10.0.0.7,[2001:db8::7]".into()),
@@ -241,10 +195,7 @@ mod tests {
     #[test]
     fn resolve_accepts_bare_ipv6_and_a_wildcard_host() {
         let r = routes(&[], &["*:443:::1"]);
-        assert_eq!(
-            r.route("x.test", 443),
-            fixed(&["[::1]:443"], Fixed::Resolve("*:443:::1".into()))
-        );
+        assert_eq!(r.route("x.test", 443), fixed(&["[::1]:443"], Fixed::Resolve("*:443:::1".into())));
         assert_eq!(r.route("1.2.3.4", 80), fixed(&["1.2.3.4:80"], Fixed::IpLiteral));
     }
 

@@ -33,10 +33,7 @@ impl std::error::Error for BadUrl {}
 
 impl Target {
     pub fn parse(input: &str) -> Result<Target, BadUrl> {
-        let bad = |reason: &str| BadUrl {
-            input: input.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let bad = |reason: &str| BadUrl { input: input.to_owned(), reason: reason.to_owned() };
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(bad("the URL is empty"));
@@ -49,11 +46,7 @@ impl Target {
             return Err(bad("it has no host"));
         }
         let explicit_port = explicit_port(trimmed).map_err(|reason| bad(&reason))?;
-        Ok(Target {
-            raw: input.to_owned(),
-            url,
-            explicit_port,
-        })
+        Ok(Target { raw: input.to_owned(), url, explicit_port })
     }
 
     /// The host in its ASCII (punycode) form, without IPv6 brackets.
@@ -67,9 +60,7 @@ impl Target {
 
     /// The port the request goes to: the explicit one, else the scheme default.
     pub fn port(&self) -> u16 {
-        self.explicit_port
-            .or_else(|| self.url.port_or_known_default())
-            .unwrap_or(443)
+        self.explicit_port.or_else(|| self.url.port_or_known_default()).unwrap_or(443)
     }
 
     /// Whether the connection is wrapped in TLS (`https`, `wss`).
@@ -97,10 +88,9 @@ fn explicit_port(input: &str) -> Result<Option<u16>, String> {
     };
     match port {
         None | Some("") => Ok(None),
-        Some(digits) => digits
-            .parse::<u16>()
-            .map(Some)
-            .map_err(|_| format!("port '{digits}' is not a number from 0 to 65535")),
+        Some(digits) => {
+            digits.parse::<u16>().map(Some).map_err(|_| format!("port '{digits}' is not a number from 0 to 65535"))
+        }
     }
 }
 
@@ -140,27 +130,15 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_url() {
-        for input in [
-            "",
-            "api.example.com/x",
-            "https://",
-            "https://a.example:99999/",
-            "http://[::1/",
-        ] {
+        for input in ["", "api.example.com/x", "https://", "https://a.example:99999/", "http://[::1/"] {
             assert!(Target::parse(input).is_err(), "{input}");
         }
     }
 
     #[test]
     fn hosts_are_ascii_and_unbracketed() {
-        assert_eq!(
-            Target::parse("https://例子.测试/").unwrap().host(),
-            "xn--fsqu00a.xn--0zwm56d"
-        );
+        assert_eq!(Target::parse("https://例子.测试/").unwrap().host(), "xn--fsqu00a.xn--0zwm56d");
         assert_eq!(Target::parse("https://[::1]:8443/").unwrap().host(), "::1");
-        assert_eq!(
-            Target::parse("https://API.Example.COM/").unwrap().host(),
-            "api.example.com"
-        );
+        assert_eq!(Target::parse("https://API.Example.COM/").unwrap().host(), "api.example.com");
     }
 }

@@ -33,13 +33,8 @@ impl fmt::Display for RootsSource {
 
 impl Roots {
     pub fn mozilla() -> Roots {
-        let store = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        Roots {
-            store: Arc::new(store),
-            source: RootsSource::Mozilla,
-        }
+        let store = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        Roots { store: Arc::new(store), source: RootsSource::Mozilla }
     }
 
     /// Reads every certificate of a PEM file; each must be a usable trust anchor.
@@ -49,39 +44,27 @@ impl Roots {
         let mut store = RootCertStore::empty();
         for (index, item) in CertificateDer::pem_slice_iter(&bytes).enumerate() {
             let cert = item.map_err(|e| format!("--ca-file {shown}: not valid PEM: {e}"))?;
-            store.add(cert).map_err(|e| {
-                format!(
-                    "--ca-file {shown}: certificate {} is not usable as a root: {e}",
-                    index + 1
-                )
-            })?;
+            store
+                .add(cert)
+                .map_err(|e| format!("--ca-file {shown}: certificate {} is not usable as a root: {e}", index + 1))?;
         }
         if store.is_empty() {
             return Err(format!("--ca-file {shown}: no PEM certificates found"));
         }
-        Ok(Roots {
-            store: Arc::new(store),
-            source: RootsSource::File(path.to_owned()),
-        })
+        Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()) })
     }
 
     /// A store built in code (tests).
     #[cfg(test)]
     pub fn from_store(store: RootCertStore) -> Roots {
-        Roots {
-            store: Arc::new(store),
-            source: RootsSource::File(PathBuf::from("test")),
-        }
+        Roots { store: Arc::new(store), source: RootsSource::File(PathBuf::from("test")) }
     }
 
     /// Whether a DER-encoded distinguished name (with or without its outer
     /// SEQUENCE header) is the subject of one of these roots.
     pub fn has_subject(&self, name_der: &[u8]) -> bool {
         let wanted = strip_sequence(name_der);
-        self.store
-            .roots
-            .iter()
-            .any(|anchor| strip_sequence(anchor.subject.as_ref()) == wanted)
+        self.store.roots.iter().any(|anchor| strip_sequence(anchor.subject.as_ref()) == wanted)
     }
 }
 
@@ -134,10 +117,7 @@ mod tests {
     #[test]
     fn a_missing_or_empty_ca_file_is_a_one_line_error() {
         let missing = Roots::from_pem_file(Path::new("/nonexistent/ca.pem")).unwrap_err();
-        assert!(
-            missing.starts_with("cannot read --ca-file /nonexistent/ca.pem"),
-            "{missing}"
-        );
+        assert!(missing.starts_with("cannot read --ca-file /nonexistent/ca.pem"), "{missing}");
         let dir = std::env::temp_dir().join(format!("reqdoctor-trust-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let empty = dir.join("empty.pem");

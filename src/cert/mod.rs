@@ -12,6 +12,64 @@ use x509_parser::public_key::PublicKey;
 
 pub use path::{Path, PathEnd, host_matches};
 
+use rustls_pki_types::CertificateDer;
+
+use crate::trust::Roots;
+
+/// A chain as the server sent it, parsed, with its path toward a root.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    /// In the order sent, leaf first.
+    pub certs: Vec<CertFacts>,
+    pub path: Path,
+}
+
+/// What a sent certificate is to the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Leaf,
+    Intermediate,
+    Root,
+    /// Sent, but not on the path.
+    Extra,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Leaf => "leaf",
+            Role::Intermediate => "intermediate",
+            Role::Root => "root",
+            Role::Extra => "extra",
+        }
+    }
+}
+
+impl Chain {
+    /// Parses every certificate; an unparseable one is an error naming its position.
+    pub fn analyze(der: &[CertificateDer<'_>], roots: &Roots) -> Result<Chain, String> {
+        if der.is_empty() {
+            return Err("the server sent no certificate".into());
+        }
+        let certs = der
+            .iter()
+            .enumerate()
+            .map(|(i, d)| CertFacts::parse(d).map_err(|e| format!("certificate {} of the chain is {e}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let path = Path::build(&certs, roots);
+        Ok(Chain { certs, path })
+    }
+
+    pub fn role(&self, index: usize) -> Role {
+        match index {
+            0 => Role::Leaf,
+            i if !self.path.links.contains(&i) => Role::Extra,
+            i if self.certs[i].self_issued() => Role::Root,
+            _ => Role::Intermediate,
+        }
+    }
+}
+
 /// What one certificate says about itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertFacts {
@@ -32,8 +90,16 @@ pub struct CertFacts {
     pub key: Key,
     pub signature: Signature,
     pub is_ca: bool,
+    /// basicConstraints' pathLenConstraint.
+    pub path_len: Option<u32>,
+    /// keyUsage bits, by name (`Digital Signature`, `Key Cert Sign`…).
+    pub key_usage: Vec<String>,
+    /// extendedKeyUsage purposes (`serverAuth`, `clientAuth`, other OIDs).
+    pub extended_key_usage: Vec<String>,
     /// The CA Issuers URL from Authority Information Access, if any.
     pub aia_issuer: Option<String>,
+    /// SHA-256 of the DER, as `AB:CD:…` (what `openssl x509 -fingerprint -sha256` prints).
+    pub sha256: String,
 }
 
 /// The subject public key.
@@ -53,6 +119,18 @@ pub enum Key {
     },
 }
 
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Rsa { bits } => write!(f, "RSA {bits}-bit"),
+            Key::Ec { curve } => write!(f, "ECDSA {curve}"),
+            Key::Ed25519 => f.write_str("Ed25519"),
+            Key::Ed448 => f.write_str("Ed448"),
+            Key::Other { algorithm } => f.write_str(algorithm),
+        }
+    }
+}
+
 /// The algorithm the issuer signed this certificate with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
@@ -65,8 +143,12 @@ impl CertFacts {
     pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
         let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
         let (dns_names, ip_addrs) = alt_names(&cert);
+        let name = common_name(cert.subject())
+            .or_else(|| Some(cert.subject().to_string()).filter(|s| !s.is_empty()))
+            .or_else(|| dns_names.first().cloned())
+            .unwrap_or_else(|| format!("serial {}", cert.raw_serial_as_string()));
         Ok(CertFacts {
-            name: common_name(cert.subject()).unwrap_or_else(|| cert.subject().to_string()),
+            name,
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
             issuer_name: common_name(cert.issuer()).unwrap_or_else(|| cert.issuer().to_string()),
@@ -80,8 +162,18 @@ impl CertFacts {
             key: key_of(&cert),
             signature: signature_of(&cert.signature_algorithm.algorithm.to_id_string()),
             is_ca: cert.is_ca(),
+            path_len: cert.basic_constraints().ok().flatten().and_then(|b| b.value.path_len_constraint),
+            key_usage: key_usage(&cert),
+            extended_key_usage: extended_key_usage(&cert),
             aia_issuer: aia_issuer(&cert),
+            sha256: fingerprint(der),
         })
+    }
+
+    /// subjectAltName entries as `DNS:name` and `IP:address`.
+    pub fn alt_names(&self) -> Vec<String> {
+        let dns = self.dns_names.iter().map(|n| format!("DNS:{n}"));
+        dns.chain(self.ip_addrs.iter().map(|ip| format!("IP:{ip}"))).collect()
     }
 
     /// Issued by itself (a root, or a self-signed leaf).
@@ -124,21 +216,12 @@ fn key_of(cert: &X509Certificate<'_>) -> Key {
             _ => Key::Rsa { bits: 0 },
         },
         "1.2.840.10045.2.1" => {
-            let oid = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string());
-            Key::Ec {
-                curve: curve_name(oid.as_deref()),
-            }
+            let oid = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
+            Key::Ec { curve: curve_name(oid.as_deref()) }
         }
         "1.3.101.112" => Key::Ed25519,
         "1.3.101.113" => Key::Ed448,
-        other => Key::Other {
-            algorithm: other.to_owned(),
-        },
+        other => Key::Other { algorithm: other.to_owned() },
     }
 }
 
@@ -169,16 +252,41 @@ fn signature_of(oid: &str) -> Signature {
         "1.3.101.112" => ("Ed25519", None),
         "1.3.101.113" => ("Ed448", None),
         other => {
-            return Signature {
-                name: other.to_owned(),
-                weak_hash: None,
-            };
+            return Signature { name: other.to_owned(), weak_hash: None };
         }
     };
-    Signature {
-        name: name.to_owned(),
-        weak_hash,
+    Signature { name: name.to_owned(), weak_hash }
+}
+
+fn key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
+    match cert.key_usage() {
+        Ok(Some(usage)) => usage.value.to_string().split(", ").filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        _ => Vec::new(),
     }
+}
+
+fn extended_key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(eku)) = cert.extended_key_usage() else {
+        return Vec::new();
+    };
+    let eku = eku.value;
+    let named = [
+        (eku.any, "anyExtendedKeyUsage"),
+        (eku.server_auth, "serverAuth"),
+        (eku.client_auth, "clientAuth"),
+        (eku.code_signing, "codeSigning"),
+        (eku.email_protection, "emailProtection"),
+        (eku.time_stamping, "timeStamping"),
+        (eku.ocsp_signing, "OCSPSigning"),
+    ];
+    let mut purposes: Vec<String> = named.iter().filter(|(set, _)| *set).map(|(_, n)| (*n).to_owned()).collect();
+    purposes.extend(eku.other.iter().map(|oid| oid.to_id_string()));
+    purposes
+}
+
+fn fingerprint(der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    digest.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
 fn aia_issuer(cert: &X509Certificate<'_>) -> Option<String> {
@@ -212,10 +320,7 @@ mod tests {
         assert_eq!(signature_of("1.2.840.113549.1.1.4").weak_hash, Some("MD5"));
         assert_eq!(
             signature_of("1.2.840.10045.4.3.2"),
-            Signature {
-                name: "ecdsa-with-SHA256".into(),
-                weak_hash: None
-            }
+            Signature { name: "ecdsa-with-SHA256".into(), weak_hash: None }
         );
     }
 

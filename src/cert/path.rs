@@ -36,9 +36,7 @@ impl Path {
         let end = loop {
             let current = &chain[*links.last().expect("starts with the leaf")];
             if roots.has_subject(&current.issuer_der) {
-                let sent_root = unused(chain, &links, |c| {
-                    c.subject_der == current.issuer_der && c.self_issued()
-                });
+                let sent_root = unused(chain, &links, |c| c.subject_der == current.issuer_der && c.self_issued());
                 links.extend(sent_root.filter(|_| !current.self_issued()));
                 break PathEnd::Trusted(current.issuer_name.clone());
             }
@@ -49,21 +47,13 @@ impl Path {
                 Some(next) => links.push(next),
                 None => {
                     let after = *links.last().expect("non-empty");
-                    break PathEnd::Missing {
-                        after,
-                        issuer: current.issuer_name.clone(),
-                    };
+                    break PathEnd::Missing { after, issuer: current.issuer_name.clone() };
                 }
             }
         };
         let extras = (0..chain.len()).filter(|i| !links.contains(i)).collect();
         let out_of_order = links.iter().enumerate().any(|(position, index)| position != *index);
-        Path {
-            links,
-            end,
-            extras,
-            out_of_order,
-        }
+        Path { links, end, extras, out_of_order }
     }
 }
 
@@ -78,9 +68,7 @@ pub fn host_matches(cert: &CertFacts, host: &str) -> bool {
         return cert.ip_addrs.contains(&ip);
     }
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    cert.dns_names
-        .iter()
-        .any(|pattern| name_matches(pattern.trim_end_matches('.'), &host))
+    cert.dns_names.iter().any(|pattern| name_matches(pattern.trim_end_matches('.'), &host))
 }
 
 fn name_matches(pattern: &str, host: &str) -> bool {
@@ -112,12 +100,13 @@ mod tests {
             dns_names: vec![],
             ip_addrs: vec![],
             key: Key::Ec { curve: "P-256".into() },
-            signature: Signature {
-                name: "ecdsa-with-SHA256".into(),
-                weak_hash: None,
-            },
+            signature: Signature { name: "ecdsa-with-SHA256".into(), weak_hash: None },
             is_ca: false,
+            path_len: None,
+            key_usage: vec![],
+            extended_key_usage: vec![],
             aia_issuer: None,
+            sha256: String::new(),
         }
     }
 
@@ -130,38 +119,21 @@ mod tests {
         let chain = [cert("leaf", "int"), cert("int", "root")];
         let path = Path::build(&chain, &no_roots());
         assert_eq!(path.links, vec![0, 1]);
-        assert_eq!(
-            path.end,
-            PathEnd::Missing {
-                after: 1,
-                issuer: "root".into()
-            }
-        );
+        assert_eq!(path.end, PathEnd::Missing { after: 1, issuer: "root".into() });
         assert!(!path.out_of_order && path.extras.is_empty());
     }
 
     #[test]
     fn a_leaf_alone_misses_its_intermediate() {
         let path = Path::build(&[cert("leaf", "int")], &no_roots());
-        assert_eq!(
-            path.end,
-            PathEnd::Missing {
-                after: 0,
-                issuer: "int".into()
-            }
-        );
+        assert_eq!(path.end, PathEnd::Missing { after: 0, issuer: "int".into() });
     }
 
     #[test]
     fn self_signed_leaf_and_sent_roots() {
         let path = Path::build(&[cert("me", "me")], &no_roots());
         assert_eq!(path.end, PathEnd::UntrustedRoot(0));
-        let chain = [
-            cert("leaf", "int"),
-            cert("root", "root"),
-            cert("int", "root"),
-            cert("stray", "x"),
-        ];
+        let chain = [cert("leaf", "int"), cert("root", "root"), cert("int", "root"), cert("stray", "x")];
         let path = Path::build(&chain, &no_roots());
         assert_eq!(path.links, vec![0, 2, 1]);
         assert_eq!(path.end, PathEnd::UntrustedRoot(1));

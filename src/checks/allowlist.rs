@@ -57,10 +57,7 @@ impl AllowEntry {
 pub(super) fn check(cx: &Context<'_>) -> Check {
     let id = CheckId::DomainAllowlist;
     let Some(entries) = &cx.options.allow_list else {
-        return Check::skip(
-            id,
-            "no allow-list given (--allow-domain); release builds need the origin listed",
-        );
+        return Check::skip(id, "no allow-list given (--allow-domain); release builds need the origin listed");
     };
     let origin = origin_of(cx.target);
     if let Some(entry) = entries.iter().find(|e| e.allows(cx.target)) {
@@ -69,10 +66,7 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
     let listed: Vec<&str> = entries.iter().map(|e| e.raw.as_str()).collect();
     let summary = format!("{origin} is not on the request allow-list ({})", listed.join(", "));
     let check = if cx.options.debug_mode {
-        Check::warn(
-            id,
-            format!("{summary}; debug mode lets it through, release builds refuse it"),
-        )
+        Check::warn(id, format!("{summary}; debug mode lets it through, release builds refuse it"))
     } else {
         Check::fail(id, summary)
     };
@@ -100,16 +94,10 @@ fn miss_hint(entries: &[AllowEntry], target: &Target, origin: &str) -> String {
         "add {origin} to the request allow-list (mp.weixin.qq.com → 开发管理 → 开发设置 → 服务器域名 → request合法域名)"
     );
     if let Some(entry) = entries.iter().find(|e| e.same_host(target)) {
-        return format!(
-            "{} is listed, but ports and schemes must match exactly; {add}",
-            entry.raw
-        );
+        return format!("{} is listed, but ports and schemes must match exactly; {add}", entry.raw);
     }
     if let Some(entry) = entries.iter().find(|e| e.parent_of(target)) {
-        return format!(
-            "{} is listed, but a parent domain does not cover its subdomains; {add}",
-            entry.raw
-        );
+        return format!("{} is listed, but a parent domain does not cover its subdomains; {add}", entry.raw);
     }
     add
 }
@@ -145,12 +133,7 @@ mod tests {
 
     #[test]
     fn entries_are_origins_only() {
-        for raw in [
-            "api.test",
-            "https://api.test/path",
-            "https://u:p@api.test",
-            "https://api.test/?q",
-        ] {
+        for raw in ["api.test", "https://api.test/path", "https://u:p@api.test", "https://api.test/?q"] {
             assert!(AllowEntry::parse(raw).is_err(), "{raw}");
         }
         assert!(AllowEntry::parse("https://api.test/").is_ok());
@@ -159,11 +142,7 @@ mod tests {
     #[test]
     fn hints_explain_near_misses() {
         let entries = [entry("https://example.test")];
-        let hint = miss_hint(
-            &entries,
-            &target("https://api.example.test/"),
-            "https://api.example.test",
-        );
+        let hint = miss_hint(&entries, &target("https://api.example.test/"), "https://api.example.test");
         assert!(hint.contains("parent domain does not cover"), "{hint}");
         let entries = [entry("https://api.test:8443")];
         let hint = miss_hint(&entries, &target("https://api.test/"), "https://api.test");

@@ -4,11 +4,10 @@
 
 use std::time::UNIX_EPOCH;
 
-use rustls_pki_types::CertificateDer;
-
 use super::wx::{NetError, Wx};
 use super::{Check, CheckId, Context, Status, upstream};
-use crate::cert::{CertFacts, Key, Path, PathEnd, host_matches, rfc3339};
+use crate::cert::{CertFacts, Chain, Key, Path, PathEnd, host_matches, rfc3339};
+use crate::trust::RootsSource;
 
 const IDS: [CheckId; 6] = [
     CheckId::CertTrusted,
@@ -19,49 +18,64 @@ const IDS: [CheckId; 6] = [
     CheckId::CertSignature,
 ];
 
+/// What the rules need besides the chain; all plain values, so the rules are
+/// pure functions, unit-tested on PEM fixtures with a fixed clock.
+pub struct Input<'a> {
+    pub host: &'a str,
+    /// This machine's clock, Unix seconds.
+    pub now: i64,
+    pub expiry_warn_days: u32,
+    /// rustls' refusal of the chain, if it refused it.
+    pub refusal: Option<&'a rustls::Error>,
+    pub roots: &'a RootsSource,
+}
+
 /// The chain and what is known about it.
 struct Analysis<'a> {
-    chain: Vec<CertFacts>,
-    path: Path,
-    /// rustls accepted the chain.
+    chain: &'a [CertFacts],
+    path: &'a Path,
     accepted: bool,
-    host: String,
+    host: &'a str,
     now: i64,
-    cx: &'a Context<'a>,
+    expiry_warn_days: u32,
+    roots: &'a RootsSource,
 }
 
 pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
-    let (chain, refusal) = match presented(cx) {
-        Ok(found) => found,
+    let refusal = match presented(cx) {
+        Ok(refusal) => refusal,
         Err(because) => return IDS.iter().map(|id| Check::skip(*id, because.clone())).collect(),
     };
-    let chain = match chain
-        .iter()
-        .map(|der| CertFacts::parse(der))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(chain) => chain,
-        Err(why) => return unparseable(&why),
+    let chain = match cx.chain {
+        Some(Ok(chain)) => chain,
+        Some(Err(why)) => return unparseable(why),
+        None => return IDS.iter().map(|id| Check::skip(*id, "no certificate to judge")).collect(),
     };
+    let host = cx.target.host();
     let now = cx.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let path = Path::build(&chain, &cx.options.roots);
-    let a = Analysis {
-        chain,
-        path,
-        accepted: refusal.is_none(),
-        host: cx.target.host(),
+    let input = Input {
+        host: &host,
         now,
-        cx,
+        expiry_warn_days: cx.options.expiry_warn_days,
+        refusal,
+        roots: &cx.options.roots.source,
     };
-    let mut checks = vec![
-        trusted(&a),
-        chain_check(&a),
-        hostname(&a),
-        expiry(&a),
-        key(&a),
-        signature(&a),
-    ];
-    if let Some(error) = refusal
+    judge(chain, &input)
+}
+
+/// Every cert.* rule on one chain, in catalogue order.
+pub fn judge(chain: &Chain, input: &Input<'_>) -> Vec<Check> {
+    let a = Analysis {
+        chain: &chain.certs,
+        path: &chain.path,
+        accepted: input.refusal.is_none(),
+        host: input.host,
+        now: input.now,
+        expiry_warn_days: input.expiry_warn_days,
+        roots: input.roots,
+    };
+    let mut checks = vec![trusted(&a), chain_check(&a), hostname(&a), expiry(&a), key(&a), signature(&a)];
+    if let Some(error) = input.refusal
         && !checks.iter().any(|c| c.status == Status::Fail)
     {
         let data = std::mem::take(&mut checks[0].data);
@@ -90,36 +104,28 @@ fn unexplained(error: &rustls::Error) -> Check {
         .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
 }
 
-fn presented<'a>(cx: &'a Context<'_>) -> Result<(&'a [CertificateDer<'static>], Option<&'a rustls::Error>), String> {
+/// rustls' refusal (if any) of the chain the server sent, or why there is no chain.
+fn presented<'a>(cx: &'a Context<'_>) -> Result<Option<&'a rustls::Error>, String> {
     if cx.target.is_fetchable() && !cx.target.uses_tls() {
-        return Err(format!(
-            "{}: URLs carry no certificate (url.scheme)",
-            cx.target.url.scheme()
-        ));
+        return Err(format!("{}: URLs carry no certificate (url.scheme)", cx.target.url.scheme()));
     }
     let Some(tls) = cx.trace.connection.as_ref().and_then(|c| c.tls.as_ref()) else {
         return Err(upstream(cx).unwrap_or_else(|| "no TLS handshake was attempted".into()));
     };
     if tls.presented.is_empty() {
-        return Err("the server sent no certificate: the handshake ended first (tls.handshake)".into());
+        let cause = upstream(cx).unwrap_or_else(|| "the handshake ended first (tls.handshake)".into());
+        return Err(format!("the server sent no certificate: {cause}"));
     }
-    Ok((&tls.presented, tls.refusal()))
+    Ok(tls.refusal())
 }
 
 fn unparseable(why: &str) -> Vec<Check> {
     let mut checks = vec![
-        Check::fail(
-            CheckId::CertTrusted,
-            format!("the server sent a certificate that cannot be parsed: {why}"),
-        )
-        .hint("reinstall the certificate files: the chain file must hold PEM certificates, leaf first")
-        .wx(Some(Wx::net(NetError::CertAuthorityInvalid))),
+        Check::fail(CheckId::CertTrusted, format!("the server sent a certificate that cannot be parsed: {why}"))
+            .hint("reinstall the certificate files: the chain file must hold PEM certificates, leaf first")
+            .wx(Some(Wx::net(NetError::CertAuthorityInvalid))),
     ];
-    checks.extend(
-        IDS[1..]
-            .iter()
-            .map(|id| Check::skip(*id, "the chain cannot be parsed (cert.trusted)")),
-    );
+    checks.extend(IDS[1..].iter().map(|id| Check::skip(*id, "the chain cannot be parsed (cert.trusted)")));
     checks
 }
 
@@ -135,22 +141,19 @@ fn chain_names(a: &Analysis<'_>) -> String {
 
 fn trusted(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertTrusted;
-    let roots = &a.cx.options.roots.source;
+    let roots = a.roots;
     let untrusted = |summary: String| {
         Check::fail(id, summary)
-            .hint(format!(
-                "use a certificate from a CA that phones trust; the roots used here are {roots}"
-            ))
+            .hint(format!("use a certificate from a CA that phones trust; the roots used here are {roots}"))
             .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
     };
     let check = match &a.path.end {
         PathEnd::Trusted(root) => Check::pass(id, format!("the chain leads to the trusted root '{root}' ({roots})")),
         _ if a.accepted => Check::pass(id, format!("the chain leads to a trusted root ({roots})")),
         PathEnd::UntrustedRoot(0) => untrusted(format!("the certificate '{}' is self-signed", a.chain[0].name)),
-        PathEnd::UntrustedRoot(index) => untrusted(format!(
-            "the chain ends at '{}', a root that is not trusted (unknown CA)",
-            a.chain[*index].name
-        )),
+        PathEnd::UntrustedRoot(index) => {
+            untrusted(format!("the chain ends at '{}', a root that is not trusted (unknown CA)", a.chain[*index].name))
+        }
         PathEnd::Missing { after: 0, .. } => Check::skip(id, "cannot tell while the chain is incomplete (cert.chain)"),
         PathEnd::Missing { after, issuer } => untrusted(format!(
             "the chain ends at '{}', issued by '{issuer}', which is neither sent nor a trusted root: an unknown CA, or an intermediate the server does not send",
@@ -184,14 +187,8 @@ fn chain_check(a: &Analysis<'_>) -> Check {
     }
     if !a.path.extras.is_empty() {
         let extra: Vec<&str> = a.path.extras.iter().map(|i| a.chain[*i].name.as_str()).collect();
-        return Check::warn(
-            id,
-            format!(
-                "the server sends certificates the chain does not need: {}",
-                extra.join(", ")
-            ),
-        )
-        .hint("remove them from the certificate file; they cost bytes in every handshake");
+        return Check::warn(id, format!("the server sends certificates the chain does not need: {}", extra.join(", ")))
+            .hint("remove them from the certificate file; they cost bytes in every handshake");
     }
     Check::pass(id, format!("complete: {names}")).data("chain", names)
 }
@@ -199,50 +196,27 @@ fn chain_check(a: &Analysis<'_>) -> Check {
 fn hostname(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertHostname;
     let leaf = &a.chain[0];
-    let mut sans: Vec<String> = leaf.dns_names.iter().map(|n| format!("DNS:{n}")).collect();
-    sans.extend(leaf.ip_addrs.iter().map(|ip| format!("IP:{ip}")));
-    if host_matches(leaf, &a.host) {
-        return Check::pass(
-            id,
-            format!("{} is covered by the certificate ({})", a.host, sans.join(", ")),
-        )
-        .data("san", sans);
+    let sans = leaf.alt_names();
+    if host_matches(leaf, a.host) {
+        return Check::pass(id, format!("{} is covered by the certificate ({})", a.host, sans.join(", ")))
+            .data("san", sans);
     }
     let summary = if sans.is_empty() {
-        format!(
-            "the certificate has no subjectAltName, so it covers no host ('{}' in the CN is ignored)",
-            leaf.name
-        )
+        format!("the certificate has no subjectAltName, so it covers no host ('{}' in the CN is ignored)", leaf.name)
     } else {
-        format!(
-            "{} is not in the certificate's subjectAltName ({})",
-            a.host,
-            sans.join(", ")
-        )
+        format!("{} is not in the certificate's subjectAltName ({})", a.host, sans.join(", "))
     };
     Check::fail(id, summary)
-        .hint(format!(
-            "reissue the certificate with DNS:{} in its subjectAltName (the CN is ignored)",
-            a.host
-        ))
+        .hint(format!("reissue the certificate with DNS:{} in its subjectAltName (the CN is ignored)", a.host))
         .wx(Some(Wx::net(NetError::CertCommonNameInvalid)))
         .data("san", sans)
 }
 
 fn expiry(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertExpiry;
-    let needed = a
-        .path
-        .links
-        .iter()
-        .map(|i| (*i, &a.chain[*i]))
-        .filter(|(i, c)| *i == 0 || !c.self_issued());
+    let needed = a.path.links.iter().map(|i| (*i, &a.chain[*i])).filter(|(i, c)| *i == 0 || !c.self_issued());
     for (index, cert) in needed {
-        let what = if index == 0 {
-            "the certificate".to_owned()
-        } else {
-            format!("the intermediate '{}'", cert.name)
-        };
+        let what = if index == 0 { "the certificate".to_owned() } else { format!("the intermediate '{}'", cert.name) };
         if cert.not_before > a.now {
             return date_invalid(format!("{what} is not valid yet: it starts in {} (not before {})", span(cert.not_before - a.now), rfc3339(cert.not_before)))
                 .hint("if the certificate is new, check this machine's clock (clock.skew); otherwise reissue it with a correct start date");
@@ -259,15 +233,13 @@ fn expiry(a: &Analysis<'_>) -> Check {
     let leaf = &a.chain[0];
     let left = leaf.not_after - a.now;
     let until = format!("not after {}", rfc3339(leaf.not_after));
-    let check = if left < i64::from(a.cx.options.expiry_warn_days) * 86_400 {
+    let check = if left < i64::from(a.expiry_warn_days) * 86_400 {
         Check::warn(id, format!("the certificate expires in {} ({until})", span(left)))
             .hint("renew it now; phones refuse it the moment it expires")
     } else {
         Check::pass(id, format!("valid for another {} ({until})", span(left)))
     };
-    check
-        .data("not_after", rfc3339(leaf.not_after))
-        .data("days_left", left / 86_400)
+    check.data("not_after", rfc3339(leaf.not_after)).data("days_left", left / 86_400)
 }
 
 fn date_invalid(summary: String) -> Check {
@@ -291,7 +263,7 @@ fn plural(n: i64, unit: &str) -> String {
 }
 
 /// The certificates whose keys and signatures matter: the path, minus roots.
-fn path_certs<'b>(a: &'b Analysis<'_>) -> impl Iterator<Item = &'b CertFacts> {
+fn path_certs<'b>(a: &Analysis<'b>) -> impl Iterator<Item = &'b CertFacts> {
     a.path
         .links
         .iter()
@@ -305,26 +277,22 @@ fn key(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertKey;
     for cert in path_certs(a) {
         let problem = match &cert.key {
-            Key::Rsa { bits } if *bits < 2048 => Some((
-                format!("an RSA key of {bits} bits (under 2048)"),
-                Some(Wx::net(NetError::CertWeakKey)),
-            )),
-            Key::Ec { curve } if curve != "P-256" && curve != "P-384" => Some((
-                format!("an EC key on {curve} (only P-256 and P-384 are accepted)"),
-                None,
-            )),
+            Key::Rsa { bits } if *bits < 2048 => {
+                Some((format!("an RSA key of {bits} bits (under 2048)"), Some(Wx::net(NetError::CertWeakKey))))
+            }
+            Key::Ec { curve } if curve != "P-256" && curve != "P-384" => {
+                Some((format!("an EC key on {curve} (only P-256 and P-384 are accepted)"), None))
+            }
             Key::Ed25519 | Key::Ed448 => Some((
                 format!(
-                    "an {:?} key, which the phone's TLS stack (Chromium/Cronet) does not accept in certificates",
+                    "an {} key, which the phone's TLS stack (Chromium/Cronet) does not accept in certificates",
                     cert.key
-                )
-                .replace(" {}", ""),
+                ),
                 None,
             )),
-            Key::Other { algorithm } => Some((
-                format!("a key of algorithm {algorithm}, which phones do not accept"),
-                None,
-            )),
+            Key::Other { algorithm } => {
+                Some((format!("a key of algorithm {algorithm}, which phones do not accept"), None))
+            }
             _ => None,
         };
         if let Some((what, wx)) = problem {
@@ -333,31 +301,17 @@ fn key(a: &Analysis<'_>) -> Check {
                 .wx(wx);
         }
     }
-    Check::pass(id, format!("{} key", key_name(&a.chain[0].key))).data("leaf_key", key_name(&a.chain[0].key))
-}
-
-fn key_name(key: &Key) -> String {
-    match key {
-        Key::Rsa { bits } => format!("RSA {bits}-bit"),
-        Key::Ec { curve } => format!("ECDSA {curve}"),
-        Key::Ed25519 => "Ed25519".into(),
-        Key::Ed448 => "Ed448".into(),
-        Key::Other { algorithm } => algorithm.clone(),
-    }
+    let leaf_key = a.chain[0].key.to_string();
+    Check::pass(id, format!("{leaf_key} key")).data("leaf_key", leaf_key)
 }
 
 fn signature(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertSignature;
     if let Some(cert) = path_certs(a).find(|c| c.signature.weak_hash.is_some()) {
         let hash = cert.signature.weak_hash.unwrap_or_default();
-        return Check::fail(
-            id,
-            format!("'{}' is signed with {hash} ({})", cert.name, cert.signature.name),
-        )
-        .hint(format!(
-            "{hash} signatures are refused; reissue the certificate signed with SHA-256"
-        ))
-        .wx(Some(Wx::net(NetError::CertWeakSignatureAlgorithm)));
+        return Check::fail(id, format!("'{}' is signed with {hash} ({})", cert.name, cert.signature.name))
+            .hint(format!("{hash} signatures are refused; reissue the certificate signed with SHA-256"))
+            .wx(Some(Wx::net(NetError::CertWeakSignatureAlgorithm)));
     }
     let mut algorithms: Vec<&str> = path_certs(a).map(|c| c.signature.name.as_str()).collect();
     algorithms.dedup();
@@ -381,7 +335,7 @@ mod tests {
 
     #[test]
     fn keys_are_named() {
-        assert_eq!(key_name(&Key::Rsa { bits: 2048 }), "RSA 2048-bit");
-        assert_eq!(key_name(&Key::Ec { curve: "P-256".into() }), "ECDSA P-256");
+        assert_eq!(Key::Rsa { bits: 2048 }.to_string(), "RSA 2048-bit");
+        assert_eq!(Key::Ec { curve: "P-256".into() }.to_string(), "ECDSA P-256");
     }
 }

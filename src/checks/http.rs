@@ -21,10 +21,7 @@ pub(super) fn checks(cx: &Context<'_>) -> [Check; 4] {
 }
 
 fn http_trace<'a>(cx: &'a Context<'_>) -> Result<&'a HttpTrace, String> {
-    cx.trace
-        .http
-        .as_ref()
-        .ok_or_else(|| upstream(cx).unwrap_or_else(|| "the request was not sent".into()))
+    cx.trace.http.as_ref().ok_or_else(|| upstream(cx).unwrap_or_else(|| "the request was not sent".into()))
 }
 
 fn clock_skew(cx: &Context<'_>) -> Check {
@@ -45,22 +42,10 @@ fn clock_skew(cx: &Context<'_>) -> Check {
     let (ahead, by) = (skew > 0, Duration::from_secs(skew.unsigned_abs()));
     let direction = if ahead { "ahead of" } else { "behind" };
     let check = if by > MAX_SKEW {
-        Check::warn(
-            id,
-            format!(
-                "this machine's clock is {} s {direction} the server's Date header",
-                by.as_secs()
-            ),
-        )
-        .hint("sync the clock (NTP) on this machine or the server; certificate dates are judged by this clock")
+        Check::warn(id, format!("this machine's clock is {} s {direction} the server's Date header", by.as_secs()))
+            .hint("sync the clock (NTP) on this machine or the server; certificate dates are judged by this clock")
     } else {
-        Check::info(
-            id,
-            format!(
-                "this machine's clock agrees with the server's Date header within {} s",
-                by.as_secs()
-            ),
-        )
+        Check::info(id, format!("this machine's clock agrees with the server's Date header within {} s", by.as_secs()))
     };
     check.data("skew_seconds", skew)
 }
@@ -88,16 +73,9 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
         .data("phase", phase.key())
         .took(total);
     }
-    let answered = cx
-        .trace
-        .http
-        .as_ref()
-        .is_some_and(|h| h.hops.last().is_some_and(|hop| hop.response.is_some()));
+    let answered = cx.trace.http.as_ref().is_some_and(|h| h.hops.last().is_some_and(|hop| hop.response.is_some()));
     if !answered {
-        return Check::skip(
-            id,
-            upstream(cx).unwrap_or_else(|| "no complete response to time (http.response)".into()),
-        );
+        return Check::skip(id, upstream(cx).unwrap_or_else(|| "no complete response to time (http.response)".into()));
     }
     let summary = format!("took {} ms of the {budget_ms} ms budget ({source})", millis(total));
     let check = if total > budget / 2 {
@@ -120,11 +98,7 @@ fn redirect(cx: &Context<'_>) -> Check {
         .iter()
         .map(|h| json!({"url": h.url.as_str(), "method": h.method, "status": h.response.as_ref().map(|r| r.status)}))
         .collect();
-    let status = http
-        .hops
-        .last()
-        .and_then(|h| h.response.as_ref())
-        .map_or(0, |r| r.status);
+    let status = http.hops.last().and_then(|h| h.response.as_ref()).map_or(0, |r| r.status);
     let check = match &http.end {
         Some(HttpEnd::Refused(refusal)) => refused(refusal, status),
         Some(HttpEnd::HopUnreachable(why)) => {
@@ -133,14 +107,7 @@ fn redirect(cx: &Context<'_>) -> Check {
         }
         _ if http.hops.len() > 1 => {
             let path: Vec<&str> = http.hops.iter().map(|h| h.url.path()).collect();
-            Check::pass(
-                id,
-                format!(
-                    "followed {} same-host redirect(s): {}",
-                    http.hops.len() - 1,
-                    path.join(" → ")
-                ),
-            )
+            Check::pass(id, format!("followed {} same-host redirect(s): {}", http.hops.len() - 1, path.join(" → ")))
         }
         _ => Check::pass(id, "no redirect"),
     };
@@ -194,16 +161,9 @@ fn response(cx: &Context<'_>) -> Check {
     let Some(last) = http.hops.last().and_then(|h| h.response.as_ref()) else {
         return Check::skip(id, "no response");
     };
-    let reason = http::StatusCode::from_u16(last.status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
-    let summary = format!(
-        "{} {reason}, {} bytes (first byte after {} ms)",
-        last.status,
-        last.body_bytes,
-        millis(last.ttfb)
-    );
+    let reason = http::StatusCode::from_u16(last.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+    let summary =
+        format!("{} {reason}, {} bytes (first byte after {} ms)", last.status, last.body_bytes, millis(last.ttfb));
     let check = if last.status >= 400 {
         Check::warn(id, summary).hint(format!(
             "wx.request still calls success with statusCode {}: check res.statusCode in the page, and fix the server's error",

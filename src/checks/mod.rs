@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::cert::Chain;
 use crate::config::ProbeOptions;
 use crate::probe::Trace;
 use crate::target::Target;
@@ -126,15 +127,7 @@ pub struct Check {
 
 impl Check {
     pub fn new(id: CheckId, status: Status, summary: impl Into<String>) -> Check {
-        Check {
-            id,
-            status,
-            summary: summary.into(),
-            hint: None,
-            wx: None,
-            data: Map::new(),
-            duration: Duration::ZERO,
-        }
+        Check { id, status, summary: summary.into(), hint: None, wx: None, data: Map::new(), duration: Duration::ZERO }
     }
 
     pub fn pass(id: CheckId, summary: impl Into<String>) -> Check {
@@ -186,6 +179,8 @@ pub struct Context<'a> {
     pub trace: &'a Trace,
     /// This machine's clock when the probe ran (passed in so rules are pure).
     pub now: SystemTime,
+    /// The server's certificate chain, parsed once (`None` when none was received).
+    pub chain: Option<&'a Result<Chain, String>>,
 }
 
 /// Runs every rule and returns the checks in catalogue order.
@@ -193,8 +188,10 @@ pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     let mut checks = Vec::with_capacity(CheckId::ALL.len());
     checks.extend(network::checks(cx));
     checks.push(allowlist::check(cx));
-    checks.extend(tls::checks(cx));
-    checks.extend(cert::checks(cx));
+    let certs = cert::checks(cx);
+    let cert_failure = certs.iter().find(|c| c.status == Status::Fail).map(|c| c.id);
+    checks.extend(tls::checks(cx, cert_failure));
+    checks.extend(certs);
     checks.extend(url::checks(cx));
     checks.extend(http::checks(cx));
     checks.sort_by_key(|check| check.id);
@@ -220,10 +217,7 @@ pub fn millis(duration: Duration) -> f64 {
 /// for the skip summaries of every check that depends on it.
 pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
     if !cx.target.is_fetchable() {
-        return Some(format!(
-            "the {}: scheme cannot be requested (url.scheme)",
-            cx.target.url.scheme()
-        ));
+        return Some(format!("the {}: scheme cannot be requested (url.scheme)", cx.target.url.scheme()));
     }
     let conn = cx.trace.connection.as_ref()?;
     if conn.dns.as_ref().is_some_and(|d| d.addresses().is_empty()) {
@@ -237,8 +231,9 @@ pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
     if let Some(tls) = &conn.tls {
         if let Some(failure) = tls.failure() {
             return Some(match failure {
-                crate::probe::tls::TlsFailure::Version(_) => {
-                    "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)".into()
+                _ if tls.version_refused() => "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)".into(),
+                crate::probe::tls::TlsFailure::Certificate(_) => {
+                    "no TLS session: the handshake was aborted over the certificate (cert.*)".into()
                 }
                 _ => "no TLS session (tls.handshake)".into(),
             });

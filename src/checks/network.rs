@@ -49,23 +49,14 @@ fn judge_lookup(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> C
     };
     if addresses.is_empty() {
         let (summary, hint) = no_address(lookup, budget_ran_out, cx);
-        return data(
-            Check::fail(id, summary)
-                .hint(hint)
-                .wx(Some(Wx::net(NetError::NameNotResolved))),
-        );
+        return data(Check::fail(id, summary).hint(hint).wx(Some(Wx::net(NetError::NameNotResolved))));
     }
     let via = match lookup.cnames.as_slice() {
         [] => String::new(),
         names => format!(" via CNAME {}", names.join(" → ")),
     };
-    let summary = format!(
-        "{} → {}{via} ({}, {} ms)",
-        lookup.host,
-        shown.join(", "),
-        lookup.server,
-        millis(lookup.duration)
-    );
+    let summary =
+        format!("{} → {}{via} ({}, {} ms)", lookup.host, shown.join(", "), lookup.server, millis(lookup.duration));
     match broken_family(lookup) {
         Some((family, answer)) => data(
             Check::warn(id, format!("{summary}; but the {family} query failed: {}", describe(answer)))
@@ -134,19 +125,13 @@ fn no_address(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> (St
     }
     if any(|f| *f == Family::Timeout) {
         return (
-            format!(
-                "no DNS answer for {host} from {server} in {} ms",
-                millis(lookup.duration)
-            ),
+            format!("no DNS answer for {host} from {server} in {} ms", millis(lookup.duration)),
             "the DNS server is unreachable or silent; check the network, the resolver, or the domain's name servers"
                 .into(),
         );
     }
     if let Some(Family::Error(message)) = families.into_iter().find(|f| matches!(f, Family::Error(_))) {
-        return (
-            format!("cannot resolve {host}: {message}"),
-            "check this machine's DNS configuration".into(),
-        );
+        return (format!("cannot resolve {host}: {message}"), "check this machine's DNS configuration".into());
     }
     (
         format!(
@@ -181,11 +166,8 @@ fn tcp_connect(cx: &Context<'_>) -> Check {
         .iter()
         .map(|a| json!({"address": a.addr.to_string(), "outcome": outcome_name(&a.result), "ms": millis(a.elapsed)}))
         .collect();
-    let listing = tcp
-        .attempts
-        .iter()
-        .map(|a| format!("{} {}", a.addr, outcome_text(&a.result, a.elapsed)))
-        .collect::<Vec<_>>();
+    let listing =
+        tcp.attempts.iter().map(|a| format!("{} {}", a.addr, outcome_text(&a.result, a.elapsed))).collect::<Vec<_>>();
     let failed = tcp.attempts.iter().filter(|a| a.result != TcpResult::Connected).count();
     let total = tcp.attempts.len();
     let check = match tcp.chosen {
@@ -196,17 +178,12 @@ fn tcp_connect(cx: &Context<'_>) -> Check {
                 millis(tcp.connect_time.unwrap_or_default())
             ),
         ),
-        Some(_) => Check::warn(
-            id,
-            format!("{failed} of {total} addresses fail: {}", listing.join("; ")),
-        )
-        .hint("a phone that tries a failing address first waits or fails: fix that server or remove its DNS record"),
+        Some(_) => Check::warn(id, format!("{failed} of {total} addresses fail: {}", listing.join("; "))).hint(
+            "a phone that tries a failing address first waits or fails: fix that server or remove its DNS record",
+        ),
         None => no_connection(tcp, &listing, cx),
     };
-    check
-        .data("attempts", attempts)
-        .data("untried", tcp.untried)
-        .took(tcp.connect_time.unwrap_or_default())
+    check.data("attempts", attempts).data("untried", tcp.untried).took(tcp.connect_time.unwrap_or_default())
 }
 
 fn no_connection(tcp: &TcpTrace, listing: &[String], cx: &Context<'_>) -> Check {
@@ -231,17 +208,10 @@ fn no_connection(tcp: &TcpTrace, listing: &[String], cx: &Context<'_>) -> Check 
             NetError::ConnectionTimedOut,
         ),
     };
-    let budget = if cx.trace.ran_out == Some(Phase::Connect) {
-        " before the timeout budget ran out"
-    } else {
-        ""
-    };
-    Check::fail(
-        id,
-        format!("no address accepts a TCP connection{budget}: {}", listing.join("; ")),
-    )
-    .hint(hint)
-    .wx(Some(Wx::net(error)))
+    let budget = if cx.trace.ran_out == Some(Phase::Connect) { " before the timeout budget ran out" } else { "" };
+    Check::fail(id, format!("no address accepts a TCP connection{budget}: {}", listing.join("; ")))
+        .hint(hint)
+        .wx(Some(Wx::net(error)))
 }
 
 fn outcome_name(result: &TcpResult) -> &'static str {

@@ -1,17 +1,21 @@
 //! Step 3, the TLS layer: did a TLS 1.2/1.3 session come up? Certificate
 //! judgements live in `cert`; here only the protocol itself is judged.
 
+use serde_json::json;
+
 use super::wx::{NetError, Wx};
 use super::{Check, CheckId, Context, millis, upstream};
+use crate::probe::legacy::{LegacyAnswer, LegacyProbe};
 use crate::probe::tls::{TlsFailure, TlsTrace};
 
-pub(super) fn checks(cx: &Context<'_>) -> [Check; 2] {
+/// `cert_failure` names the first failing cert.* check, which then carries a
+/// handshake that was aborted over the certificate.
+pub(super) fn checks(cx: &Context<'_>, cert_failure: Option<CheckId>) -> [Check; 2] {
     match tls_trace(cx) {
-        Ok(tls) => [handshake(tls, cx), version(tls)],
-        Err(because) => [
-            Check::skip(CheckId::TlsHandshake, because.clone()),
-            Check::skip(CheckId::TlsVersion, because),
-        ],
+        Ok(tls) => [handshake(tls, cx, cert_failure), version(tls)],
+        Err(because) => {
+            [Check::skip(CheckId::TlsHandshake, because.clone()), Check::skip(CheckId::TlsVersion, because)]
+        }
     }
 }
 
@@ -27,7 +31,7 @@ fn tls_trace<'a>(cx: &'a Context<'_>) -> Result<&'a TlsTrace, String> {
         .ok_or_else(|| upstream(cx).unwrap_or_else(|| "no TLS handshake was attempted".into()))
 }
 
-fn handshake(tls: &TlsTrace, cx: &Context<'_>) -> Check {
+fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) -> Check {
     let id = CheckId::TlsHandshake;
     if let Some(session) = tls.session() {
         let mut summary = format!("{}, {}", session.version, session.cipher_suite);
@@ -47,8 +51,11 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>) -> Check {
             .took(tls.duration);
     }
     let failure = tls.failure().expect("a handshake without a session has a failure");
-    if let TlsFailure::Version(_) = failure {
+    if tls.version_refused() {
         return Check::skip(id, "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)");
+    }
+    if let (TlsFailure::Certificate(_), Some(check)) = (failure, cert_failure) {
+        return Check::skip(id, format!("the handshake was aborted over the certificate ({check})"));
     }
     let (summary, hint, wx) = explain(failure, cx);
     Check::fail(id, summary).hint(hint).wx(Some(wx)).took(tls.duration)
@@ -115,20 +122,45 @@ fn version(tls: &TlsTrace) -> Check {
     if let Some(session) = tls.session() {
         return Check::pass(id, format!("{} negotiated", session.version)).data("version", session.version.clone());
     }
-    match tls.failure() {
-        Some(TlsFailure::Version(detail)) => Check::fail(id, format!("the server does not negotiate TLS 1.2 or 1.3: {detail}"))
-            .hint("enable TLS 1.2 and 1.3 on the server (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`); phones refuse older versions")
-            .wx(Some(Wx::net(NetError::SslVersionOrCipherMismatch))),
-        _ => Check::skip(id, "no TLS session to read the version from (tls.handshake)"),
+    if !tls.version_refused() {
+        return Check::skip(id, "no TLS session to read the version from (tls.handshake)");
     }
+    let highest = tls.legacy.as_ref().and_then(LegacyProbe::highest);
+    let summary = match (highest, tls.failure()) {
+        (Some(version), _) => format!("the server supports at most {}: it refuses TLS 1.2 and 1.3", version.name()),
+        (None, Some(TlsFailure::Version(detail))) => {
+            format!("the server does not negotiate TLS 1.2 or 1.3 ({detail}), nor answer TLS 1.1 or 1.0")
+        }
+        (None, _) => "the server does not negotiate TLS 1.2 or 1.3".to_owned(),
+    };
+    Check::fail(id, summary)
+        .hint("enable TLS 1.2 and 1.3 on the server (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`); phones refuse older versions")
+        .wx(Some(Wx::net(NetError::SslVersionOrCipherMismatch)))
+        .data("highest_version", highest.map(|v| v.name()))
+        .data("legacy_probes", legacy_probes(tls.legacy.as_ref()))
+}
+
+/// What each legacy hello got, for scripts: `[{"offered": "TLS1.1", "answer": "alert 70"}]`.
+fn legacy_probes(legacy: Option<&LegacyProbe>) -> serde_json::Value {
+    let tries = legacy.map(|l| l.tries.as_slice()).unwrap_or_default();
+    tries
+        .iter()
+        .map(|(offered, answer)| {
+            let answer = match answer {
+                LegacyAnswer::Accepted(version) => format!("accepted {}", version.name()),
+                LegacyAnswer::Alert(code) => format!("alert {code}"),
+                LegacyAnswer::Closed => "closed".into(),
+                LegacyAnswer::NotTls => "not TLS".into(),
+                LegacyAnswer::TimedOut => "no answer".into(),
+                LegacyAnswer::Io(message) => message.clone(),
+            };
+            json!({"offered": offered.name(), "answer": answer})
+        })
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
     let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let text: String = bytes
-        .iter()
-        .take(8)
-        .map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' })
-        .collect();
+    let text: String = bytes.iter().take(8).map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' }).collect();
     format!("{} ({text})", shown.join(" "))
 }

@@ -11,15 +11,7 @@ use super::{Check, CheckId, Context};
 use crate::request::{MAX_URL_BYTES, WX_METHODS};
 
 pub(super) fn checks(cx: &Context<'_>) -> [Check; 7] {
-    [
-        scheme(cx),
-        host(cx),
-        port(cx),
-        icp(cx),
-        length(cx),
-        method(cx),
-        header(cx),
-    ]
+    [scheme(cx), host(cx), port(cx), icp(cx), length(cx), method(cx), header(cx)]
 }
 
 fn scheme(cx: &Context<'_>) -> Check {
@@ -58,12 +50,9 @@ fn host(cx: &Context<'_>) -> Check {
         )
         .hint("for anything but LAN devices, use a domain name with ICP filing");
     }
-    Check::fail(
-        id,
-        format!("{ip} is an IP address; the allow-list only holds domain names"),
-    )
-    .hint("give the server a domain name (with ICP filing) and request that")
-    .wx(Some(Wx::not_in_domain_list()))
+    Check::fail(id, format!("{ip} is an IP address; the allow-list only holds domain names"))
+        .hint("give the server a domain name (with ICP filing) and request that")
+        .wx(Some(Wx::not_in_domain_list()))
 }
 
 /// RFC 1918 IPv4 and unique-local IPv6 (fc00::/7): the mini program's "LAN communication".
@@ -81,20 +70,14 @@ fn port(cx: &Context<'_>) -> Check {
     };
     let entries = cx.options.allow_list.as_deref().unwrap_or_default();
     if let Some(entry) = entries.iter().find(|e| e.allows(cx.target)) {
-        return Check::pass(
-            id,
-            format!("port {port} is allowed by the allow-list entry {}", entry.raw),
-        );
+        return Check::pass(id, format!("port {port} is allowed by the allow-list entry {}", entry.raw));
     }
-    Check::fail(
-        id,
-        format!("the URL carries port {port}, and no allow-list entry carries that exact port"),
-    )
-    .hint(format!(
-        "drop :{port} from the URL (serve on 443), or configure the origin with :{port} in the allow-list"
-    ))
-    .wx(Some(Wx::not_in_domain_list()))
-    .data("port", port)
+    Check::fail(id, format!("the URL carries port {port}, and no allow-list entry carries that exact port"))
+        .hint(format!(
+            "drop :{port} from the URL (serve on 443), or configure the origin with :{port} in the allow-list"
+        ))
+        .wx(Some(Wx::not_in_domain_list()))
+        .data("port", port)
 }
 
 fn icp(cx: &Context<'_>) -> Check {
@@ -110,19 +93,12 @@ fn length(cx: &Context<'_>) -> Check {
     let id = CheckId::UrlLength;
     let text = cx.options.request.url_text(&cx.target.raw);
     let bytes = text.len();
-    let with_data = if text != cx.target.raw.trim() {
-        " with --data as its query"
-    } else {
-        ""
-    };
+    let with_data = if text != cx.target.raw.trim() { " with --data as its query" } else { "" };
     if bytes > MAX_URL_BYTES {
-        return Check::fail(
-            id,
-            format!("the URL{with_data} is {bytes} bytes, over the {MAX_URL_BYTES}-byte limit"),
-        )
-        .hint("send large parameters in a POST body instead of the query string")
-        .wx(Some(Wx::invalid_url()))
-        .data("bytes", bytes);
+        return Check::fail(id, format!("the URL{with_data} is {bytes} bytes, over the {MAX_URL_BYTES}-byte limit"))
+            .hint("send large parameters in a POST body instead of the query string")
+            .wx(Some(Wx::invalid_url()))
+            .data("bytes", bytes);
     }
     Check::pass(id, format!("{bytes} bytes{with_data} (limit {MAX_URL_BYTES})")).data("bytes", bytes)
 }
@@ -133,14 +109,8 @@ fn method(cx: &Context<'_>) -> Check {
     if cx.options.request.method_is_valid() {
         return Check::pass(id, method.clone());
     }
-    Check::fail(
-        id,
-        format!(
-            "'{method}' is not a method wx.request accepts ({})",
-            WX_METHODS.join(" ")
-        ),
-    )
-    .hint("use one of those, in uppercase; the request is not sent otherwise")
+    Check::fail(id, format!("'{method}' is not a method wx.request accepts ({})", WX_METHODS.join(" ")))
+        .hint("use one of those, in uppercase; the request is not sent otherwise")
 }
 
 fn header(cx: &Context<'_>) -> Check {
@@ -150,14 +120,7 @@ fn header(cx: &Context<'_>) -> Check {
         return Check::warn(id, format!("a Referer header was given ({referer}), but the mini program cannot set it"))
             .hint("the phone always sends https://servicewechat.com/{appid}/{version}/page-frame.html; do not rely on your own");
     }
-    Check::pass(
-        id,
-        format!(
-            "{} extra header{}",
-            given.len(),
-            if given.len() == 1 { "" } else { "s" }
-        ),
-    )
+    Check::pass(id, format!("{} extra header{}", given.len(), if given.len() == 1 { "" } else { "s" }))
 }
 
 #[cfg(test)]

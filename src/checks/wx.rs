@@ -77,35 +77,23 @@ impl Wx {
         let code = error.code();
         Wx {
             errno: 600_001,
-            err_msg: format!(
-                "request:fail errcode:{code} cronet_error_code:{code} error_msg:net::{}",
-                error.name()
-            ),
+            err_msg: format!("request:fail errcode:{code} cronet_error_code:{code} error_msg:net::{}", error.name()),
         }
     }
 
     /// errno 600002: release builds refuse an origin that is not on the allow-list.
     pub fn not_in_domain_list() -> Wx {
-        Wx {
-            errno: 600_002,
-            err_msg: "request:fail url not in domain list".to_owned(),
-        }
+        Wx { errno: 600_002, err_msg: "request:fail url not in domain list".to_owned() }
     }
 
     /// errno 600009: the URL cannot be requested as written.
     pub fn invalid_url() -> Wx {
-        Wx {
-            errno: 600_009,
-            err_msg: "request:fail invalid url".to_owned(),
-        }
+        Wx { errno: 600_009, err_msg: "request:fail invalid url".to_owned() }
     }
 
     /// errno 5: the request did not finish within `networkTimeout.request`.
     pub fn timeout() -> Wx {
-        Wx {
-            errno: 5,
-            err_msg: "request:fail timeout".to_owned(),
-        }
+        Wx { errno: 5, err_msg: "request:fail timeout".to_owned() }
     }
 }
 
@@ -125,9 +113,6 @@ mod tests {
     #[test]
     fn serialises_with_the_phone_field_names() {
         let json = serde_json::to_value(Wx::not_in_domain_list()).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"errno": 600002, "errMsg": "request:fail url not in domain list"})
-        );
+        assert_eq!(json, serde_json::json!({"errno": 600002, "errMsg": "request:fail url not in domain list"}));
     }
 }

@@ -88,14 +88,7 @@ pub async fn lookup(host: &str, server: &DnsServer) -> DnsLookup {
         }
         Err(error) => (Family::Error(error.clone()), Family::Error(error), Vec::new()),
     };
-    DnsLookup {
-        host: host.to_owned(),
-        server: server.clone(),
-        v4,
-        v6,
-        cnames,
-        duration: started.elapsed(),
-    }
+    DnsLookup { host: host.to_owned(), server: server.clone(), v4, v6, cnames, duration: started.elapsed() }
 }
 
 /// A lookup cut short by the request's budget: both families timed out.
@@ -133,18 +126,12 @@ fn resolver(server: &DnsServer) -> Result<TokioResolver, String> {
     if matches!(server, DnsServer::Given(_)) {
         options.use_hosts_file = ResolveHosts::Never;
     }
-    builder
-        .build()
-        .map_err(|e| format!("cannot set up the DNS resolver: {e}"))
+    builder.build().map_err(|e| format!("cannot set up the DNS resolver: {e}"))
 }
 
 /// A dotted name is asked as-is (no search-list suffixes), as a phone would.
 fn fully_qualified(host: &str) -> String {
-    if host.contains('.') && !host.ends_with('.') {
-        format!("{host}.")
-    } else {
-        host.to_owned()
-    }
+    if host.contains('.') && !host.ends_with('.') { format!("{host}.") } else { host.to_owned() }
 }
 
 fn family_of(result: Result<Lookup, NetError>) -> Family {
@@ -159,11 +146,7 @@ fn family_of(result: Result<Lookup, NetError>) -> Family {
                     _ => None,
                 })
                 .collect();
-            if addrs.is_empty() {
-                Family::NoData
-            } else {
-                Family::Addrs(addrs)
-            }
+            if addrs.is_empty() { Family::NoData } else { Family::Addrs(addrs) }
         }
         Err(error) => family_of_error(&error),
     }

@@ -84,35 +84,17 @@ impl Connection {
             .await
             .map_err(|_| ExchangeError::TimedOutWaiting)?
             .map_err(|e| {
-                if e.is_incomplete_message() {
-                    ExchangeError::Empty
-                } else {
-                    ExchangeError::Failed(e.to_string())
-                }
+                if e.is_incomplete_message() { ExchangeError::Empty } else { ExchangeError::Failed(e.to_string()) }
             })?;
         let ttfb = sent.elapsed();
         let received_at = SystemTime::now();
-        let header = |name: &str| {
-            head.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| head.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let location = header("location");
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let status = head.status().as_u16();
         let reading = Instant::now();
         let (body_bytes, body) = read_body(head.into_body(), deadline).await?;
-        Ok(Response {
-            status,
-            location,
-            date,
-            ttfb,
-            received_at,
-            body_time: reading.elapsed(),
-            body_bytes,
-            body,
-        })
+        Ok(Response { status, location, date, ttfb, received_at, body_time: reading.elapsed(), body_bytes, body })
     }
 }
 

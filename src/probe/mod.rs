@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod http;
+pub mod legacy;
 pub mod redirect;
 pub mod tcp;
 pub mod tls;
@@ -36,6 +37,14 @@ pub struct Trace {
     pub timings: Timings,
     /// The phase in which the timeout budget ran out, if it did.
     pub ran_out: Option<Phase>,
+}
+
+impl Trace {
+    /// The certificates the server sent on the first connection, if any.
+    pub fn presented(&self) -> Option<&[rustls_pki_types::CertificateDer<'static>]> {
+        let tls = self.connection.as_ref()?.tls.as_ref()?;
+        (!tls.presented.is_empty()).then_some(tls.presented.as_slice())
+    }
 }
 
 /// How the first connection was made.
@@ -128,18 +137,8 @@ impl fmt::Display for Phase {
 pub async fn run(target: &Target, options: &ProbeOptions) -> Trace {
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let mut session = Session {
-        options,
-        deadline: started + options.timeout,
-        ran_out: None,
-    };
-    let mut trace = Trace {
-        started_at,
-        connection: None,
-        http: None,
-        timings: Timings::default(),
-        ran_out: None,
-    };
+    let mut session = Session { options, deadline: started + options.timeout, ran_out: None };
+    let mut trace = Trace { started_at, connection: None, http: None, timings: Timings::default(), ran_out: None };
     if target.is_fetchable() {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls()).await;
         trace.timings = Timings {
@@ -176,21 +175,12 @@ impl Session<'_> {
     /// only when every step worked and the certificate was accepted.
     async fn open(&mut self, host: &str, port: u16, use_tls: bool) -> (ConnTrace, Option<Box<dyn http::Io>>) {
         let route = self.options.routes.route(host, port);
-        let mut conn = ConnTrace {
-            route: route.clone(),
-            dns: None,
-            tcp: None,
-            tls: None,
-        };
+        let mut conn = ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None };
         let addrs = match route {
             Route::Fixed { addrs, .. } => addrs,
             Route::Dns { host: name, port, .. } => {
                 let lookup = self.resolve(&name).await;
-                let addrs = lookup
-                    .addresses()
-                    .into_iter()
-                    .map(|ip| SocketAddr::new(ip, port))
-                    .collect();
+                let addrs = lookup.addresses().into_iter().map(|ip| SocketAddr::new(ip, port)).collect();
                 conn.dns = Some(lookup);
                 addrs
             }
@@ -209,14 +199,30 @@ impl Session<'_> {
         if !use_tls {
             return (conn, Some(Box::new(stream)));
         }
-        let (tls, stream) = tls::handshake(stream, host, &self.options.roots, self.deadline).await;
+        let (mut tls, stream) = tls::handshake(stream, host, &self.options.roots, self.deadline).await;
         if tls.failure() == Some(&tls::TlsFailure::TimedOut) {
             self.note_timeout(Phase::Tls);
+        }
+        if let (Some(failure), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
+            && failure.may_be_version()
+        {
+            self.probe_legacy(&mut tls, addr, host).await;
         }
         let accepted = tls.refusal().is_none();
         conn.tls = Some(tls);
         let io = stream.filter(|_| accepted).map(|s| Box::new(s) as Box<dyn http::Io>);
         (conn, io)
+    }
+
+    /// Asks a server that refused TLS 1.2/1.3 for TLS 1.1/1.0, keeping the
+    /// certificates it sends so that they are judged too.
+    async fn probe_legacy(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
+        let legacy = legacy::probe(addr, host, self.deadline).await;
+        if tls.presented.is_empty() && !legacy.certificates.is_empty() {
+            tls.verdict = Some(tls::verify_chain(&legacy.certificates, host, &self.options.roots));
+            tls.presented = legacy.certificates.clone();
+        }
+        tls.legacy = Some(legacy);
     }
 
     async fn resolve(&mut self, host: &str) -> DnsLookup {
@@ -245,12 +251,7 @@ impl Session<'_> {
         let headers = spec.headers_to_send();
         let mut new_connection = false;
         loop {
-            let outgoing = Outgoing {
-                url: &url,
-                method: &method,
-                headers: &headers,
-                body: body.clone(),
-            };
+            let outgoing = Outgoing { url: &url, method: &method, headers: &headers, body: body.clone() };
             let result = conn.exchange(outgoing, self.deadline).await;
             trace.hops.push(Hop {
                 url: url.clone(),
@@ -273,16 +274,10 @@ impl Session<'_> {
             );
             let (next_url, next_method, keep_body) = match next {
                 Next::Done => {
-                    return HttpTrace {
-                        end: Some(HttpEnd::Complete),
-                        ..trace
-                    };
+                    return HttpTrace { end: Some(HttpEnd::Complete), ..trace };
                 }
                 Next::Stop(refusal) => {
-                    return HttpTrace {
-                        end: Some(HttpEnd::Refused(refusal)),
-                        ..trace
-                    };
+                    return HttpTrace { end: Some(HttpEnd::Refused(refusal)), ..trace };
                 }
                 Next::Follow { url, method, keep_body } => (url, method, keep_body),
             };
@@ -293,10 +288,7 @@ impl Session<'_> {
                 match self.reconnect(&next_url).await {
                     Ok(fresh) => conn = fresh,
                     Err(why) => {
-                        return HttpTrace {
-                            end: Some(HttpEnd::HopUnreachable(why)),
-                            ..trace
-                        };
+                        return HttpTrace { end: Some(HttpEnd::HopUnreachable(why)), ..trace };
                     }
                 }
             }
@@ -319,19 +311,11 @@ impl Session<'_> {
 
     /// A new connection for a redirect hop; the error names what failed.
     async fn reconnect(&mut self, url: &Url) -> Result<Connection, String> {
-        let host = url
-            .host_str()
-            .unwrap_or_default()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
+        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
         let port = url.port_or_known_default().unwrap_or(443);
         let (conn, io) = self.open(&host, port, url.scheme() == "https").await;
         let Some(io) = io else {
-            return Err(format!(
-                "could not connect to {host}:{port}: {}",
-                describe_failed_open(&conn)
-            ));
+            return Err(format!("could not connect to {host}:{port}: {}", describe_failed_open(&conn)));
         };
         Connection::open(io, self.deadline).await.map_err(|e| format!("{e:?}"))
     }
@@ -348,11 +332,7 @@ fn describe_failed_open(conn: &ConnTrace) -> String {
         }
     }
     if let Some(tcp) = &conn.tcp {
-        let outcomes: Vec<String> = tcp
-            .attempts
-            .iter()
-            .map(|a| format!("{} {:?}", a.addr, a.result))
-            .collect();
+        let outcomes: Vec<String> = tcp.attempts.iter().map(|a| format!("{} {:?}", a.addr, a.result)).collect();
         return format!("TCP: {}", outcomes.join(", "));
     }
     match &conn.dns {

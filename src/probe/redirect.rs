@@ -60,16 +60,8 @@ pub fn next(current: &Url, status: u16, location: Option<&str>, visited: &[Url],
         return Next::Stop(Refusal::TooMany(max));
     }
     let becomes_get = status == 303 && method != "HEAD" || matches!(status, 301 | 302) && method == "POST";
-    let method = if becomes_get {
-        "GET".to_owned()
-    } else {
-        method.to_owned()
-    };
-    Next::Follow {
-        url,
-        method,
-        keep_body: !becomes_get,
-    }
+    let method = if becomes_get { "GET".to_owned() } else { method.to_owned() };
+    Next::Follow { url, method, keep_body: !becomes_get }
 }
 
 #[cfg(test)]
@@ -87,52 +79,27 @@ mod tests {
 
     #[test]
     fn follows_same_host_redirects() {
-        let follow = |to: &str| Next::Follow {
-            url: url(to),
-            method: "GET".into(),
-            keep_body: true,
-        };
+        let follow = |to: &str| Next::Follow { url: url(to), method: "GET".into(), keep_body: true };
         assert_eq!(after(302, "/b"), follow("https://api.test/b"));
-        assert_eq!(
-            after(301, "https://api.test:8443/b#frag"),
-            follow("https://api.test:8443/b")
-        );
+        assert_eq!(after(301, "https://api.test:8443/b#frag"), follow("https://api.test:8443/b"));
         assert_eq!(after(308, "b?x=1"), follow("https://api.test/b?x=1"));
     }
 
     #[test]
     fn refuses_other_hosts_http_and_loops() {
-        assert_eq!(
-            after(302, "https://other.test/"),
-            Next::Stop(Refusal::OtherHost(url("https://other.test/")))
-        );
-        assert_eq!(
-            after(302, "https://x.api.test/"),
-            Next::Stop(Refusal::OtherHost(url("https://x.api.test/")))
-        );
-        assert_eq!(
-            after(307, "http://api.test/b"),
-            Next::Stop(Refusal::Insecure(url("http://api.test/b")))
-        );
+        assert_eq!(after(302, "https://other.test/"), Next::Stop(Refusal::OtherHost(url("https://other.test/"))));
+        assert_eq!(after(302, "https://x.api.test/"), Next::Stop(Refusal::OtherHost(url("https://x.api.test/"))));
+        assert_eq!(after(307, "http://api.test/b"), Next::Stop(Refusal::Insecure(url("http://api.test/b"))));
         assert_eq!(after(302, "/a"), Next::Stop(Refusal::Loop(url("https://api.test/a"))));
-        assert_eq!(
-            after(302, "https://[bad"),
-            Next::Stop(Refusal::BadLocation("https://[bad".into()))
-        );
+        assert_eq!(after(302, "https://[bad"), Next::Stop(Refusal::BadLocation("https://[bad".into())));
     }
 
     #[test]
     fn stops_after_max_redirects() {
         let visited: Vec<Url> = (0..3).map(|i| url(&format!("https://api.test/{i}"))).collect();
         let here = visited.last().unwrap();
-        assert_eq!(
-            next(here, 302, Some("/x"), &visited, 2, "GET"),
-            Next::Stop(Refusal::TooMany(2))
-        );
-        assert!(matches!(
-            next(here, 302, Some("/x"), &visited, 3, "GET"),
-            Next::Follow { .. }
-        ));
+        assert_eq!(next(here, 302, Some("/x"), &visited, 2, "GET"), Next::Stop(Refusal::TooMany(2)));
+        assert!(matches!(next(here, 302, Some("/x"), &visited, 3, "GET"), Next::Follow { .. }));
     }
 
     #[test]

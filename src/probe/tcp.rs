@@ -78,31 +78,18 @@ pub async fn connect_all(addrs: &[SocketAddr], deadline: Instant) -> (TcpTrace, 
             () = sleep_until(cutoff) => break,
         }
     }
-    let late = if winner.is_some() {
-        TcpResult::NoAnswer
-    } else {
-        TcpResult::TimedOut
-    };
+    let late = if winner.is_some() { TcpResult::NoAnswer } else { TcpResult::TimedOut };
     let attempts = tried
         .iter()
         .zip(outcomes)
         .map(|(addr, outcome)| {
             let (result, elapsed) = outcome.unwrap_or((late.clone(), started.elapsed()));
-            TcpAttempt {
-                addr: *addr,
-                result,
-                elapsed,
-            }
+            TcpAttempt { addr: *addr, result, elapsed }
         })
         .collect::<Vec<_>>();
     let chosen = winner.as_ref().map(|(index, _)| tried[*index]);
     let connect_time = winner.as_ref().map(|(index, _)| attempts[*index].elapsed);
-    let trace = TcpTrace {
-        attempts,
-        chosen,
-        connect_time,
-        untried: addrs.len() - tried.len(),
-    };
+    let trace = TcpTrace { attempts, chosen, connect_time, untried: addrs.len() - tried.len() };
     (trace, winner.map(|(_, stream)| stream))
 }
 

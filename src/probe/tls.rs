@@ -19,6 +19,7 @@ use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+use super::legacy::LegacyProbe;
 use crate::trust::Roots;
 
 /// What the server presented and what rustls thought of it.
@@ -31,9 +32,21 @@ pub struct TlsTrace {
     pub verdict: Option<Result<(), Error>>,
     pub ocsp_stapled: bool,
     pub duration: Duration,
+    /// Legacy TLS 1.1/1.0 probes, made when the server refused TLS 1.2/1.3
+    /// or might have (see [`TlsFailure::may_be_version`]).
+    pub legacy: Option<LegacyProbe>,
 }
 
 impl TlsTrace {
+    /// Whether the session failed because the server will not speak TLS 1.2/1.3.
+    pub fn version_refused(&self) -> bool {
+        match self.failure() {
+            Some(TlsFailure::Version(_)) => true,
+            Some(failure) => failure.may_be_version() && self.legacy.as_ref().is_some_and(|l| l.highest().is_some()),
+            None => false,
+        }
+    }
+
     pub fn session(&self) -> Option<&TlsSession> {
         self.result.as_ref()?.as_ref().ok()
     }
@@ -84,6 +97,34 @@ pub enum TlsFailure {
     Io(String),
 }
 
+impl TlsFailure {
+    /// A failure an old server gives a TLS 1.2/1.3 hello, worth a legacy probe.
+    pub fn may_be_version(&self) -> bool {
+        matches!(
+            self,
+            TlsFailure::Version(_)
+                | TlsFailure::Incompatible(_)
+                | TlsFailure::Closed
+                | TlsFailure::Reset
+                | TlsFailure::Alert(
+                    AlertDescription::HandshakeFailure
+                        | AlertDescription::ProtocolVersion
+                        | AlertDescription::InsufficientSecurity
+                        | AlertDescription::IllegalParameter
+                )
+        )
+    }
+}
+
+/// Judges a chain received outside rustls (from a legacy probe) as rustls would.
+pub fn verify_chain(chain: &[CertificateDer<'static>], host: &str, roots: &Roots) -> Result<(), Error> {
+    let Some((leaf, intermediates)) = chain.split_first() else {
+        return Err(Error::NoCertificatesPresented);
+    };
+    let name = ServerName::try_from(host.to_owned()).map_err(|e| Error::General(e.to_string()))?;
+    Capture::new(roots).inner.verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now()).map(|_| ())
+}
+
 /// A stream whose TLS handshake and certificate are done with.
 pub type Stream = TlsStream<Recorder<TcpStream>>;
 
@@ -100,10 +141,7 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
         }
     };
     let first_bytes = Arc::new(Mutex::new(Vec::new()));
-    let io = Recorder {
-        inner: tcp,
-        first_bytes: first_bytes.clone(),
-    };
+    let io = Recorder { inner: tcp, first_bytes: first_bytes.clone() };
     let connector = TlsConnector::from(Arc::new(client_config(capture.clone())));
     let outcome = timeout_at(deadline, connector.connect(server_name, io)).await;
     trace.duration = started.elapsed();
@@ -141,10 +179,7 @@ fn session_of(stream: &Stream) -> TlsSession {
     };
     TlsSession {
         version,
-        cipher_suite: conn
-            .negotiated_cipher_suite()
-            .map(|s| format!("{:?}", s.suite()))
-            .unwrap_or_default(),
+        cipher_suite: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default(),
         group: conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name())),
         alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
     }
@@ -209,10 +244,7 @@ impl Capture {
             WebPkiServerVerifier::builder_with_provider(roots.store.clone(), Arc::new(ring::default_provider()))
                 .build()
                 .expect("a non-empty root store builds a verifier");
-        Capture {
-            inner,
-            seen: Mutex::new(None),
-        }
+        Capture { inner, seen: Mutex::new(None) }
     }
 
     fn take(&self) -> Option<Seen> {
@@ -229,19 +261,11 @@ impl ServerCertVerifier for Capture {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let verdict = self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map(|_| ());
-        let chain = std::iter::once(end_entity)
-            .chain(intermediates)
-            .map(|c| c.clone().into_owned())
-            .collect();
-        *self.seen.lock().expect("not poisoned") = Some(Seen {
-            chain,
-            verdict,
-            ocsp_stapled: !ocsp_response.is_empty(),
-        });
+        let verdict =
+            self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ());
+        let chain = std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
+        *self.seen.lock().expect("not poisoned") =
+            Some(Seen { chain, verdict, ocsp_stapled: !ocsp_response.is_empty() });
         Ok(ServerCertVerified::assertion())
     }
 
@@ -316,10 +340,7 @@ mod tests {
 
     #[test]
     fn names_each_handshake_failure() {
-        let version = classify(
-            &io_error(Error::AlertReceived(AlertDescription::ProtocolVersion)),
-            &[21, 3, 1],
-        );
+        let version = classify(&io_error(Error::AlertReceived(AlertDescription::ProtocolVersion)), &[21, 3, 1]);
         assert!(matches!(version, TlsFailure::Version(_)), "{version:?}");
         let http = classify(&io_error(Error::General("x".into())), b"HTTP/1.1 400 Bad");
         assert_eq!(http, TlsFailure::PlainHttp);
@@ -327,15 +348,10 @@ mod tests {
         assert_eq!(eof, TlsFailure::Closed);
         let reset = classify(&io::Error::from(io::ErrorKind::ConnectionReset), &[]);
         assert_eq!(reset, TlsFailure::Reset);
-        let garbage = classify(
-            &io_error(Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)),
-            b"garbage",
-        );
+        let garbage =
+            classify(&io_error(Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)), b"garbage");
         assert_eq!(garbage, TlsFailure::NotTls(b"garbage".to_vec()));
-        let alert = classify(
-            &io_error(Error::AlertReceived(AlertDescription::HandshakeFailure)),
-            &[21, 3, 3],
-        );
+        let alert = classify(&io_error(Error::AlertReceived(AlertDescription::HandshakeFailure)), &[21, 3, 3]);
         assert_eq!(alert, TlsFailure::Alert(AlertDescription::HandshakeFailure));
     }
 }

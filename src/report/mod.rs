@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::cert::{Chain, PathEnd, rfc3339};
 use crate::checks::{Check, Status, Wx, millis, verdict};
 use crate::probe::Trace;
 use crate::routing::Route;
@@ -44,6 +45,53 @@ pub struct Report {
     /// The HTTP outcome, when a response arrived.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpSummary>,
+    /// The certificates the server sent, when it sent any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateReport>,
+}
+
+/// The server's chain, as sent, with what each certificate says.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateReport {
+    /// Every certificate in the order the server sent them, leaf first.
+    pub chain: Vec<CertEntry>,
+    /// The path from the leaf toward a root, as indices into `chain`.
+    pub path: Vec<usize>,
+    /// The trusted root the path ends at (not sent; from the trust store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_root: Option<String>,
+}
+
+/// One certificate's facts.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertEntry {
+    /// `leaf`, `intermediate`, `root` or `extra` (sent but not on the path).
+    pub role: &'static str,
+    /// A readable name: the subject's CN, else the subject, else the first SAN.
+    pub name: String,
+    pub subject: String,
+    pub issuer: String,
+    /// Hex, as the certificate encodes it.
+    pub serial: String,
+    /// SHA-256 of the DER, `AB:CD:…`.
+    pub sha256: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days until `not_after`, rounded toward zero (negative once expired).
+    pub days_left: i64,
+    /// e.g. `ECDSA P-256`, `RSA 2048-bit`.
+    pub key: String,
+    pub signature_algorithm: String,
+    /// subjectAltName entries, `DNS:…` / `IP:…`.
+    pub san: Vec<String>,
+    pub is_ca: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_len: Option<u32>,
+    pub key_usage: Vec<String>,
+    pub extended_key_usage: Vec<String>,
+    /// The CA Issuers URL (Authority Information Access).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aia_issuer: Option<String>,
 }
 
 /// The program's name and version.
@@ -129,14 +177,11 @@ impl From<&Check> for CheckReport {
 }
 
 impl Report {
-    pub fn new(target: &Target, checks: &[Check], trace: &Trace) -> Report {
+    pub fn new(target: &Target, checks: &[Check], trace: &Trace, chain: Option<&Chain>) -> Report {
         let ms = |d: Option<std::time::Duration>| d.map(millis);
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: "reqdoctor",
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            tool: Tool { name: "reqdoctor", version: env!("CARGO_PKG_VERSION") },
             target: target.raw.clone(),
             started_at: rfc3339_utc(trace.started_at),
             verdict: verdict(checks),
@@ -151,6 +196,7 @@ impl Report {
             addresses: addresses(trace),
             tls: tls_summary(trace),
             http: http_summary(trace),
+            certificate: chain.map(|chain| certificate_report(chain, trace.started_at)),
         }
     }
 
@@ -160,16 +206,42 @@ impl Report {
     }
 }
 
+fn certificate_report(chain: &Chain, now: std::time::SystemTime) -> CertificateReport {
+    let now = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let entries = chain.certs.iter().enumerate().map(|(index, cert)| CertEntry {
+        role: chain.role(index).as_str(),
+        name: cert.name.clone(),
+        subject: cert.subject.clone(),
+        issuer: cert.issuer.clone(),
+        serial: cert.serial.clone(),
+        sha256: cert.sha256.clone(),
+        not_before: rfc3339(cert.not_before),
+        not_after: rfc3339(cert.not_after),
+        days_left: (cert.not_after - now) / 86_400,
+        key: cert.key.to_string(),
+        signature_algorithm: cert.signature.name.clone(),
+        san: cert.alt_names(),
+        is_ca: cert.is_ca,
+        path_len: cert.path_len,
+        key_usage: cert.key_usage.clone(),
+        extended_key_usage: cert.extended_key_usage.clone(),
+        aia_issuer: cert.aia_issuer.clone(),
+    });
+    let trusted_root = match &chain.path.end {
+        PathEnd::Trusted(root) => Some(root.clone()),
+        _ => None,
+    };
+    CertificateReport { chain: entries.collect(), path: chain.path.links.clone(), trusted_root }
+}
+
 fn addresses(trace: &Trace) -> Vec<String> {
     let Some(conn) = &trace.connection else {
         return Vec::new();
     };
     match (&conn.route, &conn.dns) {
-        (Route::Dns { port, .. }, Some(lookup)) => lookup
-            .addresses()
-            .iter()
-            .map(|ip| SocketAddr::new(*ip, *port).to_string())
-            .collect(),
+        (Route::Dns { port, .. }, Some(lookup)) => {
+            lookup.addresses().iter().map(|ip| SocketAddr::new(*ip, *port).to_string()).collect()
+        }
         (Route::Fixed { addrs, .. }, _) => addrs.iter().map(ToString::to_string).collect(),
         (Route::Dns { .. }, None) => Vec::new(),
     }
@@ -190,17 +262,11 @@ fn tls_summary(trace: &Trace) -> Option<TlsSummary> {
 fn http_summary(trace: &Trace) -> Option<HttpSummary> {
     let http = trace.http.as_ref()?;
     let (index, hop) = http.hops.iter().enumerate().rev().find(|(_, h)| h.response.is_some())?;
-    Some(HttpSummary {
-        status: hop.response.as_ref()?.status,
-        redirects: index,
-        final_url: hop.url.to_string(),
-    })
+    Some(HttpSummary { status: hop.response.as_ref()?.status, redirects: index, final_url: hop.url.to_string() })
 }
 
 /// RFC 3339 in UTC with whole seconds, e.g. `2026-11-25T10:00:00Z`.
 pub fn rfc3339_utc(time: std::time::SystemTime) -> String {
-    let secs = time
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    crate::cert::rfc3339(secs)
+    let secs = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    rfc3339(secs)
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use colored::{Color, Colorize};
 
-use super::{CheckReport, Report, TimingsMs};
+use super::{CertEntry, CertificateReport, CheckReport, Report, TimingsMs};
 use crate::checks::Status;
 
 /// The steps in the order the mini-program guide gives them, then the request.
@@ -25,7 +25,10 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
     let paint = Painter { color };
     writeln!(out, "{} {}", paint.bold("reqdoctor check"), report.target)?;
     if !report.addresses.is_empty() {
-        writeln!(out, "  addresses: {}", report.addresses.join(", "))?;
+        writeln!(out, "  addresses:   {}", report.addresses.join(", "))?;
+    }
+    if let Some(certificate) = &report.certificate {
+        writeln!(out, "  certificate: {}", chain_line(certificate))?;
     }
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
     for (step, title) in STEPS {
@@ -34,11 +37,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
             continue;
         }
         writeln!(out)?;
-        let heading = if step == 0 {
-            format!("  {title}")
-        } else {
-            format!("{step} {title}")
-        };
+        let heading = if step == 0 { format!("  {title}") } else { format!("{step} {title}") };
         writeln!(out, "{}", paint.bold(&heading))?;
         for check in checks {
             render_check(check, width, &paint, out)?;
@@ -58,13 +57,7 @@ fn render_check(check: &CheckReport, width: usize, paint: &Painter, out: &mut dy
             writeln!(out, "    {} {hint}", paint.color("→", Color::Cyan))?;
         }
         if let Some(wx) = &check.wx {
-            writeln!(
-                out,
-                "    {} errno {} {}",
-                paint.dim("phone:"),
-                wx.errno,
-                paint.dim(&wx.err_msg)
-            )?;
+            writeln!(out, "    {} errno {} {}", paint.dim("phone:"), wx.errno, paint.dim(&wx.err_msg))?;
         }
     }
     Ok(())
@@ -80,30 +73,37 @@ fn mark(status: Status) -> (&'static str, Color) {
     }
 }
 
+/// `leaf (89 days left) → intermediate (1094 days left) → root (trusted root)`, plus extras.
+fn chain_line(certificate: &CertificateReport) -> String {
+    let days = |entry: &CertEntry| match entry.days_left {
+        d if d < 0 => format!("expired {} days ago", -d),
+        1 => "1 day left".to_owned(),
+        d => format!("{d} days left"),
+    };
+    let mut parts: Vec<String> =
+        certificate.path.iter().map(|i| &certificate.chain[*i]).map(|e| format!("{} ({})", e.name, days(e))).collect();
+    if let Some(root) = &certificate.trusted_root {
+        parts.push(format!("{root} (trusted root)"));
+    }
+    let mut line = parts.join(" → ");
+    let extras: Vec<&str> = certificate.chain.iter().filter(|e| e.role == "extra").map(|e| e.name.as_str()).collect();
+    if !extras.is_empty() {
+        line.push_str(&format!("; also sent: {}", extras.join(", ")));
+    }
+    line
+}
+
 fn timing_line(t: &TimingsMs) -> String {
-    let phases = [
-        ("dns", t.dns),
-        ("connect", t.connect),
-        ("tls", t.tls),
-        ("first byte", t.ttfb),
-    ];
-    let mut parts: Vec<String> = phases
-        .iter()
-        .filter_map(|(name, ms)| ms.map(|ms| format!("{name} {ms:.1} ms")))
-        .collect();
+    let phases = [("dns", t.dns), ("connect", t.connect), ("tls", t.tls), ("first byte", t.ttfb)];
+    let mut parts: Vec<String> =
+        phases.iter().filter_map(|(name, ms)| ms.map(|ms| format!("{name} {ms:.1} ms"))).collect();
     parts.push(format!("total {:.1} ms", t.total));
     parts.join(" → ")
 }
 
 fn verdict_line(report: &Report, paint: &Painter) -> String {
-    let ids = |status: Status| -> Vec<&str> {
-        report
-            .checks
-            .iter()
-            .filter(|c| c.status == status)
-            .map(|c| c.id)
-            .collect()
-    };
+    let ids =
+        |status: Status| -> Vec<&str> { report.checks.iter().filter(|c| c.status == status).map(|c| c.id).collect() };
     let (fails, warns) = (ids(Status::Fail), ids(Status::Warn));
     let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut detail = Vec::new();
@@ -118,11 +118,7 @@ fn verdict_line(report: &Report, paint: &Painter) -> String {
         Status::Warn => ("! WARN", Color::Yellow),
         _ => ("✔ PASS", Color::Green),
     };
-    let tail = if detail.is_empty() {
-        "wx.request to this URL should work".to_owned()
-    } else {
-        detail.join("; ")
-    };
+    let tail = if detail.is_empty() { "wx.request to this URL should work".to_owned() } else { detail.join("; ") };
     format!("{}: {tail}", paint.bold(&paint.color(word, color)))
 }
 
@@ -133,26 +129,14 @@ struct Painter {
 
 impl Painter {
     fn color(&self, text: &str, color: Color) -> String {
-        if self.color {
-            text.color(color).to_string()
-        } else {
-            text.to_owned()
-        }
+        if self.color { text.color(color).to_string() } else { text.to_owned() }
     }
 
     fn bold(&self, text: &str) -> String {
-        if self.color {
-            text.bold().to_string()
-        } else {
-            text.to_owned()
-        }
+        if self.color { text.bold().to_string() } else { text.to_owned() }
     }
 
     fn dim(&self, text: &str) -> String {
-        if self.color {
-            text.dimmed().to_string()
-        } else {
-            text.to_owned()
-        }
+        if self.color { text.dimmed().to_string() } else { text.to_owned() }
     }
 }

@@ -54,6 +54,41 @@ pub struct Report {
     pub tls: Option<Value>,
     #[serde(default)]
     pub http: Option<Value>,
+    #[serde(default)]
+    pub certificate: Option<Certificate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    pub chain: Vec<CertEntry>,
+    pub path: Vec<usize>,
+    #[serde(default)]
+    pub trusted_root: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertEntry {
+    pub role: String,
+    pub name: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub sha256: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub days_left: i64,
+    pub key: String,
+    pub signature_algorithm: String,
+    pub san: Vec<String>,
+    pub is_ca: bool,
+    #[serde(default)]
+    pub path_len: Option<u32>,
+    pub key_usage: Vec<String>,
+    pub extended_key_usage: Vec<String>,
+    #[serde(default)]
+    pub aia_issuer: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,12 +142,8 @@ pub struct Run {
 impl Run {
     /// The single JSON report on stdout, validated against SPEC's shape.
     pub fn report(&self) -> Report {
-        let report: Report = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not one SPEC report: {e}\n{}\nstderr: {}",
-                self.stdout, self.stderr
-            )
-        });
+        let report: Report = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one SPEC report: {e}\n{}\nstderr: {}", self.stdout, self.stderr));
         assert_spec_shape(&report);
         report
     }
@@ -120,10 +151,7 @@ impl Run {
 
 impl Report {
     pub fn check(&self, id: &str) -> &CheckJson {
-        self.checks
-            .iter()
-            .find(|c| c.id == id)
-            .unwrap_or_else(|| panic!("no check {id} in {self:#?}"))
+        self.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id} in {self:#?}"))
     }
 
     /// `id → status` for every check, for compact assertions.
@@ -136,11 +164,7 @@ impl Report {
     pub fn expect(&self, id: &str, status: &str, needle: &str) -> &CheckJson {
         let check = self.check(id);
         assert_eq!(check.status, status, "{id}: {check:#?}\nall: {:#?}", self.statuses());
-        assert!(
-            check.summary.contains(needle),
-            "{id} summary {:?} does not mention {needle:?}",
-            check.summary
-        );
+        assert!(check.summary.contains(needle), "{id} summary {:?} does not mention {needle:?}", check.summary);
         check
     }
 }
@@ -151,26 +175,15 @@ pub fn assert_spec_shape(report: &Report) {
     assert_eq!(report.schema_version, 1);
     assert_eq!(report.tool.name, "reqdoctor");
     assert_eq!(report.tool.version, env!("CARGO_PKG_VERSION"));
-    assert!(
-        report.started_at.ends_with('Z') && report.started_at.len() == 20,
-        "{}",
-        report.started_at
-    );
+    assert!(report.started_at.ends_with('Z') && report.started_at.len() == 20, "{}", report.started_at);
     let ids: Vec<(&str, u8)> = report.checks.iter().map(|c| (c.id.as_str(), c.step)).collect();
     assert_eq!(ids, CATALOGUE.to_vec());
     let mut worst = "pass";
     for check in &report.checks {
-        assert!(
-            ["pass", "warn", "fail", "skip", "info"].contains(&check.status.as_str()),
-            "{check:?}"
-        );
+        assert!(["pass", "warn", "fail", "skip", "info"].contains(&check.status.as_str()), "{check:?}");
         assert!(!check.summary.is_empty() && !check.summary.contains('\n'), "{check:?}");
         if matches!(check.status.as_str(), "warn" | "fail") {
-            assert!(
-                check.hint.as_ref().is_some_and(|h| !h.is_empty()),
-                "{} has no hint",
-                check.id
-            );
+            assert!(check.hint.as_ref().is_some_and(|h| !h.is_empty()), "{} has no hint", check.id);
         }
         if let Some(wx) = &check.wx {
             assert!(wx.err_msg.starts_with("request:fail"), "{wx:?}");
@@ -223,11 +236,7 @@ pub fn check(args: &[&str]) -> Report {
         "warn" => 1,
         _ => 2,
     };
-    assert_eq!(
-        run.code, expected,
-        "exit code vs verdict {}; stderr: {}",
-        report.verdict, run.stderr
-    );
+    assert_eq!(run.code, expected, "exit code vs verdict {}; stderr: {}", report.verdict, run.stderr);
     report
 }
 

@@ -15,14 +15,12 @@ fn masked(text: &str) -> String {
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
         (r"another \d+ days", "another [n] days"),
+        (r"\d+ days left", "[n] days left"),
         (r"within \d+ s", "within [n] s"),
         (r"--ca-file \S+\)", "--ca-file [root.pem])"),
     ];
     rules.iter().fold(text.to_owned(), |text, (pattern, with)| {
-        regex_lite::Regex::new(pattern)
-            .unwrap()
-            .replace_all(&text, *with)
-            .into_owned()
+        regex_lite::Regex::new(pattern).unwrap().replace_all(&text, *with).into_owned()
     })
 }
 
@@ -41,10 +39,7 @@ fn text_report_of_a_failing_target() {
         "https://api.test/status/500",
     ]);
     assert_eq!(run.code, 2);
-    assert!(
-        !run.stdout.contains('\u{1b}'),
-        "no colour when stdout is not a terminal"
-    );
+    assert!(!run.stdout.contains('\u{1b}'), "no colour when stdout is not a terminal");
     insta::assert_snapshot!("text_expired", masked(&run.stdout));
 }
 
@@ -71,14 +66,7 @@ fn text_report_of_a_passing_target() {
 fn colour_is_forced_or_refused_by_the_usual_switches() {
     let route = to(https_server(CertKind::Valid));
     let ca = root();
-    let args = [
-        "check",
-        "--ca-file",
-        ca.as_str(),
-        "--connect-to",
-        route.as_str(),
-        "https://api.test/ok",
-    ];
+    let args = ["check", "--ca-file", ca.as_str(), "--connect-to", route.as_str(), "https://api.test/ok"];
     let has_ansi = |env: &[(&str, &str)], extra: &[&str]| {
         let all: Vec<&str> = args.iter().copied().chain(extra.iter().copied()).collect();
         reqdoctor_with_env(&all, env).stdout.contains("\u{1b}[")
@@ -93,19 +81,10 @@ fn colour_is_forced_or_refused_by_the_usual_switches() {
 #[test]
 fn a_reader_that_goes_away_keeps_the_verdict_exit_code() {
     let bin = assert_cmd::cargo::cargo_bin("reqdoctor");
-    let script = format!(
-        "'{}' check --dns-server 127.0.0.1:9 --timeout-ms 300 https://api.test/ | true",
-        bin.display()
-    );
-    let status = std::process::Command::new("bash")
-        .args(["-o", "pipefail", "-c", &script])
-        .status()
-        .unwrap();
-    assert_eq!(
-        status.code(),
-        Some(2),
-        "a broken pipe is not an error, and the fail verdict survives it"
-    );
+    let script =
+        format!("'{}' check --dns-server 127.0.0.1:9 --timeout-ms 300 https://api.test/ | true", bin.display());
+    let status = std::process::Command::new("bash").args(["-o", "pipefail", "-c", &script]).status().unwrap();
+    assert_eq!(status.code(), Some(2), "a broken pipe is not an error, and the fail verdict survives it");
 }
 
 #[test]
@@ -157,10 +136,8 @@ fn json_for_two_targets_is_two_documents() {
         "https://api.test/ok",
         "https://nx.invalid/",
     ]);
-    let documents: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&run.stdout)
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let documents: Vec<serde_json::Value> =
+        serde_json::Deserializer::from_str(&run.stdout).into_iter().map(Result::unwrap).collect();
     assert_eq!(documents.len(), 2);
     assert_eq!(run.code, 2, "the worst verdict wins");
 }

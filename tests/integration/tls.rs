@@ -22,11 +22,7 @@ fn a_valid_chain_passes_every_certificate_check() {
     assert_eq!(handshake.data["alpn"], "http/1.1");
     report.expect("tls.version", "pass", "TLS1.3 negotiated");
     report.expect("cert.trusted", "pass", "reqdoctor test root");
-    report.expect(
-        "cert.chain",
-        "pass",
-        "complete: api.test → reqdoctor test intermediate → reqdoctor test root",
-    );
+    report.expect("cert.chain", "pass", "complete: api.test → reqdoctor test intermediate → reqdoctor test root");
     report.expect("cert.hostname", "pass", "api.test is covered");
     report.expect("cert.expiry", "pass", "valid for");
     report.expect("cert.key", "pass", "ECDSA P-256");
@@ -34,6 +30,35 @@ fn a_valid_chain_passes_every_certificate_check() {
     report.expect("clock.skew", "info", "agrees");
     let tls = report.tls.as_ref().expect("a tls object");
     assert_eq!(tls["version"], "TLS1.3");
+}
+
+#[test]
+fn the_certificate_object_describes_the_chain_as_sent() {
+    let report = api(CertKind::Valid);
+    let certificate = report.certificate.as_ref().expect("a certificate object");
+    assert_eq!(certificate.path, [0, 1]);
+    assert_eq!(certificate.trusted_root.as_deref(), Some("reqdoctor test root"));
+    let roles: Vec<&str> = certificate.chain.iter().map(|c| c.role.as_str()).collect();
+    assert_eq!(roles, ["leaf", "intermediate"]);
+    let leaf = &certificate.chain[0];
+    let der = &pki().server_cert(CertKind::Valid).chain[0];
+    let digest = ring::digest::digest(&ring::digest::SHA256, der.as_ref());
+    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(leaf.sha256, hex.join(":"));
+    assert_eq!(leaf.name, "api.test");
+    assert_eq!(leaf.subject, "CN=api.test");
+    assert_eq!(leaf.issuer, "CN=reqdoctor test intermediate, O=reqdoctor tests");
+    assert_eq!(leaf.san, ["DNS:api.test", "DNS:*.wild.test"]);
+    assert_eq!(leaf.key, "ECDSA P-256");
+    assert_eq!(leaf.signature_algorithm, "ecdsa-with-SHA256");
+    assert_eq!(leaf.extended_key_usage, ["serverAuth"]);
+    assert!(!leaf.is_ca && (89..=90).contains(&leaf.days_left), "{leaf:?}");
+    assert!(leaf.not_before < leaf.not_after && leaf.not_after.ends_with('Z'), "{leaf:?}");
+    assert!(!leaf.serial.is_empty() && leaf.aia_issuer.is_none());
+    let intermediate = &certificate.chain[1];
+    assert!(intermediate.is_ca && intermediate.path_len.is_none());
+    assert!(intermediate.key_usage.iter().any(|u| u == "Key Cert Sign"), "{:?}", intermediate.key_usage);
+    assert!(intermediate.extended_key_usage.is_empty());
 }
 
 #[test]
@@ -48,14 +73,7 @@ fn tls12_only_servers_pass() {
 fn protocol_version_alert_fails_tls_version_once() {
     let report = check_api(tls_alert_server(), "/ok", &[]);
     let version = report.expect("tls.version", "fail", "does not negotiate TLS 1.2 or 1.3");
-    assert!(
-        version
-            .wx
-            .as_ref()
-            .unwrap()
-            .err_msg
-            .ends_with("ERR_SSL_VERSION_OR_CIPHER_MISMATCH")
-    );
+    assert!(version.wx.as_ref().unwrap().err_msg.ends_with("ERR_SSL_VERSION_OR_CIPHER_MISMATCH"));
     report.expect("tls.handshake", "skip", "tls.version");
     report.expect("cert.trusted", "skip", "no certificate");
     report.expect("http.response", "skip", "tls.version");
@@ -66,14 +84,7 @@ fn protocol_version_alert_fails_tls_version_once() {
 fn a_plain_http_port_is_named() {
     let report = check_api(http_server(), "/ok", &[]);
     let handshake = report.expect("tls.handshake", "fail", "answers in plain HTTP, not TLS");
-    assert!(
-        handshake
-            .wx
-            .as_ref()
-            .unwrap()
-            .err_msg
-            .ends_with("ERR_SSL_PROTOCOL_ERROR")
-    );
+    assert!(handshake.wx.as_ref().unwrap().err_msg.ends_with("ERR_SSL_PROTOCOL_ERROR"));
     report.expect("tls.version", "skip", "");
 }
 
@@ -83,11 +94,7 @@ fn garbage_resets_and_silence_fail_the_handshake() {
     check_api(reset_server(), "/ok", &[]).expect("tls.handshake", "fail", "reset");
     let report = check_api(tarpit(), "/ok", &["--timeout-ms", "700"]);
     report.expect("tcp.connect", "pass", "");
-    report.expect(
-        "tls.handshake",
-        "fail",
-        "no TLS answer before the 700 ms timeout budget ran out",
-    );
+    report.expect("tls.handshake", "fail", "no TLS answer before the 700 ms timeout budget ran out");
     report.expect("timeout.budget", "fail", "during the TLS handshake");
 }
 
@@ -95,36 +102,22 @@ fn garbage_resets_and_silence_fail_the_handshake() {
 fn self_signed_and_unknown_roots_are_told_apart() {
     let report = api(CertKind::SelfSigned);
     let trusted = report.expect("cert.trusted", "fail", "is self-signed");
-    assert!(
-        trusted
-            .wx
-            .as_ref()
-            .unwrap()
-            .err_msg
-            .ends_with("ERR_CERT_AUTHORITY_INVALID")
-    );
+    assert!(trusted.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_AUTHORITY_INVALID"));
     report.expect("cert.chain", "skip", "self-signed");
     report.expect("tls.handshake", "pass", "");
     report.expect("http.response", "skip", "certificate was refused");
     report.expect("cert.hostname", "pass", "");
 
     let report = api(CertKind::UnknownRoot);
-    report.expect(
-        "cert.trusted",
-        "fail",
-        "'reqdoctor unknown root', which is neither sent nor a trusted root",
-    );
+    report.expect("cert.trusted", "fail", "'reqdoctor unknown root', which is neither sent nor a trusted root");
     report.expect("cert.chain", "pass", "");
 }
 
 #[test]
 fn a_missing_intermediate_is_named_by_cert_chain() {
     let report = api(CertKind::MissingIntermediate);
-    let chain = report.expect(
-        "cert.chain",
-        "fail",
-        "does not send the intermediate certificate 'reqdoctor test intermediate'",
-    );
+    let chain =
+        report.expect("cert.chain", "fail", "does not send the intermediate certificate 'reqdoctor test intermediate'");
     assert_eq!(chain.data["missing"], "reqdoctor test intermediate");
     report.expect("cert.trusted", "skip", "cert.chain");
 }
@@ -151,19 +144,9 @@ fn chains_out_of_order_or_with_extras_warn() {
 #[test]
 fn a_wrong_host_fails_hostname_and_ignores_the_cn() {
     let report = api(CertKind::WrongHost);
-    let hostname = report.expect(
-        "cert.hostname",
-        "fail",
-        "api.test is not in the certificate's subjectAltName (DNS:other.test)",
-    );
-    assert!(
-        hostname
-            .wx
-            .as_ref()
-            .unwrap()
-            .err_msg
-            .ends_with("ERR_CERT_COMMON_NAME_INVALID")
-    );
+    let hostname =
+        report.expect("cert.hostname", "fail", "api.test is not in the certificate's subjectAltName (DNS:other.test)");
+    assert!(hostname.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_COMMON_NAME_INVALID"));
     report.expect("cert.trusted", "pass", "");
 }
 
@@ -195,11 +178,7 @@ fn a_leaf_close_to_expiry_warns() {
     let report = api(CertKind::ExpiringSoon);
     let expiry = report.expect("cert.expiry", "warn", "expires in 4 days");
     assert_eq!(expiry.data["days_left"], 4);
-    let report = check_api(
-        https_server(CertKind::ExpiringSoon),
-        "/ok",
-        &["--expiry-warn-days", "3"],
-    );
+    let report = check_api(https_server(CertKind::ExpiringSoon), "/ok", &["--expiry-warn-days", "3"]);
     report.expect("cert.expiry", "pass", "");
 }
 
@@ -213,14 +192,7 @@ fn ed25519_keys_fail_cert_key() {
 fn sha1_signatures_fail_cert_signature() {
     let report = api(CertKind::Sha1Signed);
     let signature = report.expect("cert.signature", "fail", "signed with SHA-1 (ecdsa-with-SHA1)");
-    assert!(
-        signature
-            .wx
-            .as_ref()
-            .unwrap()
-            .err_msg
-            .ends_with("ERR_CERT_WEAK_SIGNATURE_ALGORITHM")
-    );
+    assert!(signature.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_WEAK_SIGNATURE_ALGORITHM"));
 }
 
 #[test]
@@ -235,14 +207,7 @@ fn a_skewed_server_clock_warns() {
 fn a_refusal_no_rule_explains_still_fails_cert_trusted() {
     let report = api(CertKind::ClientAuthOnly);
     let trusted = report.expect("cert.trusted", "fail", "lacks serverAuth");
-    assert!(
-        trusted
-            .wx
-            .as_ref()
-            .unwrap()
-            .err_msg
-            .ends_with("ERR_CERT_AUTHORITY_INVALID")
-    );
+    assert!(trusted.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_AUTHORITY_INVALID"));
     report.expect("http.response", "skip", "certificate was refused");
     assert_eq!(report.verdict, "fail");
 }
