@@ -41,17 +41,9 @@ fn post_sends_data_and_headers() {
     assert_eq!(request.method, "POST");
     assert_eq!(request.body, r#"{"id":7}"#);
     assert!(request.headers.contains(&("x-trace".into(), "t1".into())));
-    let types: Vec<&str> = request
-        .headers
-        .iter()
-        .filter(|(k, _)| k == "content-type")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    assert_eq!(
-        types,
-        ["application/json; charset=utf-8"],
-        "the user's content-type replaces the default"
-    );
+    let types: Vec<&str> =
+        request.headers.iter().filter(|(k, _)| k == "content-type").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(types, ["application/json; charset=utf-8"], "the user's content-type replaces the default");
 }
 
 #[test]
@@ -81,17 +73,10 @@ fn same_host_redirects_are_followed_and_recorded() {
 #[test]
 fn a_redirect_to_another_host_fails_and_is_not_followed() {
     let report = check_api(valid(), "/redirect/302?to=https%3A%2F%2Fother.test%2Fok", &[]);
-    let redirect = report.expect(
-        "http.redirect",
-        "fail",
-        "a 302 redirect points to another host: https://other.test/ok",
-    );
+    let redirect =
+        report.expect("http.redirect", "fail", "a 302 redirect points to another host: https://other.test/ok");
     assert_eq!(redirect.wx.as_ref().unwrap().errno, 600002);
-    assert_eq!(
-        redirect.data["hops"].as_array().unwrap().len(),
-        1,
-        "other.test was not requested"
-    );
+    assert_eq!(redirect.data["hops"].as_array().unwrap().len(), 1, "other.test was not requested");
     report.expect("http.response", "skip", "http.redirect");
     let report = check_api(valid(), "/redirect/301?to=https%3A%2F%2Fsub.api.test%2Fok", &[]);
     report.expect("http.redirect", "fail", "another host");
@@ -126,11 +111,7 @@ fn using_more_than_half_the_budget_warns() {
     let report = check_api(valid(), "/slow/700", &["--timeout-ms", "1200"]);
     report.expect("timeout.budget", "warn", "more than half");
     let report = check_api(valid(), "/ok", &[]);
-    report.expect(
-        "timeout.budget",
-        "pass",
-        "of the 60000 ms budget (the default networkTimeout.request)",
-    );
+    report.expect("timeout.budget", "pass", "of the 60000 ms budget (the default networkTimeout.request)");
 }
 
 #[test]

@@ -13,12 +13,7 @@ fn v4() -> IpAddr {
 
 /// A name the test certificate covers (`*.wild.test`), answered by a fresh DNS server.
 fn wild_dns(a: DnsAnswer, aaaa: DnsAnswer) -> String {
-    dns_server(vec![DnsRule {
-        name: "x.wild.test",
-        a,
-        aaaa,
-    }])
-    .to_string()
+    dns_server(vec![DnsRule { name: "x.wild.test", a, aaaa }]).to_string()
 }
 
 /// Checks `https://{host}/ok` resolved by `dns`, connecting on the valid server's port.
@@ -40,10 +35,7 @@ fn a_resolvable_reachable_host_passes_end_to_end() {
     assert_eq!(resolve.data["addresses"], serde_json::json!(["127.0.0.1"]));
     assert_eq!(resolve.data["aaaa"], "no record");
     report.expect("tcp.connect", "pass", "1 of 1 addresses accept");
-    assert_eq!(
-        report.addresses,
-        vec![format!("127.0.0.1:{}", https_server(CertKind::Valid).port())]
-    );
+    assert_eq!(report.addresses, vec![format!("127.0.0.1:{}", https_server(CertKind::Valid).port())]);
     assert_eq!(report.verdict, "pass", "{:#?}", report.statuses());
     let timings = &report.timings_ms;
     assert!(timings.dns.is_some() && timings.connect.is_some() && timings.tls.is_some() && timings.ttfb.is_some());
@@ -56,24 +48,13 @@ fn nxdomain_fails_dns_and_skips_its_dependants() {
     let wx = dns.wx.as_ref().expect("a phone error");
     assert_eq!(wx.errno, 600001);
     assert!(wx.err_msg.ends_with("net::ERR_NAME_NOT_RESOLVED"), "{wx:?}");
-    for id in [
-        "tcp.connect",
-        "tls.handshake",
-        "cert.expiry",
-        "timeout.budget",
-        "http.redirect",
-        "http.response",
-    ] {
+    for id in ["tcp.connect", "tls.handshake", "cert.expiry", "timeout.budget", "http.redirect", "http.response"] {
         report.expect(id, "skip", "dns.resolve");
     }
     for id in ["url.scheme", "url.host", "url.port", "url.length"] {
         report.expect(id, "pass", "");
     }
-    assert_eq!(
-        report.checks.iter().filter(|c| c.status == "fail").count(),
-        1,
-        "one cause, one failure"
-    );
+    assert_eq!(report.checks.iter().filter(|c| c.status == "fail").count(), 1, "one cause, one failure");
 }
 
 #[test]
@@ -87,16 +68,9 @@ fn servfail_refused_and_no_data_are_named() {
 #[test]
 fn a_silent_dns_server_runs_out_the_budget_during_dns() {
     let report = check_host("silent.test", &shared_dns().to_string(), &["--timeout-ms", "800"]);
-    report.expect(
-        "dns.resolve",
-        "fail",
-        "no DNS answer for silent.test before the 800 ms timeout budget ran out",
-    );
+    report.expect("dns.resolve", "fail", "no DNS answer for silent.test before the 800 ms timeout budget ran out");
     let budget = report.expect("timeout.budget", "fail", "the time ran out during the DNS lookup");
-    assert_eq!(
-        budget.wx.as_ref().map(|w| w.err_msg.as_str()),
-        Some("request:fail timeout")
-    );
+    assert_eq!(budget.wx.as_ref().map(|w| w.err_msg.as_str()), Some("request:fail timeout"));
 }
 
 #[test]
@@ -122,12 +96,8 @@ fn an_address_that_refuses_while_another_accepts_warns() {
     let report = check_host("x.wild.test", &dns, &[]);
     report.expect("dns.resolve", "pass", "127.0.0.1, ::1");
     let tcp = report.expect("tcp.connect", "warn", "1 of 2 addresses fail");
-    let outcomes: Vec<&str> = tcp.data["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["outcome"].as_str().unwrap())
-        .collect();
+    let outcomes: Vec<&str> =
+        tcp.data["attempts"].as_array().unwrap().iter().map(|a| a["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, ["connected", "refused"]);
     report.expect("http.response", "pass", "200 OK");
 }
@@ -137,13 +107,7 @@ fn a_refused_port_fails_tcp_with_the_phone_error() {
     let report = check_api(refused_port(), "/ok", &[]);
     report.expect("dns.resolve", "skip", "--connect-to");
     let tcp = report.expect("tcp.connect", "fail", "refused");
-    assert!(
-        tcp.wx
-            .as_ref()
-            .unwrap()
-            .err_msg
-            .ends_with("net::ERR_CONNECTION_REFUSED")
-    );
+    assert!(tcp.wx.as_ref().unwrap().err_msg.ends_with("net::ERR_CONNECTION_REFUSED"));
     assert!(tcp.hint.as_ref().unwrap().contains("nothing listens on port"));
     report.expect("tls.handshake", "skip", "tcp.connect");
     report.expect("cert.trusted", "skip", "tcp.connect");
@@ -164,13 +128,7 @@ fn resolve_supplies_addresses_without_dns() {
 #[test]
 fn a_dns_server_that_is_not_there_fails_quickly() {
     let closed = refused_port();
-    let report = check(&[
-        "--dns-server",
-        &closed.to_string(),
-        "--timeout-ms",
-        "20000",
-        "https://api.test/ok",
-    ]);
+    let report = check(&["--dns-server", &closed.to_string(), "--timeout-ms", "20000", "https://api.test/ok"]);
     report.expect("dns.resolve", "fail", "api.test");
     report.expect("timeout.budget", "skip", "dns.resolve");
 }

@@ -24,17 +24,10 @@ fn the_allow_list_passes_fails_and_warns_in_debug_mode() {
         "https://api.test is not on the request allow-list (https://other.test)",
     );
     let wx = allow.wx.as_ref().unwrap();
-    assert_eq!(
-        (wx.errno, wx.err_msg.as_str()),
-        (600002, "request:fail url not in domain list")
-    );
+    assert_eq!((wx.errno, wx.err_msg.as_str()), (600002, "request:fail url not in domain list"));
     report.expect("http.response", "pass", "200");
 
-    let report = check_api(
-        valid(),
-        "/ok",
-        &["--allow-domain", "https://other.test", "--debug-mode"],
-    );
+    let report = check_api(valid(), "/ok", &["--allow-domain", "https://other.test", "--debug-mode"]);
     report.expect("domain.allowlist", "warn", "debug mode lets it through");
     assert_eq!(report.verdict, "warn");
 }
@@ -51,26 +44,11 @@ fn ports_need_an_allow_list_entry_with_that_exact_port() {
     let addr = valid();
     let resolve = format!("api.test:443:{}", addr.ip());
     let connect = format!("api.test:443:{}:{}", addr.ip(), addr.port());
-    let report = check(&[
-        "--resolve",
-        &resolve,
-        "--connect-to",
-        &connect,
-        "https://api.test:443/ok",
-    ]);
+    let report = check(&["--resolve", &resolve, "--connect-to", &connect, "https://api.test:443/ok"]);
     report.expect("url.port", "fail", "carries port 443");
-    let report = check(&[
-        "--connect-to",
-        &connect,
-        "--allow-domain",
-        "https://api.test:443",
-        "https://api.test:443/ok",
-    ]);
-    report.expect(
-        "url.port",
-        "pass",
-        "allowed by the allow-list entry https://api.test:443",
-    );
+    let report =
+        check(&["--connect-to", &connect, "--allow-domain", "https://api.test:443", "https://api.test:443/ok"]);
+    report.expect("url.port", "pass", "allowed by the allow-list entry https://api.test:443");
     report.expect("domain.allowlist", "pass", "");
     check_api(addr, "/ok", &[]).expect("url.port", "pass", "no port");
 }

@@ -18,23 +18,15 @@ fn json_blocks() -> Vec<Value> {
 }
 
 fn schema() -> jsonschema::Validator {
-    let schema = json_blocks()
-        .into_iter()
-        .find(|b| b.get("$schema").is_some())
-        .expect("a JSON Schema block");
+    let schema = json_blocks().into_iter().find(|b| b.get("$schema").is_some()).expect("a JSON Schema block");
     jsonschema::validator_for(&schema).expect("a valid JSON Schema")
 }
 
 #[track_caller]
 fn assert_valid(validator: &jsonschema::Validator, report: &Value) {
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "report does not match docs/json.md: {errors:#?}\n{report:#}"
-    );
+    let errors: Vec<String> =
+        validator.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "report does not match docs/json.md: {errors:#?}\n{report:#}");
 }
 
 /// The raw JSON of a `--json` run.
@@ -52,10 +44,7 @@ fn connect(addr: std::net::SocketAddr) -> String {
 #[test]
 fn the_documented_example_matches_the_documented_schema() {
     let validator = schema();
-    let example = json_blocks()
-        .into_iter()
-        .find(|b| b.get("schema_version").is_some())
-        .expect("an example report");
+    let example = json_blocks().into_iter().find(|b| b.get("schema_version").is_some()).expect("an example report");
     assert_valid(&validator, &example);
 }
 
@@ -65,38 +54,12 @@ fn real_reports_of_every_shape_match_the_schema() {
     let valid = connect(https_server(CertKind::Valid));
     let reports = [
         raw(&["--connect-to", &valid, "https://api.test/hops/1"]),
-        raw(&[
-            "--connect-to",
-            &valid,
-            "--allow-domain",
-            "https://other.test",
-            "https://api.test/status/500",
-        ]),
-        raw(&[
-            "--connect-to",
-            &connect(https_server(CertKind::Expired)),
-            "https://api.test/ok",
-        ]),
+        raw(&["--connect-to", &valid, "--allow-domain", "https://other.test", "https://api.test/status/500"]),
+        raw(&["--connect-to", &connect(https_server(CertKind::Expired)), "https://api.test/ok"]),
         raw(&["--connect-to", &connect(refused_port()), "https://api.test/ok"]),
-        raw(&[
-            "--connect-to",
-            &connect(tarpit()),
-            "--timeout-ms",
-            "300",
-            "https://api.test/ok",
-        ]),
-        raw(&[
-            "--connect-to",
-            &valid,
-            "https://api.test/redirect/302?to=https%3A%2F%2Fother.test%2F",
-        ]),
-        raw(&[
-            "--dns-server",
-            "127.0.0.1:9",
-            "--timeout-ms",
-            "300",
-            "https://api.test/",
-        ]),
+        raw(&["--connect-to", &connect(tarpit()), "--timeout-ms", "300", "https://api.test/ok"]),
+        raw(&["--connect-to", &valid, "https://api.test/redirect/302?to=https%3A%2F%2Fother.test%2F"]),
+        raw(&["--dns-server", "127.0.0.1:9", "--timeout-ms", "300", "https://api.test/"]),
         raw(&["ftp://api.test/"]),
     ];
     for report in &reports {
@@ -119,9 +82,6 @@ fn the_schema_rejects_what_spec_forbids() {
     for (pointer, value) in broken {
         let mut report = good.clone();
         *report.pointer_mut(pointer).expect("the field exists") = value;
-        assert!(
-            !validator.is_valid(&report),
-            "the schema accepts a report with {pointer} broken"
-        );
+        assert!(!validator.is_valid(&report), "the schema accepts a report with {pointer} broken");
     }
 }
