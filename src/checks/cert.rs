@@ -321,6 +321,151 @@ fn signature(a: &Analysis<'_>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trust::Roots;
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+
+    /// The committed fixtures of tests/fixtures/certs (fixed dates; see its README).
+    fn pem(name: &str) -> CertificateDer<'static> {
+        let path = format!("{}/tests/fixtures/certs/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+        CertificateDer::from_pem_file(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn roots() -> Roots {
+        Roots::from_pem_file(std::path::Path::new(&format!(
+            "{}/tests/fixtures/certs/root.pem",
+            env!("CARGO_MANIFEST_DIR")
+        )))
+        .unwrap()
+    }
+
+    /// 2026-06-01T00:00:00Z, inside every fixture's validity.
+    const JUNE: i64 = 1_780_272_000;
+    const DAY: i64 = 86_400;
+
+    /// (id, status, summary fragment) for every check of one judgement.
+    fn judged(chain: &[&str], host: &str, now: i64, refusal: Option<&rustls::Error>) -> Vec<(CheckId, Status, String)> {
+        let der: Vec<CertificateDer<'static>> = chain.iter().map(|n| pem(n)).collect();
+        let roots = roots();
+        let chain = Chain::analyze(&der, &roots).unwrap();
+        let input = Input { host, now, expiry_warn_days: 14, refusal, roots: &roots.source };
+        judge(&chain, &input).into_iter().map(|c| (c.id, c.status, c.summary)).collect()
+    }
+
+    #[track_caller]
+    fn expect(checks: &[(CheckId, Status, String)], id: CheckId, status: Status, needle: &str) {
+        let (_, got, summary) = checks.iter().find(|(i, ..)| *i == id).expect("the check is there");
+        assert_eq!((*got, summary.contains(needle)), (status, true), "{id}: {got:?} {summary:?} wanted {needle:?}");
+    }
+
+    #[test]
+    fn a_good_chain_passes_every_rule() {
+        let checks = judged(&["leaf", "intermediate"], "api.example.com", JUNE, None);
+        for (id, status, summary) in &checks {
+            assert_eq!(*status, Status::Pass, "{id}: {summary}");
+        }
+        expect(&checks, CheckId::CertTrusted, Status::Pass, "'Fixture Root CA'");
+        expect(
+            &checks,
+            CheckId::CertChain,
+            Status::Pass,
+            "api.example.com → Fixture Intermediate CA → Fixture Root CA",
+        );
+        expect(
+            &checks,
+            CheckId::CertExpiry,
+            Status::Pass,
+            "valid for another 213 days (not after 2026-12-31T23:59:59Z)",
+        );
+        expect(&checks, CheckId::CertSignature, Status::Pass, "sha256WithRSAEncryption, ecdsa-with-SHA256");
+    }
+
+    #[test]
+    fn expiry_follows_the_clock() {
+        let at = |now| judged(&["leaf", "intermediate"], "api.example.com", now, None);
+        expect(&at(1_798_761_600 + 10 * DAY), CheckId::CertExpiry, Status::Fail, "the certificate expired 10 days ago");
+        expect(
+            &at(1_767_225_600 - 3 * DAY),
+            CheckId::CertExpiry,
+            Status::Fail,
+            "is not valid yet: it starts in 3 days",
+        );
+        expect(&at(1_798_761_599 - 5 * DAY), CheckId::CertExpiry, Status::Warn, "expires in 5 days");
+    }
+
+    #[test]
+    fn the_missing_intermediate_is_named_with_its_aia_url() {
+        let checks = judged(
+            &["leaf"],
+            "api.example.com",
+            JUNE,
+            Some(&rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)),
+        );
+        expect(&checks, CheckId::CertChain, Status::Fail, "'Fixture Intermediate CA'");
+        expect(&checks, CheckId::CertChain, Status::Fail, "http://ca.example.com/intermediate.crt");
+        expect(&checks, CheckId::CertTrusted, Status::Skip, "cert.chain");
+    }
+
+    #[test]
+    fn hostnames_follow_the_san_only() {
+        let leaf = |host| judged(&["leaf", "intermediate"], host, JUNE, None);
+        expect(&leaf("www.example.com"), CheckId::CertHostname, Status::Pass, "DNS:*.example.com");
+        expect(&leaf("a.b.example.com"), CheckId::CertHostname, Status::Fail, "a.b.example.com is not in");
+        expect(&leaf("example.com"), CheckId::CertHostname, Status::Fail, "");
+        let no_san = judged(&["leaf-no-san", "intermediate"], "api.example.com", JUNE, None);
+        expect(&no_san, CheckId::CertHostname, Status::Fail, "has no subjectAltName");
+        let ip = |host| judged(&["leaf-ip-san", "intermediate"], host, JUNE, None);
+        expect(&ip("192.0.2.10"), CheckId::CertHostname, Status::Pass, "IP:192.0.2.10");
+        expect(&ip("api.example.com"), CheckId::CertHostname, Status::Fail, "");
+    }
+
+    #[test]
+    fn weak_keys_and_signatures_are_named() {
+        let good_host = "api.example.com";
+        expect(
+            &judged(&["leaf-rsa1024", "intermediate"], good_host, JUNE, None),
+            CheckId::CertKey,
+            Status::Fail,
+            "RSA key of 1024 bits",
+        );
+        expect(&judged(&["leaf-p521", "intermediate"], good_host, JUNE, None), CheckId::CertKey, Status::Fail, "P-521");
+        expect(
+            &judged(&["leaf-sha1", "intermediate"], good_host, JUNE, None),
+            CheckId::CertSignature,
+            Status::Fail,
+            "SHA-1 (sha1WithRSAEncryption)",
+        );
+        expect(
+            &judged(&["leaf-md5", "intermediate"], good_host, JUNE, None),
+            CheckId::CertSignature,
+            Status::Fail,
+            "MD5 (md5WithRSAEncryption)",
+        );
+    }
+
+    #[test]
+    fn several_defects_are_all_named() {
+        let checks = judged(&["leaf-rsa1024", "intermediate"], "other.test", 1_798_761_600 + 2 * DAY, None);
+        let failing: Vec<CheckId> = checks.iter().filter(|(_, s, _)| *s == Status::Fail).map(|(id, ..)| *id).collect();
+        assert_eq!(failing, [CheckId::CertHostname, CheckId::CertExpiry, CheckId::CertKey]);
+    }
+
+    #[test]
+    fn order_and_extras_warn() {
+        let reversed = judged(&["leaf", "root", "intermediate"], "api.example.com", JUNE, None);
+        expect(&reversed, CheckId::CertChain, Status::Warn, "out of order");
+        let extra = judged(&["leaf", "intermediate", "leaf-md5"], "api.example.com", JUNE, None);
+        expect(&extra, CheckId::CertChain, Status::Warn, "does not need: api.example.com");
+        let with_root = judged(&["leaf", "intermediate", "root"], "api.example.com", JUNE, None);
+        expect(&with_root, CheckId::CertChain, Status::Pass, "complete");
+    }
+
+    #[test]
+    fn a_refusal_no_rule_explains_fails_cert_trusted() {
+        let eku = rustls::Error::InvalidCertificate(rustls::CertificateError::InvalidPurpose);
+        let checks = judged(&["leaf", "intermediate"], "api.example.com", JUNE, Some(&eku));
+        expect(&checks, CheckId::CertTrusted, Status::Fail, "lacks serverAuth");
+    }
 
     #[test]
     fn spans_read_naturally() {

@@ -191,8 +191,5 @@ fn response_edns(request_edns: &Edns) -> Edns {
 
 /// The ResponseInfo for a response that was never sent (silent, or a send error).
 fn unsent(metadata: Metadata) -> ResponseInfo {
-    ResponseInfo::from(Header {
-        metadata,
-        counts: HeaderCounts::default(),
-    })
+    ResponseInfo::from(Header { metadata, counts: HeaderCounts::default() })
 }

@@ -48,9 +48,15 @@ pub fn https_server(kind: CertKind) -> SocketAddr {
     static SERVERS: LazyLock<Mutex<HashMap<CertKind, SocketAddr>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
     // A panic while starting one kind (e.g. no openssl) must not break the other kinds.
     let mut servers = SERVERS.lock().unwrap_or_else(PoisonError::into_inner);
-    *servers
-        .entry(kind)
-        .or_insert_with(|| https_server_with(pki().server_cert(kind), rustls::ALL_VERSIONS))
+    *servers.entry(kind).or_insert_with(|| https_server_with(pki().server_cert(kind), rustls::ALL_VERSIONS))
+}
+
+/// The shared HTTPS server presenting `kind`'s chain with TLS 1.3 only, started on first use.
+/// For a fresh one, or other versions, use [`https_server_with`].
+pub fn https_server_tls13_only(kind: CertKind) -> SocketAddr {
+    static SERVERS: LazyLock<Mutex<HashMap<CertKind, SocketAddr>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+    let mut servers = SERVERS.lock().unwrap_or_else(PoisonError::into_inner);
+    *servers.entry(kind).or_insert_with(|| https_server_with(pki().server_cert(kind), &[&rustls::version::TLS13]))
 }
 
 /// A fresh HTTPS server presenting `cert`, speaking only the given TLS versions.
@@ -138,9 +144,7 @@ async fn route(req: Request<Incoming>) -> Result<HttpResponse, Infallible> {
 fn json_response(status: StatusCode, body: Value) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -169,11 +173,7 @@ fn redirect(code: &str, query: Option<&str>) -> HttpResponse {
     let Some(status) = parse_status(code) else {
         return bad_request("bad status code");
     };
-    let to = query
-        .unwrap_or("")
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("to="))
-        .and_then(percent_decode);
+    let to = query.unwrap_or("").split('&').find_map(|pair| pair.strip_prefix("to=")).and_then(percent_decode);
     match to.and_then(|to| HeaderValue::from_bytes(&to).ok()) {
         Some(to) => location(status, to),
         None => bad_request("missing or invalid ?to="),
@@ -225,12 +225,8 @@ async fn echo(req: Request<Incoming>) -> HttpResponse {
     };
     let mut headers = serde_json::Map::new();
     for name in parts.headers.keys() {
-        let values: Vec<String> = parts
-            .headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
+        let values: Vec<String> =
+            parts.headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
         headers.insert(name.as_str().to_owned(), Value::String(values.join(", ")));
     }
     let body = json!({
@@ -261,12 +257,7 @@ fn log() -> &'static Mutex<HashMap<String, Vec<Recorded>>> {
 
 /// Every request that reached `/record/{token}`, oldest first.
 pub fn recorded(token: &str) -> Vec<Recorded> {
-    log()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(token)
-        .cloned()
-        .unwrap_or_default()
+    log().lock().unwrap_or_else(PoisonError::into_inner).get(token).cloned().unwrap_or_default()
 }
 
 async fn record(token: &str, req: Request<Incoming>) -> HttpResponse {
@@ -280,21 +271,11 @@ async fn record(token: &str, req: Request<Incoming>) -> HttpResponse {
         headers: parts
             .headers
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         body: String::from_utf8_lossy(&body.to_bytes()).into_owned(),
     };
-    log()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(token.to_owned())
-        .or_default()
-        .push(entry);
+    log().lock().unwrap_or_else(PoisonError::into_inner).entry(token.to_owned()).or_default().push(entry);
     json_response(StatusCode::OK, json!({"recorded": true}))
 }
 

@@ -1,14 +1,19 @@
 //! Test fixtures: real servers on 127.0.0.1 (HTTPS, plain HTTP, DNS, misbehaving TCP
-//! peers) and a test PKI, so the end-to-end tests exercise real sockets without ever
-//! touching the internet.
+//! peers, legacy TLS servers run by the openssl CLI) and a test PKI, so the end-to-end
+//! tests exercise real sockets without ever touching the internet.
 //!
-//! Every server runs on one process-wide background tokio runtime, and every start
-//! function is synchronous: it returns the bound address as soon as the listener
-//! exists, so plain `#[test]` functions can use the fixtures.
+//! Certificates with fixed dates for unit tests are committed in `tests/fixtures/certs/`
+//! instead (see its README).
+//!
+//! Every in-process server runs on one process-wide background tokio runtime (the openssl
+//! ones are child processes), and every start function is synchronous: it returns the
+//! bound address as soon as the listener exists, so plain `#[test]` functions can use
+//! the fixtures.
 #![allow(dead_code, unused_imports)]
 
 pub mod dns;
 pub mod https;
+pub mod openssl;
 pub mod pki;
 pub mod sockets;
 
@@ -18,9 +23,10 @@ use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 
 pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
-pub use https::{Recorded, http_server, https_server, https_server_with, recorded};
-pub use pki::{CertKind, Pki, ServerCert, pki};
-pub use sockets::{garbage_server, refused_port, reset_server, tarpit, tls_alert_server};
+pub use https::{Recorded, http_server, https_server, https_server_tls13_only, https_server_with, recorded};
+pub use openssl::{OpensslKind, openssl_server};
+pub use pki::{CertKind, PemFiles, Pki, ServerCert, pki};
+pub use sockets::{close_after_hello, garbage_server, refused_port, reset_server, tarpit, tls_alert_server};
 
 /// The background runtime every fixture server runs on (2 worker threads, created once).
 pub fn runtime() -> &'static Runtime {

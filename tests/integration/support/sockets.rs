@@ -1,7 +1,8 @@
 //! Misbehaving TCP peers on 127.0.0.1: a port that accepts and never speaks, a port
 //! nobody listens on, a server that rejects TLS 1.2+ with a protocol_version alert,
-//! one that resets every connection, and one that answers with non-TLS garbage. Each
-//! reproduces a network failure the CLI must name precisely.
+//! one that hangs up cleanly right after the ClientHello, one that resets every
+//! connection, and one that answers with non-TLS garbage. Each reproduces a network
+//! failure the CLI must name precisely.
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
@@ -43,6 +44,14 @@ pub fn refused_port() -> SocketAddr {
 /// protocol_version alert, as a TLS 1.0/1.1-only server does to a TLS 1.2+ hello.
 pub fn tls_alert_server() -> SocketAddr {
     static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, send_alert)));
+    *ADDR
+}
+
+/// A shared server that reads the client's first TLS record (the ClientHello, waiting up
+/// to 2 s), then closes cleanly: FIN, with no alert and no reset, the way some servers
+/// and middleboxes drop a hello they refuse.
+pub fn close_after_hello() -> SocketAddr {
+    static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, hang_up)));
     *ADDR
 }
 
@@ -103,6 +112,11 @@ where
 async fn send_alert(mut stream: TcpStream) {
     read_tls_record(&mut stream).await;
     let _ = stream.write_all(&PROTOCOL_VERSION_ALERT).await;
+    close_gracefully(stream).await;
+}
+
+async fn hang_up(mut stream: TcpStream) {
+    read_tls_record(&mut stream).await;
     close_gracefully(stream).await;
 }
 

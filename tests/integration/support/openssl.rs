@@ -1,0 +1,127 @@
+//! TLS servers that rustls cannot be: TLS 1.0 or 1.1 only, or an RSA-1024 server key.
+//! Each one is `openssl s_server` running as a child process on 127.0.0.1, on a port
+//! chosen by the OS. With `-www` it answers any request with openssl's status page
+//! (`HTTP/1.0 200 ok`). It handles one connection at a time.
+//!
+//! Every server runs under coreutils `timeout`, which ends it after
+//! [`OPENSSL_SERVER_LIFETIME_SECS`]. Statics are never dropped, so nothing else would stop
+//! it. Like the other openssl-based fixtures, these panic when openssl is missing.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::{LazyLock, Mutex, PoisonError, mpsc};
+use std::time::Duration;
+
+use super::pki::{CertKind, PemFiles, pki};
+
+/// Which legacy server [`openssl_server`] runs. Each one presents an api.test leaf issued
+/// by the test intermediate, with chain [leaf, intermediate]. Each one allows every cipher
+/// and key size (`-cipher DEFAULT@SECLEVEL=0`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OpensslKind {
+    /// TLS 1.0 only, with the `CertKind::Valid` chain.
+    Tls10Only,
+    /// TLS 1.1 only, with the `CertKind::Valid` chain.
+    Tls11Only,
+    /// TLS 1.2 and 1.3, with the RSA-1024 leaf of `Pki::rsa1024_leaf_pem`.
+    Rsa1024,
+    /// TLS 1.1 only, with the `CertKind::Expired` chain. A client that accepts TLS 1.1
+    /// then still finds the expired certificate.
+    Tls11ExpiredCert,
+}
+
+/// The longest an openssl server lives, in seconds (the `timeout` duration).
+pub const OPENSSL_SERVER_LIFETIME_SECS: u64 = 300;
+/// How long `s_server` gets to print the port it listens on.
+const START_WAIT: Duration = Duration::from_secs(10);
+
+/// The shared `openssl s_server` of this kind, started on first use.
+pub fn openssl_server(kind: OpensslKind) -> SocketAddr {
+    static SERVERS: LazyLock<Mutex<HashMap<OpensslKind, SocketAddr>>> = LazyLock::new(Mutex::default);
+    // A panic while starting one kind (e.g. no openssl) must not break the other kinds.
+    let mut servers = SERVERS.lock().unwrap_or_else(PoisonError::into_inner);
+    *servers.entry(kind).or_insert_with(|| start(kind))
+}
+
+impl OpensslKind {
+    fn files(self) -> PemFiles {
+        match self {
+            OpensslKind::Tls10Only | OpensslKind::Tls11Only => pki().pem_files(CertKind::Valid),
+            OpensslKind::Rsa1024 => pki().rsa1024_pem_files(),
+            OpensslKind::Tls11ExpiredCert => pki().pem_files(CertKind::Expired),
+        }
+    }
+
+    fn protocol_args(self) -> &'static [&'static str] {
+        match self {
+            OpensslKind::Tls10Only => &["-tls1"],
+            OpensslKind::Tls11Only | OpensslKind::Tls11ExpiredCert => &["-tls1_1"],
+            OpensslKind::Rsa1024 => &["-min_protocol", "TLSv1.2"],
+        }
+    }
+}
+
+fn start(kind: OpensslKind) -> SocketAddr {
+    let files = kind.files();
+    let log = files.cert.with_file_name(format!("s_server-{kind:?}.log"));
+    let mut command = s_server_command(&files, kind.protocol_args());
+    command.stderr(File::create(&log).expect("create the s_server log"));
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("coreutils `timeout` not found"),
+        Err(e) => panic!("run {command:?}: {e}"),
+    };
+    let stdout = child.stdout.take().expect("s_server stdout is piped");
+    match accept_port(stdout) {
+        Some(port) => {
+            // Reaps the process when `timeout` ends it.
+            std::thread::spawn(move || child.wait());
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+        }
+        None => failed_to_start(child, &log),
+    }
+}
+
+/// `timeout … openssl s_server` on 127.0.0.1:0 serving `files`, with stdout piped.
+fn s_server_command(files: &PemFiles, protocol_args: &[&str]) -> Command {
+    let mut command = Command::new("timeout");
+    command.args(["--kill-after=5", &OPENSSL_SERVER_LIFETIME_SECS.to_string()]);
+    command.args(["openssl", "s_server", "-accept", "127.0.0.1:0", "-www"]);
+    command.arg("-cert").arg(&files.cert).arg("-key").arg(&files.key);
+    if let Some(chain) = &files.chain {
+        command.arg("-cert_chain").arg(chain);
+    }
+    command.args(["-cipher", "DEFAULT@SECLEVEL=0"]).args(protocol_args);
+    command.stdin(Stdio::null()).stdout(Stdio::piped());
+    command
+}
+
+/// The port from s_server's `ACCEPT 127.0.0.1:PORT` line, or None if it exits or takes
+/// longer than START_WAIT. A thread keeps draining stdout so s_server never blocks on it.
+fn accept_port(stdout: ChildStdout) -> Option<u16> {
+    let (port_tx, port_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(port) = line.strip_prefix("ACCEPT 127.0.0.1:").and_then(|p| p.trim().parse::<u16>().ok()) {
+                let _ = port_tx.send(port);
+            }
+        }
+    });
+    port_rx.recv_timeout(START_WAIT).ok()
+}
+
+/// Stops the child (SIGTERM, which `timeout` passes on to openssl) and panics with why
+/// it did not start.
+fn failed_to_start(mut child: Child, log: &std::path::Path) -> ! {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().expect("wait for the failed s_server");
+    if status.code() == Some(127) {
+        panic!("openssl CLI not found: .ci/run installs it");
+    }
+    let log = std::fs::read_to_string(log).unwrap_or_default();
+    panic!("openssl s_server did not start ({status}): {log}");
+}
