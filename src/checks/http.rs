@@ -26,18 +26,22 @@ fn http_trace<'a>(cx: &'a Context<'_>) -> Result<&'a HttpTrace, String> {
 
 fn clock_skew(cx: &Context<'_>) -> Check {
     let id = CheckId::ClockSkew;
-    let http = match http_trace(cx) {
-        Ok(http) => http,
-        Err(because) => return Check::skip(id, because),
-    };
-    let Some(response) = http.hops.first().and_then(|h| h.response.as_ref()) else {
-        return Check::skip(id, "no response to read a Date header from (http.response)");
-    };
-    let Some(date) = response.date else {
-        return Check::info(id, "the server sent no Date header to compare clocks with");
+    let refused_date = cx.trace.connection.as_ref().and_then(|c| c.refused_date);
+    let (date, received_at) = match (http_trace(cx), refused_date) {
+        (_, Some(found)) => found,
+        (Ok(http), None) => {
+            let Some(response) = http.hops.first().and_then(|h| h.response.as_ref()) else {
+                return Check::skip(id, "no response to read a Date header from (http.response)");
+            };
+            match response.date {
+                Some(date) => (date, response.received_at),
+                None => return Check::info(id, "the server sent no Date header to compare clocks with"),
+            }
+        }
+        (Err(because), None) => return Check::skip(id, because),
     };
     let seconds = |t: std::time::SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let (server, local) = (seconds(date), seconds(response.received_at));
+    let (server, local) = (seconds(date), seconds(received_at));
     let skew = local - server;
     let (ahead, by) = (skew > 0, Duration::from_secs(skew.unsigned_abs()));
     let direction = if ahead { "ahead of" } else { "behind" };

@@ -98,6 +98,19 @@ impl Connection {
     }
 }
 
+/// Sends one bare `HEAD /` (no user headers, no data) only to read the
+/// server's `Date`: used over a connection whose certificate was refused, so
+/// that clock.skew can still tell whether "expired" is this machine's clock.
+pub async fn read_date(io: Box<dyn Io>, host: &str, deadline: Instant) -> Option<(SystemTime, SystemTime)> {
+    let mut conn = Connection::open(io, deadline).await.ok()?;
+    let authority = if host.contains(':') { format!("[{host}]") } else { host.to_owned() };
+    let url = Url::parse(&format!("https://{authority}/")).ok()?;
+    let headers = [("user-agent".to_owned(), concat!("reqdoctor/", env!("CARGO_PKG_VERSION")).to_owned())];
+    let outgoing = Outgoing { url: &url, method: "HEAD", headers: &headers, body: Vec::new() };
+    let response = conn.exchange(outgoing, deadline).await.ok()?;
+    Some((response.date?, response.received_at))
+}
+
 fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, ExchangeError> {
     let url = outgoing.url;
     let host = match (url.host_str(), url.port()) {

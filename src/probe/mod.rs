@@ -56,6 +56,9 @@ pub struct ConnTrace {
     pub tcp: Option<TcpTrace>,
     /// `None` for plain `http:`/`ws:` URLs or when TCP failed.
     pub tls: Option<TlsTrace>,
+    /// When the certificate was refused: the server's `Date` from one bare
+    /// `HEAD /`, and this machine's clock when it arrived (for clock.skew).
+    pub refused_date: Option<(SystemTime, SystemTime)>,
 }
 
 /// The request, hop by hop.
@@ -133,6 +136,9 @@ impl fmt::Display for Phase {
     }
 }
 
+/// How long the bare `HEAD /` over a refused certificate may take.
+const DATE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Diagnoses the network path of one target within its timeout budget.
 pub async fn run(target: &Target, options: &ProbeOptions) -> Trace {
     let started_at = SystemTime::now();
@@ -175,7 +181,7 @@ impl Session<'_> {
     /// only when every step worked and the certificate was accepted.
     async fn open(&mut self, host: &str, port: u16, use_tls: bool) -> (ConnTrace, Option<Box<dyn http::Io>>) {
         let route = self.options.routes.route(host, port);
-        let mut conn = ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None };
+        let mut conn = ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None, refused_date: None };
         let addrs = match route {
             Route::Fixed { addrs, .. } => addrs,
             Route::Dns { host: name, port, .. } => {
@@ -210,8 +216,15 @@ impl Session<'_> {
         }
         let accepted = tls.refusal().is_none();
         conn.tls = Some(tls);
-        let io = stream.filter(|_| accepted).map(|s| Box::new(s) as Box<dyn http::Io>);
-        (conn, io)
+        match stream {
+            Some(stream) if accepted => (conn, Some(Box::new(stream) as Box<dyn http::Io>)),
+            Some(stream) => {
+                let limit = self.deadline.min(Instant::now() + DATE_PROBE_LIMIT);
+                conn.refused_date = http::read_date(Box::new(stream), host, limit).await;
+                (conn, None)
+            }
+            None => (conn, None),
+        }
     }
 
     /// Asks a server that refused TLS 1.2/1.3 for TLS 1.1/1.0, keeping the

@@ -60,6 +60,9 @@ pub struct CertificateReport {
     /// The trusted root the path ends at (not sent; from the trust store).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_root: Option<String>,
+    /// The issuer the path stops at because it is neither sent nor trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_issuer: Option<String>,
 }
 
 /// One certificate's facts.
@@ -227,11 +230,12 @@ fn certificate_report(chain: &Chain, now: std::time::SystemTime) -> CertificateR
         extended_key_usage: cert.extended_key_usage.clone(),
         aia_issuer: cert.aia_issuer.clone(),
     });
-    let trusted_root = match &chain.path.end {
-        PathEnd::Trusted(root) => Some(root.clone()),
-        _ => None,
+    let (trusted_root, missing_issuer) = match &chain.path.end {
+        PathEnd::Trusted(root) => (Some(root.clone()), None),
+        PathEnd::Missing { issuer, .. } => (None, Some(issuer.clone())),
+        PathEnd::UntrustedRoot(_) => (None, None),
     };
-    CertificateReport { chain: entries.collect(), path: chain.path.links.clone(), trusted_root }
+    CertificateReport { chain: entries.collect(), path: chain.path.links.clone(), trusted_root, missing_issuer }
 }
 
 fn addresses(trace: &Trace) -> Vec<String> {

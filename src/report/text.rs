@@ -76,6 +76,7 @@ fn mark(status: Status) -> (&'static str, Color) {
 /// `leaf (89 days left) → intermediate (1094 days left) → root (trusted root)`, plus extras.
 fn chain_line(certificate: &CertificateReport) -> String {
     let days = |entry: &CertEntry| match entry.days_left {
+        _ if entry.role == "root" => "untrusted root".to_owned(),
         d if d < 0 => format!("expired {} days ago", -d),
         1 => "1 day left".to_owned(),
         d => format!("{d} days left"),
@@ -84,6 +85,9 @@ fn chain_line(certificate: &CertificateReport) -> String {
         certificate.path.iter().map(|i| &certificate.chain[*i]).map(|e| format!("{} ({})", e.name, days(e))).collect();
     if let Some(root) = &certificate.trusted_root {
         parts.push(format!("{root} (trusted root)"));
+    }
+    if let Some(issuer) = &certificate.missing_issuer {
+        parts.push(format!("{issuer} (not sent, not trusted)"));
     }
     let mut line = parts.join(" → ");
     let extras: Vec<&str> = certificate.chain.iter().filter(|e| e.role == "extra").map(|e| e.name.as_str()).collect();

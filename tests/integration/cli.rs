@@ -65,6 +65,8 @@ pub struct Certificate {
     pub path: Vec<usize>,
     #[serde(default)]
     pub trusted_root: Option<String>,
+    #[serde(default)]
+    pub missing_issuer: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -119,6 +119,9 @@ fn a_missing_intermediate_is_named_by_cert_chain() {
     let chain =
         report.expect("cert.chain", "fail", "does not send the intermediate certificate 'reqdoctor test intermediate'");
     assert_eq!(chain.data["missing"], "reqdoctor test intermediate");
+    let certificate = report.certificate.as_ref().unwrap();
+    assert_eq!(certificate.missing_issuer.as_deref(), Some("reqdoctor test intermediate"));
+    assert_eq!(certificate.trusted_root, None);
     report.expect("cert.trusted", "skip", "cert.chain");
 }
 
@@ -168,6 +171,8 @@ fn expired_and_not_yet_valid_certificates_fail_expiry() {
     assert!(expiry.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_DATE_INVALID"));
     report.expect("cert.trusted", "pass", "");
     report.expect("cert.hostname", "pass", "");
+    report.expect("clock.skew", "info", "agrees with the server's Date header");
+    report.expect("http.response", "skip", "certificate was refused");
 
     // Two days ahead, give or take the second the fixture was made in.
     api(CertKind::NotYetValid).expect("cert.expiry", "fail", "is not valid yet: it starts in ");
