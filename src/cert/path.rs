@@ -160,6 +160,17 @@ mod tests {
     }
 
     #[test]
+    fn idn_hosts_compare_in_ascii() {
+        let host = crate::target::Target::parse("https://例子.测试/").unwrap().host();
+        let mut leaf = cert("leaf", "int");
+        leaf.dns_names = vec!["xn--fsqu00a.xn--0zwm56d".into()];
+        assert!(host_matches(&leaf, &host));
+        let sub = crate::target::Target::parse("https://接口.例子.测试/").unwrap().host();
+        leaf.dns_names = vec!["*.xn--fsqu00a.xn--0zwm56d".into()];
+        assert!(host_matches(&leaf, &sub), "a wildcard covers an IDN label too: {sub}");
+    }
+
+    #[test]
     fn ip_hosts_need_ip_sans() {
         let mut leaf = cert("leaf", "int");
         leaf.dns_names = vec!["127.0.0.1".into()];
