@@ -97,6 +97,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_redirects: u32,
 
+    /// The report's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
+
     /// Never colour the text report (NO_COLOR is honoured too; CLICOLOR_FORCE forces colour).
     #[arg(long)]
     pub no_color: bool,

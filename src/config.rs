@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::checks::AllowEntry;
 use crate::cli::{CheckArgs, Format};
+use crate::lang::Lang;
 use crate::project::{self, DEFAULT_REQUEST_TIMEOUT_MS};
 use crate::routing::{ConnectTo, Resolve, Routes};
 use crate::target::Target;
@@ -22,6 +23,8 @@ pub struct Plan {
     pub options: Arc<ProbeOptions>,
     pub format: Format,
     pub color: bool,
+    /// The language of summaries, hints and the text report.
+    pub lang: Lang,
 }
 
 /// Everything a probe and its checks need, shared by all targets of a run.
@@ -92,6 +95,7 @@ impl Plan {
             options: Arc::new(ProbeOptions::from_args(args)?),
             format,
             color: wants_color(args.no_color, format),
+            lang: Lang::resolve(args.lang),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod cert;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod lang;
 pub mod probe;
 pub mod project;
 pub mod report;
@@ -25,14 +26,15 @@ use std::time::{Duration, SystemTime};
 use checks::Context;
 use cli::Format;
 use config::{Plan, ProbeOptions};
+use lang::Lang;
 use report::Report;
 use target::Target;
 
 /// Diagnoses one target: probe the network, then judge every check.
-pub async fn diagnose(target: &Target, options: &ProbeOptions) -> Report {
+pub async fn diagnose(target: &Target, options: &ProbeOptions, lang: Lang) -> Report {
     let trace = probe::run(target, options).await;
     let chain = trace.presented().map(|der| cert::Chain::analyze(der, &options.roots));
-    let cx = Context { target, options, trace: &trace, now: SystemTime::now(), chain: chain.as_ref() };
+    let cx = Context { target, options, trace: &trace, now: SystemTime::now(), chain: chain.as_ref(), lang };
     let checks = checks::evaluate(&cx);
     Report::new(target, &checks, &trace, chain.as_ref().and_then(|c| c.as_ref().ok()))
 }
@@ -45,7 +47,7 @@ pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<u8> {
     let result = runtime.block_on(async {
         let mut worst = 0;
         for (index, target) in plan.targets.iter().enumerate() {
-            let report = diagnose(target, &plan.options).await;
+            let report = diagnose(target, &plan.options, plan.lang).await;
             worst = worst.max(report.exit_code());
             match render(&report, plan, index, out) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
@@ -64,7 +66,7 @@ fn render(report: &Report, plan: &Plan, index: usize, out: &mut dyn Write) -> io
             if index > 0 {
                 writeln!(out)?;
             }
-            report::text::render(report, out, plan.color)?;
+            report::text::render(report, out, plan.color, plan.lang)?;
             out.flush()
         }
         Format::Json => {

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::cert::Chain;
 use crate::config::ProbeOptions;
+use crate::lang::Lang;
 use crate::probe::Trace;
 use crate::target::Target;
 pub use allowlist::{AllowEntry, origin_of};
@@ -181,6 +182,8 @@ pub struct Context<'a> {
     pub now: SystemTime,
     /// The server's certificate chain, parsed once (`None` when none was received).
     pub chain: Option<&'a Result<Chain, String>>,
+    /// The language summaries and hints are written in.
+    pub lang: Lang,
 }
 
 /// Runs every rule and returns the checks in catalogue order.

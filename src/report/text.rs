@@ -8,47 +8,65 @@ use colored::{Color, Colorize};
 
 use super::{CertEntry, CertificateReport, CheckReport, Report, TimingsMs};
 use crate::checks::Status;
+use crate::lang::Lang;
+use crate::say;
 
-/// The steps in the order the mini-program guide gives them, then the request.
-const STEPS: [(u8, &str); 7] = [
-    (1, "the phone's network"),
-    (2, "the request allow-list"),
-    (3, "HTTPS certificate and TLS 1.2+"),
-    (4, "domain rules: no IP or localhost, no port, ICP filing"),
-    (5, "the timeout budget"),
-    (6, "redirects"),
-    (0, "the request itself"),
-];
+/// A step's heading: the mini-program guide's six steps, then the request (0).
+fn step_title(step: u8, lang: Lang) -> String {
+    match step {
+        1 => say!(lang, "1 the phone's network", "1 手机网络"),
+        2 => say!(lang, "2 the request allow-list", "2 request 合法域名"),
+        3 => say!(lang, "3 HTTPS certificate and TLS 1.2+", "3 HTTPS 证书与 TLS 1.2 以上"),
+        4 => say!(
+            lang,
+            "4 domain rules: no IP or localhost, no port, ICP filing",
+            "4 域名规范：不能是 IP 或 localhost、不带端口、已 ICP 备案"
+        ),
+        5 => say!(lang, "5 the timeout budget", "5 超时时间"),
+        6 => say!(lang, "6 redirects", "6 重定向"),
+        _ => say!(lang, "  the request itself", "  请求本身"),
+    }
+}
+
+/// The order steps are shown in.
+const STEP_ORDER: [u8; 7] = [1, 2, 3, 4, 5, 6, 0];
 
 /// Renders one report; `color` adds ANSI colours.
-pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+pub fn render(report: &Report, out: &mut dyn Write, color: bool, lang: Lang) -> io::Result<()> {
     let paint = Painter { color };
     writeln!(out, "{} {}", paint.bold("reqdoctor check"), report.target)?;
+    let (addresses, certificate) = match lang {
+        Lang::En => ("addresses:  ", "certificate:"),
+        Lang::Zh => ("地址：", "证书链："),
+    };
     if !report.addresses.is_empty() {
-        writeln!(out, "  addresses:   {}", report.addresses.join(", "))?;
+        writeln!(out, "  {addresses} {}", report.addresses.join(", "))?;
     }
-    if let Some(certificate) = &report.certificate {
-        writeln!(out, "  certificate: {}", chain_line(certificate))?;
+    if let Some(chain) = &report.certificate {
+        writeln!(out, "  {certificate} {}", chain_line(chain, lang))?;
     }
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
-    for (step, title) in STEPS {
+    for step in STEP_ORDER {
         let checks: Vec<&CheckReport> = report.checks.iter().filter(|c| c.step == step).collect();
         if checks.is_empty() {
             continue;
         }
         writeln!(out)?;
-        let heading = if step == 0 { format!("  {title}") } else { format!("{step} {title}") };
-        writeln!(out, "{}", paint.bold(&heading))?;
+        writeln!(out, "{}", paint.bold(&step_title(step, lang)))?;
         for check in checks {
-            render_check(check, width, &paint, out)?;
+            render_check(check, width, &paint, lang, out)?;
         }
     }
     writeln!(out)?;
-    writeln!(out, "{} {}", paint.bold("timing "), timing_line(&report.timings_ms))?;
-    writeln!(out, "{} {}", paint.bold("verdict"), verdict_line(report, &paint))
+    let (timing, verdict) = match lang {
+        Lang::En => ("timing ", "verdict"),
+        Lang::Zh => ("耗时", "结论"),
+    };
+    writeln!(out, "{} {}", paint.bold(timing), timing_line(&report.timings_ms, lang))?;
+    writeln!(out, "{} {}", paint.bold(verdict), verdict_line(report, &paint, lang))
 }
 
-fn render_check(check: &CheckReport, width: usize, paint: &Painter, out: &mut dyn Write) -> io::Result<()> {
+fn render_check(check: &CheckReport, width: usize, paint: &Painter, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let (mark, color) = mark(check.status);
     let id = format!("{:<width$}", check.id);
     writeln!(out, "  {} {} {}", paint.color(mark, color), id, check.summary)?;
@@ -57,7 +75,8 @@ fn render_check(check: &CheckReport, width: usize, paint: &Painter, out: &mut dy
             writeln!(out, "    {} {hint}", paint.color("→", Color::Cyan))?;
         }
         if let Some(wx) = &check.wx {
-            writeln!(out, "    {} errno {} {}", paint.dim("phone:"), wx.errno, paint.dim(&wx.err_msg))?;
+            let phone = say!(lang, "phone:", "手机报错：");
+            writeln!(out, "    {} errno {} {}", paint.dim(&phone), wx.errno, paint.dim(&wx.err_msg))?;
         }
     }
     Ok(())
@@ -74,55 +93,65 @@ fn mark(status: Status) -> (&'static str, Color) {
 }
 
 /// `leaf (89 days left) → intermediate (1094 days left) → root (trusted root)`, plus extras.
-fn chain_line(certificate: &CertificateReport) -> String {
+fn chain_line(certificate: &CertificateReport, lang: Lang) -> String {
     let days = |entry: &CertEntry| match entry.days_left {
-        _ if entry.role == "root" => "untrusted root".to_owned(),
-        d if d < 0 => format!("expired {} days ago", -d),
-        1 => "1 day left".to_owned(),
-        d => format!("{d} days left"),
+        _ if entry.role == "root" => say!(lang, "untrusted root", "不受信任的根证书"),
+        d if d < 0 => say!(lang, "expired {} days ago", "已过期 {} 天", -d),
+        1 => say!(lang, "1 day left", "剩 1 天"),
+        d => say!(lang, "{d} days left", "剩 {d} 天"),
     };
     let mut parts: Vec<String> =
         certificate.path.iter().map(|i| &certificate.chain[*i]).map(|e| format!("{} ({})", e.name, days(e))).collect();
     if let Some(root) = &certificate.trusted_root {
-        parts.push(format!("{root} (trusted root)"));
+        parts.push(say!(lang, "{root} (trusted root)", "{root}（受信任的根证书）"));
     }
     if let Some(issuer) = &certificate.missing_issuer {
-        parts.push(format!("{issuer} (not sent, not trusted)"));
+        parts.push(say!(lang, "{issuer} (not sent, not trusted)", "{issuer}（服务器未发送，也不受信任）"));
     }
     let mut line = parts.join(" → ");
     let extras: Vec<&str> = certificate.chain.iter().filter(|e| e.role == "extra").map(|e| e.name.as_str()).collect();
     if !extras.is_empty() {
-        line.push_str(&format!("; also sent: {}", extras.join(", ")));
+        line.push_str(&say!(lang, "; also sent: {}", "；另外发送了：{}", extras.join(", ")));
     }
     line
 }
 
-fn timing_line(t: &TimingsMs) -> String {
-    let phases = [("dns", t.dns), ("connect", t.connect), ("tls", t.tls), ("first byte", t.ttfb)];
+fn timing_line(t: &TimingsMs, lang: Lang) -> String {
+    let names = match lang {
+        Lang::En => ["dns", "connect", "tls", "first byte", "total"],
+        Lang::Zh => ["DNS", "连接", "TLS", "首字节", "总计"],
+    };
+    let phases = [t.dns, t.connect, t.tls, t.ttfb];
     let mut parts: Vec<String> =
-        phases.iter().filter_map(|(name, ms)| ms.map(|ms| format!("{name} {ms:.1} ms"))).collect();
-    parts.push(format!("total {:.1} ms", t.total));
+        names.iter().zip(phases).filter_map(|(name, ms)| ms.map(|ms| format!("{name} {ms:.1} ms"))).collect();
+    parts.push(format!("{} {:.1} ms", names[4], t.total));
     parts.join(" → ")
 }
 
-fn verdict_line(report: &Report, paint: &Painter) -> String {
+fn verdict_line(report: &Report, paint: &Painter, lang: Lang) -> String {
     let ids =
         |status: Status| -> Vec<&str> { report.checks.iter().filter(|c| c.status == status).map(|c| c.id).collect() };
     let (fails, warns) = (ids(Status::Fail), ids(Status::Warn));
-    let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     let mut detail = Vec::new();
     if !fails.is_empty() {
-        detail.push(format!("{} ({})", count(fails.len(), "failure"), fails.join(", ")));
+        let (n, s, list) = (fails.len(), plural(fails.len()), fails.join(", "));
+        detail.push(say!(lang, "{n} failure{s} ({list})", "{n} 项失败（{list}）"));
     }
     if !warns.is_empty() {
-        detail.push(format!("{} ({})", count(warns.len(), "warning"), warns.join(", ")));
+        let (n, s, list) = (warns.len(), plural(warns.len()), warns.join(", "));
+        detail.push(say!(lang, "{n} warning{s} ({list})", "{n} 项警告（{list}）"));
     }
     let (word, color) = match report.verdict {
         Status::Fail => ("✘ FAIL", Color::Red),
         Status::Warn => ("! WARN", Color::Yellow),
         _ => ("✔ PASS", Color::Green),
     };
-    let tail = if detail.is_empty() { "wx.request to this URL should work".to_owned() } else { detail.join("; ") };
+    let tail = if detail.is_empty() {
+        say!(lang, "wx.request to this URL should work", "wx.request 请求这个 URL 应当可以成功")
+    } else {
+        detail.join(say!(lang, "; ", "；").as_str())
+    };
     format!("{}: {tail}", paint.bold(&paint.color(word, color)))
 }
 
