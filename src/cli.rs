@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::miniprogram::{self, Api};
+
 /// Would a mini program's wx.request to this URL work, and if not, why?
 #[derive(Debug, Parser)]
 #[command(name = "reqdoctor", version, about, long_about = None)]
@@ -18,7 +20,38 @@ pub struct Cli {
 pub enum Command {
     /// Run the six-step wx.request triage against one or more URLs.
     #[command(after_help = CHECK_EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
+    /// Explain an error the phone showed: the triage step, the checks, the likely causes.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+}
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  reqdoctor explain 'request:fail errcode:-202 cronet_error_code:-202 error_msg:net::ERR_CERT_AUTHORITY_INVALID'
+  reqdoctor explain 600002 --url https://api.example.com/getinfo
+  reqdoctor explain net::ERR_NAME_NOT_RESOLVED
+  reqdoctor explain --lang zh 'request:fail 请求超时。'
+
+Exit codes: 0 explained, 3 not recognised.";
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// What the phone showed: an errMsg (quoted or not), an errno, or a net::ERR_* name.
+    #[arg(value_name = "ERRMSG | ERRNO", required = true, num_args = 1..)]
+    pub error: Vec<String>,
+
+    /// The URL that failed, to print the exact command that confirms the cause.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Answer in JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The answer's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
 }
 
 const CHECK_EXAMPLES: &str = "\
@@ -65,7 +98,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub timeout_ms: Option<u64>,
 
-    /// Read networkTimeout.request from a mini program's app.json.
+    /// Read networkTimeout from a mini program's app.json (the field of --api).
     #[arg(long, value_name = "PATH")]
     pub app_json: Option<PathBuf>,
 
@@ -97,6 +130,30 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_redirects: u32,
 
+    /// A mini-program project: project.config.json (+ project.private.config.json) and app.json.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Allow-lists: one origin per line, or JSON with requestdomain, wsrequestdomain, uploaddomain, downloaddomain.
+    #[arg(long, value_name = "FILE")]
+    pub domains_file: Option<PathBuf>,
+
+    /// Which wx API's rules, timeout and allow-list apply.
+    #[arg(long, value_enum, value_name = "API", default_value = "request")]
+    pub api: Api,
+
+    /// The appid in the Referer the mini program sends [default: the project's, else touristappid].
+    #[arg(long, value_name = "ID")]
+    pub appid: Option<String>,
+
+    /// The version in the Referer: devtools, 0 (develop and trial builds) or a release number.
+    #[arg(long, value_name = "V", default_value = miniprogram::DEFAULT_APP_VERSION)]
+    pub app_version: String,
+
+    /// wx.request's dataType: json expects a JSON body (the page gets a String otherwise).
+    #[arg(long, value_enum, value_name = "TYPE", default_value = "json")]
+    pub data_type: DataType,
+
     /// The report's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<crate::lang::Lang>,
@@ -104,6 +161,13 @@ pub struct CheckArgs {
     /// Never colour the text report (NO_COLOR is honoured too; CLICOLOR_FORCE forces colour).
     #[arg(long)]
     pub no_color: bool,
+}
+
+/// wx.request's `dataType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DataType {
+    Json,
+    Text,
 }
 
 /// How the report is printed.

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::checks::AllowEntry;
-use crate::cli::{CheckArgs, Format};
+use crate::cli::{CheckArgs, DataType, Format};
 use crate::lang::Lang;
-use crate::project::{self, DEFAULT_REQUEST_TIMEOUT_MS};
+use crate::miniprogram::{self, Api, TOURIST_APPID};
+use crate::project::{self, DEFAULT_TIMEOUT_MS, Project};
 use crate::routing::{ConnectTo, Resolve, Routes};
 use crate::target::Target;
 use crate::trust::Roots;
@@ -59,6 +60,12 @@ pub struct RequestSpec {
     /// Extra headers in the order given (names as typed).
     pub headers: Vec<(String, String)>,
     pub data: Option<String>,
+    /// The Referer the mini program sends (it cannot be changed).
+    pub referer: String,
+    /// `dataType: "json"`: the page expects a JSON body.
+    pub expect_json: bool,
+    /// Which wx API sends it; its rules, timeout and allow-list apply.
+    pub api: Api,
 }
 
 /// A problem with the user's input: one line, exit code 3.
@@ -110,23 +117,25 @@ impl ProbeOptions {
             connect_to: args.connect_to.iter().map(|r| ConnectTo::parse(r)).collect::<Result<_, _>>()?,
             resolve: args.resolve.iter().map(|r| Resolve::parse(r)).collect::<Result<_, _>>()?,
         };
-        let (timeout, timeout_source) = timeout_budget(args)?;
-        let allow_list = match args.allow_domain.as_slice() {
-            [] => None,
-            raw => Some(raw.iter().map(|r| AllowEntry::parse(r)).collect::<Result<_, _>>()?),
-        };
+        let project = args.project.as_deref().map(project::read_project).transpose()?;
+        let (timeout, timeout_source) = timeout_budget(args, project.as_ref())?;
+        let appid = args.appid.clone().or_else(|| project.as_ref()?.appid.clone());
+        let url_check_off = project.as_ref().is_some_and(|p| p.url_check == Some(false));
         Ok(ProbeOptions {
             roots,
             routes,
             dns_server: args.dns_server.as_deref().map(parse_dns_server).transpose()?,
             timeout,
             timeout_source,
-            allow_list,
-            debug_mode: args.debug_mode,
+            allow_list: allow_list(args)?,
+            debug_mode: args.debug_mode || url_check_off,
             request: RequestSpec {
+                api: args.api,
                 method: args.method.clone(),
                 headers: args.headers.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?,
                 data: args.data.clone(),
+                referer: miniprogram::referer(appid.as_deref().unwrap_or(TOURIST_APPID), &args.app_version),
+                expect_json: args.data_type == DataType::Json,
             },
             expiry_warn_days: args.expiry_warn_days,
             max_redirects: args.max_redirects,
@@ -134,17 +143,37 @@ impl ProbeOptions {
     }
 }
 
-/// `--timeout-ms` wins over app.json, which wins over the mini program's default.
-fn timeout_budget(args: &CheckArgs) -> Result<(Duration, TimeoutSource), UsageError> {
-    let from_file = match &args.app_json {
-        Some(path) => project::request_timeout_ms(path)?.map(|ms| (ms, TimeoutSource::AppJson(path.clone()))),
+/// `--domains-file` entries for the API, then `--allow-domain`; `None` when neither was given.
+fn allow_list(args: &CheckArgs) -> Result<Option<Vec<AllowEntry>>, UsageError> {
+    if args.domains_file.is_none() && args.allow_domain.is_empty() {
+        return Ok(None);
+    }
+    let mut entries = match &args.domains_file {
+        Some(path) => project::read_domains_file(path, args.api)?,
+        None => Vec::new(),
+    };
+    for raw in &args.allow_domain {
+        entries.push(AllowEntry::parse(raw).map_err(|e| UsageError(format!("--allow-domain {e}")))?);
+    }
+    Ok(Some(entries))
+}
+
+/// `--timeout-ms` wins over `--app-json`, which wins over the project's app.json,
+/// which wins over the mini program's default; each for the chosen API.
+fn timeout_budget(args: &CheckArgs, project: Option<&Project>) -> Result<(Duration, TimeoutSource), UsageError> {
+    let from_flag_file = match &args.app_json {
+        Some(path) => project::read_app_json(path, "--app-json")?
+            .of(args.api)
+            .map(|ms| (ms, TimeoutSource::AppJson(path.clone()))),
         None => None,
     };
-    let (ms, source) = match (args.timeout_ms, from_file) {
+    let from_project =
+        project.and_then(|p| Some((p.timeouts.of(args.api)?, TimeoutSource::AppJson(p.app_json.clone()?))));
+    let (ms, source) = match (args.timeout_ms, from_flag_file.or(from_project)) {
         (Some(0), _) => return Err(UsageError("--timeout-ms must be greater than 0".into())),
         (Some(ms), _) => (ms, TimeoutSource::Flag),
         (None, Some(found)) => found,
-        (None, None) => (DEFAULT_REQUEST_TIMEOUT_MS, TimeoutSource::Default),
+        (None, None) => (DEFAULT_TIMEOUT_MS, TimeoutSource::Default),
     };
     Ok((Duration::from_millis(ms), source))
 }

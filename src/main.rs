@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use reqdoctor::cli::{Cli, Command};
+use reqdoctor::cli::{Cli, Command, ExplainArgs};
 use reqdoctor::config::Plan;
+use reqdoctor::lang::Lang;
 
 /// The tool itself could not run.
 const CANNOT_RUN: u8 = 3;
@@ -17,7 +18,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    let Command::Check(args) = cli.command;
+    let args = match cli.command {
+        Command::Check(args) => args,
+        Command::Explain(args) => return explain(&args),
+    };
     let plan = match Plan::from_args(&args) {
         Ok(plan) => plan,
         Err(error) => return fail(&error.to_string()),
@@ -27,6 +31,25 @@ fn main() -> ExitCode {
     match reqdoctor::run_check(&plan, &mut stdout) {
         Ok(code) => ExitCode::from(code),
         Err(error) => fail(&format!("cannot write the report: {error}")),
+    }
+}
+
+/// `reqdoctor explain`: 0 when the error is recognised, 3 with one line when not.
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let lang = Lang::resolve(args.lang);
+    let input = args.error.join(" ");
+    let Some(explanation) = reqdoctor::explain::explain(&input, args.url.as_deref()) else {
+        return fail(&reqdoctor::explain::unknown(&input, lang));
+    };
+    let mut stdout = io::stdout().lock();
+    let written = if args.json {
+        reqdoctor::explain::render_json(&explanation, lang, &mut stdout)
+    } else {
+        reqdoctor::explain::render_text(&explanation, lang, &mut stdout)
+    };
+    match written {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => fail(&format!("cannot write the answer: {error}")),
+        _ => ExitCode::SUCCESS,
     }
 }
 

@@ -1,82 +1,237 @@
-//! The parts of a mini program's own files that change a diagnosis: for now
-//! the request timeout in app.json's `networkTimeout`.
+//! The developer's own files: a mini-program project (project.config.json,
+//! project.private.config.json, app.json) and allow-list files. Every error
+//! names the file, the line and the field, and is a usage error (exit 3).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The mini program's default `networkTimeout.request`, in milliseconds.
-pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 60_000;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-/// Reads `networkTimeout.request` from an app.json; `None` when it is not set.
-/// Every error is one line naming the file, and the line or field at fault.
-pub fn request_timeout_ms(path: &Path) -> Result<Option<u64>, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --app-json {shown}: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| format!("--app-json {shown}: invalid JSON at line {}, column {}: {e}", e.line(), e.column()))?;
-    let Some(root) = json.as_object() else {
-        return Err(format!("--app-json {shown}: the top level must be a JSON object"));
-    };
-    let Some(network) = root.get("networkTimeout") else {
-        return Ok(None);
-    };
-    let Some(network) = network.as_object() else {
-        return Err(format!("--app-json {shown}: networkTimeout must be an object, found {network}"));
-    };
-    match network.get("request") {
-        None => Ok(None),
-        Some(value) => match value.as_u64() {
-            Some(ms) if ms > 0 => Ok(Some(ms)),
-            _ => Err(format!(
-                "--app-json {shown}: networkTimeout.request must be a positive whole number of milliseconds, found {value}"
-            )),
-        },
+use crate::checks::AllowEntry;
+use crate::miniprogram::Api;
+
+/// The mini program's default for every `networkTimeout` field, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
+
+/// What a project directory says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Project {
+    pub appid: Option<String>,
+    /// `setting.urlCheck`; `Some(false)` means domain checks are off (like `--debug-mode`).
+    pub url_check: Option<bool>,
+    /// The app.json read, and what its `networkTimeout` says.
+    pub app_json: Option<PathBuf>,
+    pub timeouts: NetworkTimeout,
+}
+
+/// app.json's `networkTimeout`, in milliseconds; `None` where not set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkTimeout {
+    pub request: Option<u64>,
+    pub connect_socket: Option<u64>,
+    pub upload_file: Option<u64>,
+    pub download_file: Option<u64>,
+}
+
+impl NetworkTimeout {
+    /// The timeout of one API, if set.
+    pub fn of(&self, api: Api) -> Option<u64> {
+        match api {
+            Api::Request => self.request,
+            Api::UploadFile => self.upload_file,
+            Api::DownloadFile => self.download_file,
+            Api::ConnectSocket => self.connect_socket,
+        }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectConfig {
+    appid: Option<String>,
+    setting: Option<Setting>,
+    miniprogram_root: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Setting {
+    url_check: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AppJson {
+    network_timeout: Option<NetworkTimeout>,
+}
+
+/// Reads a project directory: project.config.json (required), then
+/// project.private.config.json's overrides, then app.json under `miniprogramRoot`.
+pub fn read_project(dir: &Path) -> Result<Project, String> {
+    let config: ProjectConfig = read_json(&dir.join("project.config.json"), "--project")?;
+    let private = dir.join("project.private.config.json");
+    let private: Option<ProjectConfig> = if private.exists() { Some(read_json(&private, "--project")?) } else { None };
+    let url_check =
+        private.as_ref().and_then(|p| p.setting.as_ref()?.url_check).or_else(|| config.setting.as_ref()?.url_check);
+    let appid = private.as_ref().and_then(|p| p.appid.clone()).or(config.appid);
+    let root = dir.join(config.miniprogram_root.as_deref().unwrap_or(""));
+    let app_json = root.join("app.json");
+    let (app_json, timeouts) = if app_json.exists() {
+        let timeouts = read_app_json(&app_json, "--project")?;
+        (Some(app_json), timeouts)
+    } else {
+        (None, NetworkTimeout::default())
+    };
+    Ok(Project { appid: appid.filter(|a| !a.is_empty()), url_check, app_json, timeouts })
+}
+
+/// Reads app.json's `networkTimeout`; `flag` names the option that led here.
+pub fn read_app_json(path: &Path, flag: &str) -> Result<NetworkTimeout, String> {
+    let app: AppJson = read_json(path, flag)?;
+    let timeouts = app.network_timeout.unwrap_or_default();
+    for api in [Api::Request, Api::ConnectSocket, Api::UploadFile, Api::DownloadFile] {
+        if timeouts.of(api) == Some(0) {
+            let field = format!("networkTimeout.{}", api.name());
+            return Err(format!(
+                "{flag} {}: {field} must be a positive whole number of milliseconds, found 0",
+                path.display()
+            ));
+        }
+    }
+    Ok(timeouts)
+}
+
+/// The allow-list of `api` from a `--domains-file`: JSON with the admin API's
+/// names (`requestdomain`, …), or one origin per line (`#` comments).
+pub fn read_domains_file(path: &Path, api: Api) -> Result<Vec<AllowEntry>, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --domains-file {shown}: {e}"))?;
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('{') {
+        let lists: std::collections::HashMap<String, Vec<String>> = read_json(path, "--domains-file")?;
+        let list = lists.get(api.domain_list()).map(Vec::as_slice).unwrap_or_default();
+        return list
+            .iter()
+            .map(|raw| {
+                AllowEntry::parse(raw).map_err(|e| format!("--domains-file {shown}: {}: {e}", api.domain_list()))
+            })
+            .collect();
+    }
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.split('#').next().unwrap_or("").trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .map(|(n, line)| AllowEntry::parse(line).map_err(|e| format!("--domains-file {shown} line {n}: {e}")))
+        .collect()
+}
+
+/// Parses a JSON file into `T`; errors name the file, line, column and field path.
+fn read_json<T: DeserializeOwned>(path: &Path, flag: &str) -> Result<T, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {flag} {shown}: {e}"))?;
+    let mut json = serde_json::Deserializer::from_str(text.trim_start_matches('\u{feff}'));
+    serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let inner = e.inner();
+        let at = format!("line {}, column {}", inner.line(), inner.column());
+        let message = strip_position(&inner.to_string()).to_owned();
+        match (inner.classify(), e.path().to_string().as_str()) {
+            (serde_json::error::Category::Data, field) if field != "." => {
+                format!("{flag} {shown}: {field} at {at}: {message}")
+            }
+            _ => format!("{flag} {shown}: invalid JSON at {at}: {message}"),
+        }
+    })
+}
+
+/// serde_json appends "at line L column C"; the message names the position itself.
+fn strip_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn read(json: &str) -> Result<Option<u64>, String> {
-        let dir = tempdir();
-        let path = dir.join("app.json");
-        std::fs::write(&path, json).unwrap();
-        request_timeout_ms(&path)
-    }
-
-    fn tempdir() -> std::path::PathBuf {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("reqdoctor-project-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+    fn dir_with(files: &[(&str, &str)]) -> tempdir::Dir {
+        let dir = tempdir::Dir::new();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
         dir
     }
 
-    #[test]
-    fn reads_the_request_timeout() {
-        assert_eq!(read(r#"{"networkTimeout": {"request": 5000}}"#), Ok(Some(5000)));
-        assert_eq!(read("\u{feff}{\"networkTimeout\": {\"request\": 10}}"), Ok(Some(10)));
-        assert_eq!(read(r#"{"pages": ["index"]}"#), Ok(None));
-        assert_eq!(read(r#"{"networkTimeout": {"uploadFile": 1}}"#), Ok(None));
+    /// A small self-deleting temporary directory (no extra dependency).
+    mod tempdir {
+        use std::path::{Path, PathBuf};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        pub struct Dir(PathBuf);
+
+        impl Dir {
+            pub fn new() -> Dir {
+                static NEXT: AtomicUsize = AtomicUsize::new(0);
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let path = std::env::temp_dir().join(format!("reqdoctor-project-{}-{n}", std::process::id()));
+                std::fs::create_dir_all(&path).unwrap();
+                Dir(path)
+            }
+
+            pub fn path(&self) -> &Path {
+                &self.0
+            }
+        }
+
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
     }
 
     #[test]
-    fn names_the_line_or_field_at_fault() {
-        let err = read("{\n  \"networkTimeout\": {\"request\": 5000,}\n}").unwrap_err();
-        assert!(err.contains("invalid JSON at line 2"), "{err}");
-        let err = read(r#"{"networkTimeout": {"request": "5000"}}"#).unwrap_err();
-        assert!(err.contains("networkTimeout.request must be a positive whole number"), "{err}");
-        let err = read(r#"{"networkTimeout": {"request": 0}}"#).unwrap_err();
-        assert!(err.contains("found 0"), "{err}");
-        let err = read(r#"{"networkTimeout": 5}"#).unwrap_err();
-        assert!(err.contains("networkTimeout must be an object"), "{err}");
-        assert!(!err.contains('\n'));
+    fn reads_a_project_with_private_overrides() {
+        let dir = dir_with(&[
+            (
+                "project.config.json",
+                r#"{"appid":"wx123","miniprogramRoot":"miniprogram/","setting":{"urlCheck":true}}"#,
+            ),
+            ("project.private.config.json", r#"{"setting":{"urlCheck":false}}"#),
+            ("miniprogram/app.json", r#"{"pages":["index"],"networkTimeout":{"request":5000,"uploadFile":9000}}"#),
+        ]);
+        let project = read_project(dir.path()).unwrap();
+        assert_eq!(project.appid.as_deref(), Some("wx123"));
+        assert_eq!(project.url_check, Some(false), "the private file wins");
+        assert_eq!(project.timeouts.of(Api::Request), Some(5000));
+        assert_eq!(project.timeouts.of(Api::UploadFile), Some(9000));
+        assert_eq!(project.timeouts.of(Api::ConnectSocket), None);
     }
 
     #[test]
-    fn a_missing_file_is_named() {
-        let err = request_timeout_ms(Path::new("/nonexistent/app.json")).unwrap_err();
-        assert!(err.starts_with("cannot read --app-json /nonexistent/app.json"), "{err}");
+    fn errors_name_file_line_and_field() {
+        let dir = dir_with(&[("project.config.json", "{\n  \"setting\": {\"urlCheck\": \"no\"}\n}")]);
+        let err = read_project(dir.path()).unwrap_err();
+        assert!(err.contains("project.config.json: setting.urlCheck at line 2"), "{err}");
+        assert!(err.contains("expected a boolean"), "{err}");
+        let dir =
+            dir_with(&[("project.config.json", "{}"), ("app.json", "{\"networkTimeout\": {\"request\": 5000,}}")]);
+        let err = read_project(dir.path()).unwrap_err();
+        assert!(err.contains("app.json: invalid JSON at line 1"), "{err}");
+        let dir =
+            dir_with(&[("project.config.json", "{}"), ("app.json", r#"{"networkTimeout": {"request": "5000"}}"#)]);
+        let err = read_project(dir.path()).unwrap_err();
+        assert!(err.contains("networkTimeout.request at line 1"), "{err}");
+        let dir = dir_with(&[("project.config.json", "{}"), ("app.json", r#"{"networkTimeout": {"request": 0}}"#)]);
+        assert!(read_project(dir.path()).unwrap_err().contains("networkTimeout.request must be a positive"));
+        assert!(!read_project(Path::new("/nonexistent")).unwrap_err().contains('\n'));
+    }
+
+    #[test]
+    fn a_project_without_app_json_uses_defaults() {
+        let dir = dir_with(&[("project.config.json", r#"{"appid":""}"#)]);
+        let project = read_project(dir.path()).unwrap();
+        assert_eq!(project, Project::default());
     }
 }

@@ -5,6 +5,7 @@
 use url::Url;
 
 use crate::config::RequestSpec;
+use crate::miniprogram::{Api, USER_AGENT, WEBSOCKET_KEY};
 
 /// The methods `wx.request` accepts, uppercase only.
 pub const WX_METHODS: [&str; 8] = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"];
@@ -12,9 +13,22 @@ pub const WX_METHODS: [&str; 8] = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DEL
 /// The longest URL `wx.request` sends, in bytes.
 pub const MAX_URL_BYTES: usize = 1024;
 
+/// The multipart boundary of uploadFile probes.
+const BOUNDARY: &str = "reqdoctor-upload-boundary";
+
 impl RequestSpec {
+    /// The method that goes out: the user's for wx.request; uploadFile posts,
+    /// downloadFile and connectSocket get.
+    pub fn method(&self) -> &str {
+        match self.api {
+            Api::Request => &self.method,
+            Api::UploadFile => "POST",
+            Api::DownloadFile | Api::ConnectSocket => "GET",
+        }
+    }
+
     pub fn method_is_valid(&self) -> bool {
-        WX_METHODS.contains(&self.method.as_str())
+        self.api != Api::Request || WX_METHODS.contains(&self.method.as_str())
     }
 
     /// The value of a header the user set, by case-insensitive name.
@@ -26,9 +40,14 @@ impl RequestSpec {
         self.header("content-type").unwrap_or("application/json")
     }
 
+    /// `data` goes into the query string: wx.request GET only.
+    fn data_in_query(&self) -> Option<&str> {
+        self.data.as_deref().filter(|_| self.api == Api::Request && self.method == "GET")
+    }
+
     /// The URL actually requested: for GET, `data` is appended as a query string.
     pub fn effective_url(&self, url: &Url) -> Url {
-        let Some(data) = self.data.as_deref().filter(|_| self.method == "GET") else {
+        let Some(data) = self.data_in_query() else {
             return url.clone();
         };
         let query = as_query_string(data).unwrap_or_else(|| data.to_owned());
@@ -48,7 +67,7 @@ impl RequestSpec {
     /// URL as written, plus `data`'s query string for GET.
     pub fn url_text(&self, written: &str) -> String {
         let written = written.trim();
-        let Some(data) = self.data.as_deref().filter(|_| self.method == "GET") else {
+        let Some(data) = self.data_in_query() else {
             return written.to_owned();
         };
         let query = as_query_string(data).unwrap_or_else(|| data.to_owned());
@@ -64,6 +83,11 @@ impl RequestSpec {
     /// The request body: none for GET; `data` as JSON, or form-encoded when the
     /// content-type says so and `data` is a JSON object.
     pub fn body(&self) -> Vec<u8> {
+        match self.api {
+            Api::UploadFile => return multipart(self.data.as_deref()),
+            Api::DownloadFile | Api::ConnectSocket => return Vec::new(),
+            Api::Request => {}
+        }
         let Some(data) = self.data.as_deref().filter(|_| self.method != "GET") else {
             return Vec::new();
         };
@@ -75,21 +99,55 @@ impl RequestSpec {
         data.as_bytes().to_vec()
     }
 
-    /// Headers in sending order: the mini program's defaults, then the user's.
+    /// Headers in sending order: what the WeChat client always sends, the
+    /// defaults the user may replace, then the user's own — except a Referer,
+    /// which the mini program cannot set (request.header warns about it).
     pub fn headers_to_send(&self) -> Vec<(String, String)> {
-        let mut headers: Vec<(String, String)> = Vec::new();
-        if self.header("content-type").is_none() {
-            headers.push(("content-type".into(), "application/json".into()));
+        let mut headers: Vec<(String, String)> = vec![("referer".into(), self.referer.clone())];
+        let content_type = match self.api {
+            Api::Request => Some("application/json".to_owned()),
+            Api::UploadFile => Some(format!("multipart/form-data; boundary={BOUNDARY}")),
+            Api::DownloadFile | Api::ConnectSocket => None,
+        };
+        if let Some(content_type) = content_type.filter(|_| self.header("content-type").is_none()) {
+            headers.push(("content-type".into(), content_type));
+        }
+        if self.api == Api::ConnectSocket {
+            headers.extend(
+                [("upgrade", "websocket"), ("connection", "Upgrade"), ("sec-websocket-version", "13")]
+                    .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            );
+            headers.push(("sec-websocket-key".into(), WEBSOCKET_KEY.into()));
         }
         if self.header("user-agent").is_none() {
-            headers.push(("user-agent".into(), concat!("reqdoctor/", env!("CARGO_PKG_VERSION")).into()));
+            headers.push(("user-agent".into(), USER_AGENT.into()));
         }
         if self.header("accept").is_none() {
             headers.push(("accept".into(), "*/*".into()));
         }
-        headers.extend(self.headers.iter().cloned());
+        let own = self.headers.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("referer"));
+        headers.extend(own.cloned());
         headers
     }
+}
+
+/// The body wx.uploadFile sends: `data` (a JSON object) as form fields, then a
+/// small file part named `file`.
+fn multipart(data: Option<&str>) -> Vec<u8> {
+    let mut body = String::new();
+    let fields = data.and_then(|d| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(d).ok());
+    for (name, value) in fields.into_iter().flatten() {
+        let value = match value {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        body.push_str(&format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"reqdoctor.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nreqdoctor upload probe\r\n--{BOUNDARY}--\r\n"
+    ));
+    body.into_bytes()
 }
 
 /// `{"a":1,"b":"x y"}` → `a=1&b=x%20y`, as `encodeURIComponent` would write it;
@@ -134,6 +192,9 @@ mod tests {
             method: method.into(),
             headers: headers.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
             data: data.map(Into::into),
+            referer: "https://servicewechat.com/wx1/0/page-frame.html".into(),
+            expect_json: true,
+            api: Api::Request,
         }
     }
 
@@ -174,6 +235,29 @@ mod tests {
         assert!(sent.contains(&("Content-Type".into(), "text/plain".into())));
         let sent = spec("GET", None, &[]).headers_to_send();
         assert!(sent.contains(&("content-type".into(), "application/json".into())));
+        assert_eq!(sent[0], ("referer".into(), "https://servicewechat.com/wx1/0/page-frame.html".into()));
+        let sent = spec("GET", None, &[("Referer", "https://evil.test/")]).headers_to_send();
+        assert_eq!(sent.iter().filter(|(k, _)| k.eq_ignore_ascii_case("referer")).count(), 1, "the user's is dropped");
+    }
+
+    #[test]
+    fn each_api_sends_its_own_request() {
+        let mut upload = spec("GET", Some(r#"{"user":"7"}"#), &[]);
+        upload.api = Api::UploadFile;
+        assert_eq!(upload.method(), "POST");
+        let body = String::from_utf8(upload.body()).unwrap();
+        assert!(body.contains("name=\"user\"\r\n\r\n7\r\n") && body.contains("filename=\"reqdoctor.txt\""), "{body}");
+        assert!(
+            upload.headers_to_send().iter().any(|(k, v)| k == "content-type" && v.starts_with("multipart/form-data"))
+        );
+        let url = Url::parse("https://api.test/up").unwrap();
+        assert_eq!(upload.effective_url(&url), url, "upload data is form fields, not the query");
+        let mut socket = spec("POST", None, &[]);
+        socket.api = Api::ConnectSocket;
+        assert_eq!(socket.method(), "GET");
+        let sent = socket.headers_to_send();
+        assert!(sent.contains(&("upgrade".into(), "websocket".into())));
+        assert!(!sent.iter().any(|(k, _)| k == "content-type"));
     }
 
     #[test]

@@ -5,6 +5,8 @@ use url::Url;
 
 use super::wx::Wx;
 use super::{Check, CheckId, Context};
+use crate::lang::Lang;
+use crate::say;
 use crate::target::Target;
 
 /// One allow-list entry, e.g. `https://api.example.com` or `https://api.example.com:8443`.
@@ -17,8 +19,12 @@ pub struct AllowEntry {
 }
 
 impl AllowEntry {
+    /// Parses one entry; the error starts with the entry, for the caller to prefix.
     pub fn parse(raw: &str) -> Result<AllowEntry, String> {
-        let bad = |why: &str| format!("--allow-domain '{raw}': {why}");
+        let bad = |why: &str| format!("'{raw}': {why}");
+        if raw.contains('*') {
+            return Err(bad("the allow-list takes no wildcards: list each domain"));
+        }
         let target = Target::parse(raw).map_err(|e| bad(&e.reason))?;
         let url: &Url = &target.url;
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
@@ -54,27 +60,79 @@ impl AllowEntry {
     }
 }
 
+/// A host no allow-list can hold: WeChat's own server API.
+const WECHAT_API_HOST: &str = "api.weixin.qq.com";
+
 pub(super) fn check(cx: &Context<'_>) -> Check {
-    let id = CheckId::DomainAllowlist;
-    let Some(entries) = &cx.options.allow_list else {
-        return Check::skip(id, "no allow-list given (--allow-domain); release builds need the origin listed");
-    };
+    let (id, lang) = (CheckId::DomainAllowlist, cx.lang);
+    let api = cx.options.request.api;
     let origin = origin_of(cx.target);
+    if cx.target.host() == WECHAT_API_HOST {
+        return Check::fail(id, say!(lang, "{WECHAT_API_HOST} can never be on a mini program's allow-list", "{WECHAT_API_HOST} 永远无法配置为小程序的合法域名"))
+            .hint(say!(
+                lang,
+                "call WeChat's server API from your own server (it needs the AppSecret, which must not be in the mini program)",
+                "请在自己的服务器上调用微信服务端接口（它需要 AppSecret，不能放在小程序里）"
+            ))
+            .wx(Some(Wx::not_in_domain_list()))
+            .data("origin", origin);
+    }
+    if let Some(ip) = lan_ip(cx.target) {
+        return Check::warn(
+            id,
+            say!(
+                lang,
+                "{ip} is a private-LAN address: it needs no allow-list entry, but works only for LAN communication",
+                "{ip} 是局域网地址：不需要配置合法域名，但只能用于局域网通信"
+            ),
+        )
+        .hint(say!(
+            lang,
+            "use a domain on the allow-list for anything but LAN devices",
+            "除了访问局域网设备，请使用已配置在合法域名中的域名"
+        ));
+    }
+    let Some(entries) = &cx.options.allow_list else {
+        return Check::skip(
+            id,
+            say!(
+                lang,
+                "no allow-list given (--allow-domain); release builds need the origin listed",
+                "没有提供合法域名列表（--allow-domain 或 --domains-file）；正式版要求该地址在列表中"
+            ),
+        );
+    };
+    let list = api.console_list();
     if let Some(entry) = entries.iter().find(|e| e.allows(cx.target)) {
-        return Check::pass(id, format!("{origin} is on the allow-list ({})", entry.raw));
+        let raw = &entry.raw;
+        return Check::pass(id, say!(lang, "{origin} is on the allow-list ({raw})", "{origin} 在 {list} 中（{raw}）"));
     }
     let listed: Vec<&str> = entries.iter().map(|e| e.raw.as_str()).collect();
-    let summary = format!("{origin} is not on the request allow-list ({})", listed.join(", "));
+    let shown = if listed.is_empty() { "-".to_owned() } else { listed.join(", ") };
+    let name = api.name();
+    let summary =
+        say!(lang, "{origin} is not on the {name} allow-list ({shown})", "{origin} 不在 {list} 中（{shown}）");
     let check = if cx.options.debug_mode {
-        Check::warn(id, format!("{summary}; debug mode lets it through, release builds refuse it"))
+        let summary = say!(
+            lang,
+            "{summary}; debug mode lets it through, release builds refuse it",
+            "{summary}；调试模式下可以请求，但正式版会被拒绝"
+        );
+        Check::warn(id, summary)
     } else {
         Check::fail(id, summary)
     };
     check
-        .hint(miss_hint(entries, cx.target, &origin))
+        .hint(miss_hint(entries, cx.target, &origin, list, lang))
         .wx(Some(Wx::not_in_domain_list()))
         .data("origin", origin)
         .data("allow_list", listed)
+}
+
+/// A private-LAN IP host: the mini program's LAN communication needs no allow-list.
+fn lan_ip(target: &Target) -> Option<std::net::IpAddr> {
+    let ip = target.host().parse().ok()?;
+    super::url::is_private_lan(ip).then_some(ip)
 }
 
 /// The origin as the admin console spells it: scheme, host, and the port only when written.
@@ -89,15 +147,27 @@ pub fn origin_of(target: &Target) -> String {
     }
 }
 
-fn miss_hint(entries: &[AllowEntry], target: &Target, origin: &str) -> String {
-    let add = format!(
-        "add {origin} to the request allow-list (mp.weixin.qq.com → 开发管理 → 开发设置 → 服务器域名 → request合法域名)"
+fn miss_hint(entries: &[AllowEntry], target: &Target, origin: &str, list: &str, lang: Lang) -> String {
+    let add = say!(
+        lang,
+        "add {origin} to the allow-list (mp.weixin.qq.com → 开发管理 → 开发设置 → 服务器域名 → {list})",
+        "把 {origin} 添加到合法域名（mp.weixin.qq.com → 开发管理 → 开发设置 → 服务器域名 → {list}）"
     );
     if let Some(entry) = entries.iter().find(|e| e.same_host(target)) {
-        return format!("{} is listed, but ports and schemes must match exactly; {add}", entry.raw);
+        let raw = &entry.raw;
+        return say!(
+            lang,
+            "{raw} is listed, but ports and schemes must match exactly; {add}",
+            "已配置 {raw}，但端口和协议必须完全一致；{add}"
+        );
     }
     if let Some(entry) = entries.iter().find(|e| e.parent_of(target)) {
-        return format!("{} is listed, but a parent domain does not cover its subdomains; {add}", entry.raw);
+        let raw = &entry.raw;
+        return say!(
+            lang,
+            "{raw} is listed, but a parent domain does not cover its subdomains; {add}",
+            "已配置 {raw}，但上级域名不包含它的子域名；{add}"
+        );
     }
     add
 }
@@ -142,10 +212,16 @@ mod tests {
     #[test]
     fn hints_explain_near_misses() {
         let entries = [entry("https://example.test")];
-        let hint = miss_hint(&entries, &target("https://api.example.test/"), "https://api.example.test");
+        let hint = miss_hint(
+            &entries,
+            &target("https://api.example.test/"),
+            "https://api.example.test",
+            "request合法域名",
+            Lang::En,
+        );
         assert!(hint.contains("parent domain does not cover"), "{hint}");
         let entries = [entry("https://api.test:8443")];
-        let hint = miss_hint(&entries, &target("https://api.test/"), "https://api.test");
+        let hint = miss_hint(&entries, &target("https://api.test/"), "https://api.test", "request合法域名", Lang::En);
         assert!(hint.contains("ports and schemes must match"), "{hint}");
     }
 

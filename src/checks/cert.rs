@@ -7,6 +7,8 @@ use std::time::UNIX_EPOCH;
 use super::wx::{NetError, Wx};
 use super::{Check, CheckId, Context, Status, upstream};
 use crate::cert::{CertFacts, Chain, Key, Path, PathEnd, host_matches, rfc3339};
+use crate::lang::Lang;
+use crate::say;
 use crate::trust::RootsSource;
 
 const IDS: [CheckId; 6] = [
@@ -28,6 +30,8 @@ pub struct Input<'a> {
     /// rustls' refusal of the chain, if it refused it.
     pub refusal: Option<&'a rustls::Error>,
     pub roots: &'a RootsSource,
+    /// The language of summaries and hints.
+    pub lang: Lang,
 }
 
 /// The chain and what is known about it.
@@ -39,17 +43,22 @@ struct Analysis<'a> {
     now: i64,
     expiry_warn_days: u32,
     roots: &'a RootsSource,
+    lang: Lang,
 }
 
 pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
+    let lang = cx.lang;
     let refusal = match presented(cx) {
         Ok(refusal) => refusal,
         Err(because) => return IDS.iter().map(|id| Check::skip(*id, because.clone())).collect(),
     };
     let chain = match cx.chain {
         Some(Ok(chain)) => chain,
-        Some(Err(why)) => return unparseable(why),
-        None => return IDS.iter().map(|id| Check::skip(*id, "no certificate to judge")).collect(),
+        Some(Err(why)) => return unparseable(why, lang),
+        None => {
+            let because = say!(lang, "no certificate to judge", "没有可供检查的证书");
+            return IDS.iter().map(|id| Check::skip(*id, because.clone())).collect();
+        }
     };
     let host = cx.target.host();
     let now = cx.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
@@ -59,6 +68,7 @@ pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
         expiry_warn_days: cx.options.expiry_warn_days,
         refusal,
         roots: &cx.options.roots.source,
+        lang,
     };
     judge(chain, &input)
 }
@@ -73,13 +83,14 @@ pub fn judge(chain: &Chain, input: &Input<'_>) -> Vec<Check> {
         now: input.now,
         expiry_warn_days: input.expiry_warn_days,
         roots: input.roots,
+        lang: input.lang,
     };
     let mut checks = vec![trusted(&a), chain_check(&a), hostname(&a), expiry(&a), key(&a), signature(&a)];
     if let Some(error) = input.refusal
         && !checks.iter().any(|c| c.status == Status::Fail)
     {
         let data = std::mem::take(&mut checks[0].data);
-        checks[0] = unexplained(error);
+        checks[0] = unexplained(error, input.lang);
         checks[0].data = data;
     }
     checks
@@ -87,179 +98,353 @@ pub fn judge(chain: &Chain, input: &Input<'_>) -> Vec<Check> {
 
 /// rustls refused the chain for a reason no other rule names: cert.trusted
 /// carries it, so a refused certificate can never pass unnoticed.
-fn unexplained(error: &rustls::Error) -> Check {
+fn unexplained(error: &rustls::Error, lang: Lang) -> Check {
     use rustls::{CertificateError, Error};
     let summary = match error {
         Error::InvalidCertificate(
             CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. },
-        ) => "the certificate is not valid for TLS server authentication (its extendedKeyUsage lacks serverAuth)"
-            .to_owned(),
+        ) => say!(
+            lang,
+            "the certificate is not valid for TLS server authentication (its extendedKeyUsage lacks serverAuth)",
+            "该证书不能用于 TLS 服务器身份验证（其 extendedKeyUsage 中没有 serverAuth）"
+        ),
         Error::InvalidCertificate(CertificateError::BadSignature) => {
-            "a signature in the chain does not verify".to_owned()
+            say!(lang, "a signature in the chain does not verify", "证书链中有签名未通过校验")
         }
-        other => format!("the TLS library refuses the chain: {other}"),
+        other => say!(lang, "the TLS library refuses the chain: {other}", "TLS 库拒绝了该证书链：{other}"),
     };
     Check::fail(CheckId::CertTrusted, summary)
-        .hint("reissue the certificate from a public CA for TLS server use, and install its full chain")
+        .hint(say!(
+            lang,
+            "reissue the certificate from a public CA for TLS server use, and install its full chain",
+            "请向公共 CA 重新申请用于 TLS 服务器的证书，并部署完整的证书链"
+        ))
         .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
 }
 
 /// rustls' refusal (if any) of the chain the server sent, or why there is no chain.
 fn presented<'a>(cx: &'a Context<'_>) -> Result<Option<&'a rustls::Error>, String> {
+    let lang = cx.lang;
     if cx.target.is_fetchable() && !cx.target.uses_tls() {
-        return Err(format!("{}: URLs carry no certificate (url.scheme)", cx.target.url.scheme()));
+        let scheme = cx.target.url.scheme();
+        return Err(say!(
+            lang,
+            "{scheme}: URLs carry no certificate (url.scheme)",
+            "{scheme}: 协议的 URL 不涉及证书（url.scheme）"
+        ));
     }
     let Some(tls) = cx.trace.connection.as_ref().and_then(|c| c.tls.as_ref()) else {
-        return Err(upstream(cx).unwrap_or_else(|| "no TLS handshake was attempted".into()));
+        return Err(upstream(cx).unwrap_or_else(|| say!(lang, "no TLS handshake was attempted", "未进行 TLS 握手")));
     };
     if tls.presented.is_empty() {
-        let cause = upstream(cx).unwrap_or_else(|| "the handshake ended first (tls.handshake)".into());
-        return Err(format!("the server sent no certificate: {cause}"));
+        let cause = upstream(cx).unwrap_or_else(|| {
+            say!(lang, "the handshake ended first (tls.handshake)", "TLS 握手已提前结束（tls.handshake）")
+        });
+        return Err(say!(lang, "the server sent no certificate: {cause}", "服务器未发送证书：{cause}"));
     }
     Ok(tls.refusal())
 }
 
-fn unparseable(why: &str) -> Vec<Check> {
+fn unparseable(why: &str, lang: Lang) -> Vec<Check> {
     let mut checks = vec![
-        Check::fail(CheckId::CertTrusted, format!("the server sent a certificate that cannot be parsed: {why}"))
-            .hint("reinstall the certificate files: the chain file must hold PEM certificates, leaf first")
-            .wx(Some(Wx::net(NetError::CertAuthorityInvalid))),
+        Check::fail(
+            CheckId::CertTrusted,
+            say!(lang, "the server sent a certificate that cannot be parsed: {why}", "服务器发送的证书无法解析：{why}"),
+        )
+        .hint(say!(
+            lang,
+            "reinstall the certificate files: the chain file must hold PEM certificates, leaf first",
+            "请重新部署证书文件：证书链文件须为 PEM 格式，且叶子证书排在最前"
+        ))
+        .wx(Some(Wx::net(NetError::CertAuthorityInvalid))),
     ];
-    checks.extend(IDS[1..].iter().map(|id| Check::skip(*id, "the chain cannot be parsed (cert.trusted)")));
+    let because = say!(lang, "the chain cannot be parsed (cert.trusted)", "证书链无法解析（cert.trusted）");
+    checks.extend(IDS[1..].iter().map(|id| Check::skip(*id, because.clone())));
     checks
 }
 
-fn chain_names(a: &Analysis<'_>) -> String {
+/// The path as names, `leaf → intermediate → root`; `Lang::En` is the form `data` carries.
+fn chain_names(a: &Analysis<'_>, lang: Lang) -> String {
     let mut names: Vec<String> = a.path.links.iter().map(|i| a.chain[*i].name.clone()).collect();
     if let PathEnd::Trusted(root) = &a.path.end
         && a.path.links.last().is_none_or(|i| !a.chain[*i].self_issued())
     {
-        names.push(format!("{root} (trusted root)"));
+        names.push(say!(lang, "{root} (trusted root)", "{root}（受信任的根证书）"));
     }
     names.join(" → ")
 }
 
+/// The root store, as the summaries name it.
+fn roots_name(roots: &RootsSource, lang: Lang) -> String {
+    match (roots, lang) {
+        (RootsSource::Mozilla, Lang::Zh) => "Mozilla 根证书库".to_owned(),
+        _ => roots.to_string(),
+    }
+}
+
 fn trusted(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertTrusted;
-    let roots = a.roots;
-    let untrusted = |summary: String| {
-        Check::fail(id, summary)
-            .hint(format!("use a certificate from a CA that phones trust; the roots used here are {roots}"))
-            .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
-    };
+    let (lang, roots) = (a.lang, roots_name(a.roots, a.lang));
+    let name = |index: usize| &a.chain[index].name;
     let check = match &a.path.end {
-        PathEnd::Trusted(root) => Check::pass(id, format!("the chain leads to the trusted root '{root}' ({roots})")),
-        _ if a.accepted => Check::pass(id, format!("the chain leads to a trusted root ({roots})")),
-        PathEnd::UntrustedRoot(0) => untrusted(format!("the certificate '{}' is self-signed", a.chain[0].name)),
-        PathEnd::UntrustedRoot(index) => {
-            untrusted(format!("the chain ends at '{}', a root that is not trusted (unknown CA)", a.chain[*index].name))
+        PathEnd::Trusted(root) => Check::pass(
+            id,
+            say!(
+                lang,
+                "the chain leads to the trusted root '{root}' ({roots})",
+                "证书链可追溯到受信任的根证书“{root}”（{roots}）"
+            ),
+        ),
+        _ if a.accepted => Check::pass(
+            id,
+            say!(lang, "the chain leads to a trusted root ({roots})", "证书链可追溯到受信任的根证书（{roots}）"),
+        ),
+        PathEnd::UntrustedRoot(0) => {
+            untrusted(say!(lang, "the certificate '{}' is self-signed", "证书“{}”是自签名证书", name(0)), a)
         }
-        PathEnd::Missing { after: 0, .. } => Check::skip(id, "cannot tell while the chain is incomplete (cert.chain)"),
-        PathEnd::Missing { after, issuer } => untrusted(format!(
-            "the chain ends at '{}', issued by '{issuer}', which is neither sent nor a trusted root: an unknown CA, or an intermediate the server does not send",
-            a.chain[*after].name
-        )),
+        PathEnd::UntrustedRoot(index) => untrusted(
+            say!(
+                lang,
+                "the chain ends at '{}', a root that is not trusted (unknown CA)",
+                "证书链止于“{}”，它是不受信任的根证书（未知 CA）",
+                name(*index)
+            ),
+            a,
+        ),
+        PathEnd::Missing { after: 0, .. } => Check::skip(
+            id,
+            say!(
+                lang,
+                "cannot tell while the chain is incomplete (cert.chain)",
+                "证书链不完整，无法判断（cert.chain）"
+            ),
+        ),
+        PathEnd::Missing { after, issuer } => untrusted(
+            say!(
+                lang,
+                "the chain ends at '{}', issued by '{issuer}', which is neither sent nor a trusted root: an unknown CA, or an intermediate the server does not send",
+                "证书链止于“{}”，其签发者“{issuer}”既不在服务器发送的证书中，也不是受信任的根证书：可能是未知 CA，也可能是服务器未发送的中间证书",
+                name(*after)
+            ),
+            a,
+        ),
     };
-    check.data("chain", chain_names(a))
+    check.data("chain", chain_names(a, Lang::En))
+}
+
+fn untrusted(summary: String, a: &Analysis<'_>) -> Check {
+    let roots = roots_name(a.roots, a.lang);
+    Check::fail(CheckId::CertTrusted, summary)
+        .hint(say!(
+            a.lang,
+            "use a certificate from a CA that phones trust; the roots used here are {roots}",
+            "请使用手机信任的 CA 签发的证书；本次检查使用的根证书来自 {roots}"
+        ))
+        .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
 }
 
 fn chain_check(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertChain;
-    let names = chain_names(a);
+    let lang = a.lang;
+    let names = chain_names(a, lang);
     match &a.path.end {
-        PathEnd::UntrustedRoot(0) => return Check::skip(id, "a self-signed certificate has no chain (cert.trusted)"),
-        PathEnd::Missing { after: 0, issuer } if !a.accepted => {
-            let from = a.chain[0]
-                .aia_issuer
-                .as_ref()
-                .map(|url| format!(" (its CA publishes it at {url})"))
-                .unwrap_or_default();
-            return Check::fail(id, format!("the server does not send the intermediate certificate '{issuer}' that issued its certificate{from}"))
-                .hint(format!("append '{issuer}' to the server's certificate file after the leaf; phones do not fetch missing intermediates"))
-                .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
-                .data("missing", issuer.clone());
+        PathEnd::UntrustedRoot(0) => {
+            return Check::skip(
+                id,
+                say!(
+                    lang,
+                    "a self-signed certificate has no chain (cert.trusted)",
+                    "自签名证书没有证书链（cert.trusted）"
+                ),
+            );
         }
+        PathEnd::Missing { after: 0, issuer } if !a.accepted => return missing_intermediate(a, issuer),
         _ => {}
     }
     if a.path.out_of_order {
-        return Check::warn(id, format!("the chain is sent out of order (the path is {names})"))
-            .hint("order the certificate file leaf first, then each certificate's issuer");
+        return Check::warn(
+            id,
+            say!(
+                lang,
+                "the chain is sent out of order (the path is {names})",
+                "证书链的发送顺序有误（正确的路径是 {names}）"
+            ),
+        )
+        .hint(say!(
+            lang,
+            "order the certificate file leaf first, then each certificate's issuer",
+            "请调整证书文件中的顺序：叶子证书在最前，之后依次是每张证书的签发者"
+        ));
     }
     if !a.path.extras.is_empty() {
         let extra: Vec<&str> = a.path.extras.iter().map(|i| a.chain[*i].name.as_str()).collect();
-        return Check::warn(id, format!("the server sends certificates the chain does not need: {}", extra.join(", ")))
-            .hint("remove them from the certificate file; they cost bytes in every handshake");
+        return Check::warn(
+            id,
+            say!(
+                lang,
+                "the server sends certificates the chain does not need: {}",
+                "服务器发送了证书链用不到的证书：{}",
+                extra.join(", ")
+            ),
+        )
+        .hint(say!(
+            lang,
+            "remove them from the certificate file; they cost bytes in every handshake",
+            "请将它们从证书文件中删除；每次 TLS 握手都要白白多传输这些数据"
+        ));
     }
-    Check::pass(id, format!("complete: {names}")).data("chain", names)
+    Check::pass(id, say!(lang, "complete: {names}", "证书链完整：{names}")).data("chain", chain_names(a, Lang::En))
+}
+
+/// The leaf's issuer is neither sent nor trusted, and rustls refused the chain.
+fn missing_intermediate(a: &Analysis<'_>, issuer: &str) -> Check {
+    let lang = a.lang;
+    let from = match &a.chain[0].aia_issuer {
+        Some(url) => say!(lang, " (its CA publishes it at {url})", "（CA 在 {url} 提供该证书）"),
+        None => String::new(),
+    };
+    Check::fail(
+        CheckId::CertChain,
+        say!(
+            lang,
+            "the server does not send the intermediate certificate '{issuer}' that issued its certificate{from}",
+            "服务器没有发送签发其证书的中间证书“{issuer}”{from}"
+        ),
+    )
+    .hint(say!(
+        lang,
+        "append '{issuer}' to the server's certificate file after the leaf; phones do not fetch missing intermediates",
+        "请把“{issuer}”追加到服务器证书文件中叶子证书的后面；手机不会自动下载缺失的中间证书"
+    ))
+    .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
+    .data("missing", issuer.to_owned())
 }
 
 fn hostname(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertHostname;
+    let (lang, host) = (a.lang, a.host);
     let leaf = &a.chain[0];
     let sans = leaf.alt_names();
-    if host_matches(leaf, a.host) {
-        return Check::pass(id, format!("{} is covered by the certificate ({})", a.host, sans.join(", ")))
-            .data("san", sans);
+    let listed = sans.join(", ");
+    if host_matches(leaf, host) {
+        return Check::pass(
+            id,
+            say!(lang, "{host} is covered by the certificate ({listed})", "证书适用于 {host}（{listed}）"),
+        )
+        .data("san", sans);
     }
     let summary = if sans.is_empty() {
-        format!("the certificate has no subjectAltName, so it covers no host ('{}' in the CN is ignored)", leaf.name)
+        say!(
+            lang,
+            "the certificate has no subjectAltName, so it covers no host ('{}' in the CN is ignored)",
+            "证书没有 subjectAltName (SAN)，因此不适用于任何域名（CN 中的“{}”会被忽略）",
+            leaf.name
+        )
     } else {
-        format!("{} is not in the certificate's subjectAltName ({})", a.host, sans.join(", "))
+        say!(
+            lang,
+            "{host} is not in the certificate's subjectAltName ({listed})",
+            "{host} 不在证书的 subjectAltName 中（{listed}）"
+        )
     };
     Check::fail(id, summary)
-        .hint(format!("reissue the certificate with DNS:{} in its subjectAltName (the CN is ignored)", a.host))
+        .hint(say!(
+            lang,
+            "reissue the certificate with DNS:{host} in its subjectAltName (the CN is ignored)",
+            "请重新签发证书，并在 subjectAltName 中加入 DNS:{host}（CN 会被忽略）"
+        ))
         .wx(Some(Wx::net(NetError::CertCommonNameInvalid)))
         .data("san", sans)
 }
 
 fn expiry(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertExpiry;
+    let lang = a.lang;
     let needed = a.path.links.iter().map(|i| (*i, &a.chain[*i])).filter(|(i, c)| *i == 0 || !c.self_issued());
-    for (index, cert) in needed {
-        let what = if index == 0 { "the certificate".to_owned() } else { format!("the intermediate '{}'", cert.name) };
-        if cert.not_before > a.now {
-            return date_invalid(format!("{what} is not valid yet: it starts in {} (not before {})", span(cert.not_before - a.now), rfc3339(cert.not_before)))
-                .hint("if the certificate is new, check this machine's clock (clock.skew); otherwise reissue it with a correct start date");
-        }
-        if cert.not_after < a.now {
-            return date_invalid(format!(
-                "{what} expired {} ago (not after {})",
-                span(a.now - cert.not_after),
-                rfc3339(cert.not_after)
-            ))
-            .hint("renew the certificate (and install the CA's current intermediate), then reload the server");
-        }
+    if let Some(check) = needed.into_iter().find_map(|(index, cert)| out_of_dates(a, index, cert)) {
+        return check;
     }
     let leaf = &a.chain[0];
     let left = leaf.not_after - a.now;
-    let until = format!("not after {}", rfc3339(leaf.not_after));
+    let (date, remaining) = (rfc3339(leaf.not_after), span(left, lang));
     let check = if left < i64::from(a.expiry_warn_days) * 86_400 {
-        Check::warn(id, format!("the certificate expires in {} ({until})", span(left)))
-            .hint("renew it now; phones refuse it the moment it expires")
+        Check::warn(
+            id,
+            say!(
+                lang,
+                "the certificate expires in {remaining} (not after {date})",
+                "证书将在 {remaining}后过期（有效期至 {date}）"
+            ),
+        )
+        .hint(say!(
+            lang,
+            "renew it now; phones refuse it the moment it expires",
+            "请立即续期；证书一过期，手机就会拒绝连接"
+        ))
     } else {
-        Check::pass(id, format!("valid for another {} ({until})", span(left)))
+        Check::pass(
+            id,
+            say!(lang, "valid for another {remaining} (not after {date})", "剩余有效期 {remaining}（有效期至 {date}）"),
+        )
     };
     check.data("not_after", rfc3339(leaf.not_after)).data("days_left", left / 86_400)
 }
 
-fn date_invalid(summary: String) -> Check {
-    Check::fail(CheckId::CertExpiry, summary).wx(Some(Wx::net(NetError::CertDateInvalid)))
+/// The certificate at `index` of the chain, if it is not valid yet or expired.
+fn out_of_dates(a: &Analysis<'_>, index: usize, cert: &CertFacts) -> Option<Check> {
+    let lang = a.lang;
+    let what = if index == 0 {
+        say!(lang, "the certificate", "证书")
+    } else {
+        say!(lang, "the intermediate '{}'", "中间证书“{}”", cert.name)
+    };
+    let fail = |summary: String| Check::fail(CheckId::CertExpiry, summary).wx(Some(Wx::net(NetError::CertDateInvalid)));
+    if cert.not_before > a.now {
+        let (wait, date) = (span(cert.not_before - a.now, lang), rfc3339(cert.not_before));
+        let summary = say!(
+            lang,
+            "{what} is not valid yet: it starts in {wait} (not before {date})",
+            "{what}尚未生效：将在 {wait}后生效（生效时间 {date}）"
+        );
+        return Some(fail(summary).hint(say!(
+            lang,
+            "if the certificate is new, check this machine's clock (clock.skew); otherwise reissue it with a correct start date",
+            "如果证书是新签发的，请检查本机时钟（clock.skew）；否则请重新签发生效时间正确的证书"
+        )));
+    }
+    if cert.not_after < a.now {
+        let (ago, date) = (span(a.now - cert.not_after, lang), rfc3339(cert.not_after));
+        return Some(
+            fail(say!(
+                lang,
+                "{what} expired {ago} ago (not after {date})",
+                "{what}已于 {ago}前过期（有效期至 {date}）"
+            ))
+            .hint(say!(
+                lang,
+                "renew the certificate (and install the CA's current intermediate), then reload the server",
+                "请续期证书（并部署 CA 当前的中间证书），然后重新加载服务器配置"
+            )),
+        );
+    }
+    None
 }
 
-/// A duration as people say it, rounded down: `89 days`, `1 day 23 hours`, `5 hours`.
-fn span(seconds: i64) -> String {
+/// A duration as people say it, rounded down: `89 days`, `1 day 23 hours`, `5 hours`
+/// (in Chinese `89 天`, `1 天 23 小时`, `5 小时`).
+fn span(seconds: i64, lang: Lang) -> String {
     let seconds = seconds.max(0);
     let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
+    let unit = |n: i64, en: &str, zh: &str| match lang {
+        Lang::En => format!("{n} {en}{}", if n == 1 { "" } else { "s" }),
+        Lang::Zh => format!("{n} {zh}"),
+    };
     match (days, hours) {
-        (3.., _) | (1..=2, 0) => plural(days, "day"),
-        (1..=2, _) => format!("{} {}", plural(days, "day"), plural(hours, "hour")),
-        (0, 1..) => plural(hours, "hour"),
-        _ => plural(minutes, "minute"),
+        (3.., _) | (1..=2, 0) => unit(days, "day", "天"),
+        (1..=2, _) => format!("{} {}", unit(days, "day", "天"), unit(hours, "hour", "小时")),
+        (0, 1..) => unit(hours, "hour", "小时"),
+        _ => unit(minutes, "minute", "分钟"),
     }
-}
-
-fn plural(n: i64, unit: &str) -> String {
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The certificates whose keys and signatures matter: the path, minus roots.
@@ -275,47 +460,85 @@ fn path_certs<'b>(a: &Analysis<'b>) -> impl Iterator<Item = &'b CertFacts> {
 
 fn key(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertKey;
-    for cert in path_certs(a) {
-        let problem = match &cert.key {
-            Key::Rsa { bits } if *bits < 2048 => {
-                Some((format!("an RSA key of {bits} bits (under 2048)"), Some(Wx::net(NetError::CertWeakKey))))
-            }
-            Key::Ec { curve } if curve != "P-256" && curve != "P-384" => {
-                Some((format!("an EC key on {curve} (only P-256 and P-384 are accepted)"), None))
-            }
-            Key::Ed25519 | Key::Ed448 => Some((
-                format!(
-                    "an {} key, which the phone's TLS stack (Chromium/Cronet) does not accept in certificates",
-                    cert.key
-                ),
-                None,
-            )),
-            Key::Other { algorithm } => {
-                Some((format!("a key of algorithm {algorithm}, which phones do not accept"), None))
-            }
-            _ => None,
-        };
-        if let Some((what, wx)) = problem {
-            return Check::fail(id, format!("'{}' has {what}", cert.name))
-                .hint("reissue the certificate with an RSA 2048+ or ECDSA P-256/P-384 key")
-                .wx(wx);
-        }
+    let lang = a.lang;
+    if let Some((cert, (what, wx))) = path_certs(a).find_map(|c| key_problem(&c.key, lang).map(|p| (c, p))) {
+        return Check::fail(id, say!(lang, "'{}' has {what}", "“{}”使用了{what}", cert.name))
+            .hint(say!(
+                lang,
+                "reissue the certificate with an RSA 2048+ or ECDSA P-256/P-384 key",
+                "请改用 RSA 2048 位以上或 ECDSA P-256/P-384 密钥重新签发证书"
+            ))
+            .wx(wx);
     }
-    let leaf_key = a.chain[0].key.to_string();
-    Check::pass(id, format!("{leaf_key} key")).data("leaf_key", leaf_key)
+    let leaf_key = &a.chain[0].key;
+    let shown = match (leaf_key, lang) {
+        (Key::Rsa { bits }, Lang::Zh) => format!("RSA {bits} 位密钥"),
+        (_, Lang::Zh) => format!("{leaf_key} 密钥"),
+        (_, Lang::En) => format!("{leaf_key} key"),
+    };
+    Check::pass(id, shown).data("leaf_key", leaf_key.to_string())
+}
+
+/// What is wrong with a key phones refuse, and the phone's error if it names one.
+/// A key the phone's TLS stack cannot use: no signature algorithm in common.
+fn mismatch() -> Wx {
+    Wx::net(NetError::SslVersionOrCipherMismatch)
+}
+
+fn key_problem(key: &Key, lang: Lang) -> Option<(String, Option<Wx>)> {
+    match key {
+        Key::Rsa { bits } if *bits < 2048 => Some((
+            say!(lang, "an RSA key of {bits} bits (under 2048)", "长度为 {bits} 位的 RSA 密钥（低于 2048 位）"),
+            Some(Wx::net(NetError::CertWeakKey)),
+        )),
+        Key::Ec { curve } if curve != "P-256" && curve != "P-384" => Some((
+            say!(
+                lang,
+                "an EC key on {curve} (only P-256 and P-384 are accepted)",
+                "基于 {curve} 曲线的 EC 密钥（只接受 P-256 和 P-384）"
+            ),
+            Some(mismatch()),
+        )),
+        Key::Ed25519 | Key::Ed448 => Some((
+            say!(
+                lang,
+                "an {key} key, which the phone's TLS stack (Chromium/Cronet) does not accept in certificates",
+                "类型为 {key} 的密钥，而手机的 TLS 协议栈（Chromium/Cronet）不接受证书使用这类密钥"
+            ),
+            Some(mismatch()),
+        )),
+        Key::Other { algorithm } => Some((
+            say!(
+                lang,
+                "a key of algorithm {algorithm}, which phones do not accept",
+                "算法为 {algorithm} 的密钥，而手机不接受这类密钥"
+            ),
+            Some(mismatch()),
+        )),
+        _ => None,
+    }
 }
 
 fn signature(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertSignature;
+    let lang = a.lang;
     if let Some(cert) = path_certs(a).find(|c| c.signature.weak_hash.is_some()) {
         let hash = cert.signature.weak_hash.unwrap_or_default();
-        return Check::fail(id, format!("'{}' is signed with {hash} ({})", cert.name, cert.signature.name))
-            .hint(format!("{hash} signatures are refused; reissue the certificate signed with SHA-256"))
-            .wx(Some(Wx::net(NetError::CertWeakSignatureAlgorithm)));
+        let (name, algorithm) = (&cert.name, &cert.signature.name);
+        return Check::fail(
+            id,
+            say!(lang, "'{name}' is signed with {hash} ({algorithm})", "“{name}”使用 {hash} 签名（{algorithm}）"),
+        )
+        .hint(say!(
+            lang,
+            "{hash} signatures are refused; reissue the certificate signed with SHA-256",
+            "{hash} 签名会被拒绝；请重新签发使用 SHA-256 签名的证书"
+        ))
+        .wx(Some(Wx::net(NetError::CertWeakSignatureAlgorithm)));
     }
     let mut algorithms: Vec<&str> = path_certs(a).map(|c| c.signature.name.as_str()).collect();
     algorithms.dedup();
-    Check::pass(id, format!("signed with {}", algorithms.join(", ")))
+    Check::pass(id, say!(lang, "signed with {}", "签名算法：{}", algorithms.join(", ")))
 }
 
 #[cfg(test)]
@@ -348,7 +571,7 @@ mod tests {
         let der: Vec<CertificateDer<'static>> = chain.iter().map(|n| pem(n)).collect();
         let roots = roots();
         let chain = Chain::analyze(&der, &roots).unwrap();
-        let input = Input { host, now, expiry_warn_days: 14, refusal, roots: &roots.source };
+        let input = Input { host, now, expiry_warn_days: 14, refusal, roots: &roots.source, lang: Lang::En };
         judge(&chain, &input).into_iter().map(|c| (c.id, c.status, c.summary)).collect()
     }
 
@@ -469,13 +692,53 @@ mod tests {
 
     #[test]
     fn spans_read_naturally() {
-        assert_eq!(span(2 * 86_400 + 5), "2 days");
-        assert_eq!(span(2 * 86_400 - 5), "1 day 23 hours");
-        assert_eq!(span(4 * 86_400 + 7200), "4 days");
-        assert_eq!(span(86_400), "1 day");
-        assert_eq!(span(5 * 3600), "5 hours");
-        assert_eq!(span(61), "1 minute");
-        assert_eq!(span(-5), "0 minutes");
+        let en = |seconds| span(seconds, Lang::En);
+        assert_eq!(en(2 * 86_400 + 5), "2 days");
+        assert_eq!(en(2 * 86_400 - 5), "1 day 23 hours");
+        assert_eq!(en(4 * 86_400 + 7200), "4 days");
+        assert_eq!(en(86_400), "1 day");
+        assert_eq!(en(5 * 3600), "5 hours");
+        assert_eq!(en(61), "1 minute");
+        assert_eq!(en(-5), "0 minutes");
+    }
+
+    #[test]
+    fn spans_read_naturally_in_chinese() {
+        let zh = |seconds| span(seconds, Lang::Zh);
+        assert_eq!(zh(2 * 86_400 + 5), "2 天");
+        assert_eq!(zh(2 * 86_400 - 5), "1 天 23 小时");
+        assert_eq!(zh(5 * 3600), "5 小时");
+        assert_eq!(zh(61), "1 分钟");
+    }
+
+    #[test]
+    fn chinese_judgements_read_in_chinese_and_keep_data_in_english() {
+        let der: Vec<CertificateDer<'static>> = ["leaf-rsa1024", "intermediate"].iter().map(|n| pem(n)).collect();
+        let roots = roots();
+        let chain = Chain::analyze(&der, &roots).unwrap();
+        let now = 1_798_761_600 + 2 * DAY;
+        let input = Input {
+            host: "other.test",
+            now,
+            expiry_warn_days: 14,
+            refusal: None,
+            roots: &roots.source,
+            lang: Lang::Zh,
+        };
+        let checks = judge(&chain, &input);
+        for check in &checks {
+            assert!(!check.summary.is_ascii(), "{}: {}", check.id, check.summary);
+            assert!(check.hint.as_ref().is_none_or(|hint| !hint.is_ascii()), "{}: {:?}", check.id, check.hint);
+        }
+        let summary = |id| &checks.iter().find(|c| c.id == id).unwrap().summary;
+        assert!(summary(CheckId::CertExpiry).starts_with("证书已于 2 天前过期（有效期至 2026-12-31T23:59:59Z）"));
+        assert!(summary(CheckId::CertKey).contains("长度为 1024 位的 RSA 密钥"));
+        assert!(summary(CheckId::CertTrusted).contains("受信任的根证书“Fixture Root CA”"));
+        assert!(summary(CheckId::CertHostname).contains("other.test 不在证书的 subjectAltName 中"));
+        assert_eq!(
+            checks[0].data["chain"],
+            "api.example.com → Fixture Intermediate CA → Fixture Root CA (trusted root)"
+        );
     }
 
     #[test]

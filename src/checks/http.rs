@@ -9,9 +9,12 @@ use serde_json::json;
 use super::wx::{NetError, Wx};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::config::TimeoutSource;
-use crate::probe::http::ExchangeError;
+use crate::lang::Lang;
+use crate::miniprogram::{Api, WEBSOCKET_KEY, websocket_accept};
+use crate::probe::http::{ExchangeError, Response};
 use crate::probe::redirect::Refusal;
-use crate::probe::{HttpEnd, HttpTrace};
+use crate::probe::{HttpEnd, HttpTrace, Phase};
+use crate::say;
 
 /// Skew beyond this makes certificate dates doubtful.
 const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
@@ -21,78 +24,149 @@ pub(super) fn checks(cx: &Context<'_>) -> [Check; 4] {
 }
 
 fn http_trace<'a>(cx: &'a Context<'_>) -> Result<&'a HttpTrace, String> {
-    cx.trace.http.as_ref().ok_or_else(|| upstream(cx).unwrap_or_else(|| "the request was not sent".into()))
+    cx.trace
+        .http
+        .as_ref()
+        .ok_or_else(|| upstream(cx).unwrap_or_else(|| say!(cx.lang, "the request was not sent", "请求未发出")))
 }
 
 fn clock_skew(cx: &Context<'_>) -> Check {
     let id = CheckId::ClockSkew;
+    let lang = cx.lang;
     let refused_date = cx.trace.connection.as_ref().and_then(|c| c.refused_date);
     let (date, received_at) = match (http_trace(cx), refused_date) {
         (_, Some(found)) => found,
         (Ok(http), None) => {
             let Some(response) = http.hops.first().and_then(|h| h.response.as_ref()) else {
-                return Check::skip(id, "no response to read a Date header from (http.response)");
+                return Check::skip(
+                    id,
+                    say!(
+                        lang,
+                        "no response to read a Date header from (http.response)",
+                        "没有响应，无法读取 Date 响应头（http.response）"
+                    ),
+                );
             };
             match response.date {
                 Some(date) => (date, response.received_at),
-                None => return Check::info(id, "the server sent no Date header to compare clocks with"),
+                None => {
+                    return Check::info(
+                        id,
+                        say!(
+                            lang,
+                            "the server sent no Date header to compare clocks with",
+                            "服务器未返回 Date 响应头，无法比对时钟"
+                        ),
+                    );
+                }
             }
         }
         (Err(because), None) => return Check::skip(id, because),
     };
     let seconds = |t: std::time::SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let (server, local) = (seconds(date), seconds(received_at));
-    let skew = local - server;
-    let (ahead, by) = (skew > 0, Duration::from_secs(skew.unsigned_abs()));
-    let direction = if ahead { "ahead of" } else { "behind" };
-    let check = if by > MAX_SKEW {
-        Check::warn(id, format!("this machine's clock is {} s {direction} the server's Date header", by.as_secs()))
-            .hint("sync the clock (NTP) on this machine or the server; certificate dates are judged by this clock")
-    } else {
-        Check::info(id, format!("this machine's clock agrees with the server's Date header within {} s", by.as_secs()))
+    let skew = seconds(received_at) - seconds(date);
+    skew_check(skew, lang).data("skew_seconds", skew)
+}
+
+/// Judges `skew`, this machine's clock minus the server's, in seconds.
+fn skew_check(skew: i64, lang: Lang) -> Check {
+    let id = CheckId::ClockSkew;
+    let by = skew.unsigned_abs();
+    if by <= MAX_SKEW.as_secs() {
+        return Check::info(
+            id,
+            say!(
+                lang,
+                "this machine's clock agrees with the server's Date header within {by} s",
+                "本机时钟与服务器 Date 响应头的时间相差不超过 {by} 秒"
+            ),
+        );
+    }
+    let summary = match (skew > 0, lang) {
+        (true, Lang::En) => format!("this machine's clock is {by} s ahead of the server's Date header"),
+        (false, Lang::En) => format!("this machine's clock is {by} s behind the server's Date header"),
+        (true, Lang::Zh) => format!("本机时钟比服务器 Date 响应头的时间快 {by} 秒"),
+        (false, Lang::Zh) => format!("本机时钟比服务器 Date 响应头的时间慢 {by} 秒"),
     };
-    check.data("skew_seconds", skew)
+    Check::warn(id, summary).hint(say!(
+        lang,
+        "sync the clock (NTP) on this machine or the server; certificate dates are judged by this clock",
+        "请同步本机或服务器的时钟（NTP）；证书有效期是按本机时钟判断的"
+    ))
 }
 
 fn timeout_budget(cx: &Context<'_>) -> Check {
     let id = CheckId::TimeoutBudget;
+    let lang = cx.lang;
     let budget = cx.options.timeout;
+    let field = format!("networkTimeout.{}", cx.options.request.api.name());
     let source = match &cx.options.timeout_source {
-        TimeoutSource::Default => "the default networkTimeout.request".to_owned(),
+        TimeoutSource::Default => say!(lang, "the default {field}", "默认的 {field}"),
         TimeoutSource::Flag => "--timeout-ms".to_owned(),
-        TimeoutSource::AppJson(path) => format!("networkTimeout.request in {}", path.display()),
+        TimeoutSource::AppJson(path) => say!(lang, "{field} in {}", "{} 中的 {field}", path.display()),
     };
     let total = cx.trace.timings.total;
     let budget_ms = budget.as_millis();
     if let Some(phase) = cx.trace.ran_out {
-        return Check::fail(
-            id,
-            format!("the request did not finish within {budget_ms} ms ({source}): the time ran out during {phase}"),
-        )
-        .hint(format!(
-            "make the server answer faster, or raise networkTimeout.request in app.json (now {budget_ms} ms)"
-        ))
-        .wx(Some(Wx::timeout()))
-        .data("budget_ms", budget_ms as u64)
-        .data("phase", phase.key())
-        .took(total);
+        return ran_out(phase, budget_ms, &source, lang).took(total);
     }
     let answered = cx.trace.http.as_ref().is_some_and(|h| h.hops.last().is_some_and(|hop| hop.response.is_some()));
     if !answered {
-        return Check::skip(id, upstream(cx).unwrap_or_else(|| "no complete response to time (http.response)".into()));
+        let because =
+            say!(lang, "no complete response to time (http.response)", "没有完整的响应可供计时（http.response）");
+        return Check::skip(id, upstream(cx).unwrap_or(because));
     }
-    let summary = format!("took {} ms of the {budget_ms} ms budget ({source})", millis(total));
+    let ms = millis(total);
+    let summary = say!(
+        lang,
+        "took {ms} ms of the {budget_ms} ms budget ({source})",
+        "耗时 {ms} ms，超时时间为 {budget_ms} ms（{source}）"
+    );
     let check = if total > budget / 2 {
-        Check::warn(id, format!("{summary}: more than half of it"))
-            .hint("a slower network or a busier server will cross the budget; speed up the server or raise networkTimeout.request")
+        Check::warn(id, say!(lang, "{summary}: more than half of it", "{summary}：已用掉一半以上")).hint(say!(
+            lang,
+            "a slower network or a busier server will cross the budget; speed up the server or raise networkTimeout.request",
+            "网络稍慢或服务器稍忙时就会超时；请加快服务器响应，或调大 networkTimeout.request"
+        ))
     } else {
         Check::pass(id, summary)
     };
     check.data("budget_ms", budget_ms as u64).took(total)
 }
 
+/// The budget ran out during `phase`; `source` names where the budget was set.
+fn ran_out(phase: Phase, budget_ms: u128, source: &str, lang: Lang) -> Check {
+    let summary = match lang {
+        Lang::En => {
+            format!("the request did not finish within {budget_ms} ms ({source}): the time ran out during {phase}")
+        }
+        Lang::Zh => format!("请求未能在 {budget_ms} ms（{source}）内完成：{}时超时", phase_zh(phase)),
+    };
+    Check::fail(CheckId::TimeoutBudget, summary)
+        .hint(say!(
+            lang,
+            "make the server answer faster, or raise networkTimeout.request in app.json (now {budget_ms} ms)",
+            "请加快服务器响应，或调大 app.json 中的 networkTimeout.request（当前为 {budget_ms} ms）"
+        ))
+        .wx(Some(Wx::timeout()))
+        .data("budget_ms", budget_ms as u64)
+        .data("phase", phase.key())
+}
+
+/// The phase in Chinese, as `Phase`'s Display names it in English.
+fn phase_zh(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Dns => "DNS 解析",
+        Phase::Connect => "TCP 连接",
+        Phase::Tls => "TLS 握手",
+        Phase::FirstByte => "等待响应",
+        Phase::Body => "读取响应体",
+    }
+}
+
 fn redirect(cx: &Context<'_>) -> Check {
     let id = CheckId::HttpRedirect;
+    let lang = cx.lang;
     let http = match http_trace(cx) {
         Ok(http) => http,
         Err(because) => return Check::skip(id, because),
@@ -104,77 +178,230 @@ fn redirect(cx: &Context<'_>) -> Check {
         .collect();
     let status = http.hops.last().and_then(|h| h.response.as_ref()).map_or(0, |r| r.status);
     let check = match &http.end {
-        Some(HttpEnd::Refused(refusal)) => refused(refusal, status),
-        Some(HttpEnd::HopUnreachable(why)) => {
-            Check::fail(id, format!("a same-host redirect could not be followed: {why}"))
-                .hint("make every URL the redirects lead to reachable, or stop redirecting")
-        }
+        Some(HttpEnd::Refused(refusal)) => refused(refusal, status, lang),
+        Some(HttpEnd::HopUnreachable(why)) => Check::fail(
+            id,
+            say!(lang, "a same-host redirect could not be followed: {why}", "无法跟随同域名下的重定向：{why}"),
+        )
+        .hint(say!(
+            lang,
+            "make every URL the redirects lead to reachable, or stop redirecting",
+            "请确保重定向指向的每个 URL 都能访问，或者取消重定向"
+        )),
         _ if http.hops.len() > 1 => {
-            let path: Vec<&str> = http.hops.iter().map(|h| h.url.path()).collect();
-            Check::pass(id, format!("followed {} same-host redirect(s): {}", http.hops.len() - 1, path.join(" → ")))
+            let path = http.hops.iter().map(|h| h.url.path()).collect::<Vec<&str>>().join(" → ");
+            let n = http.hops.len() - 1;
+            Check::pass(
+                id,
+                say!(lang, "followed {n} same-host redirect(s): {path}", "跟随了 {n} 次同域名重定向：{path}"),
+            )
         }
-        _ => Check::pass(id, "no redirect"),
+        _ => Check::pass(id, say!(lang, "no redirect", "没有重定向")),
     };
     check.data("hops", hops)
 }
 
-fn refused(refusal: &Refusal, status: u16) -> Check {
-    let id = CheckId::HttpRedirect;
-    let not_in_list = Some(Wx::not_in_domain_list());
-    match refusal {
-        Refusal::OtherHost(to) => Check::fail(id, format!("a {status} redirect points to another host: {to}"))
-            .hint("the mini program does not follow a redirect off its allowed domain: answer from this host, or call the final URL directly (its origin on the allow-list)")
-            .wx(not_in_list),
-        Refusal::Insecure(to) => Check::fail(id, format!("a {status} redirect leaves HTTPS: {to}"))
-            .hint("redirect only to https: URLs on the same host")
-            .wx(not_in_list),
-        Refusal::Loop(to) => Check::fail(id, format!("redirect loop: {to} was already requested"))
-            .hint("fix the server's redirect rules (often an http→https or trailing-slash rule fighting another)"),
-        Refusal::TooMany(max) => Check::fail(id, format!("more than {max} redirects (--max-redirects)"))
-            .hint("redirect at most once, straight to the final URL"),
-        Refusal::BadLocation(location) => Check::fail(id, format!("a {status} redirect's Location is not a URL: {location:?}"))
-            .hint("send an absolute https: URL in Location"),
-    }
+fn refused(refusal: &Refusal, status: u16, lang: Lang) -> Check {
+    let (summary, hint) = match refusal {
+        Refusal::OtherHost(to) => (
+            say!(lang, "a {status} redirect points to another host: {to}", "{status} 重定向指向了其他域名：{to}"),
+            say!(
+                lang,
+                "the mini program does not follow a redirect off its allowed domain: answer from this host, or call the final URL directly (its origin on the allow-list)",
+                "小程序不会跟随跳出合法域名的重定向：请直接由当前域名返回结果，或直接请求最终的 URL（并将其域名加入 request 合法域名）"
+            ),
+        ),
+        Refusal::Insecure(to) => (
+            say!(lang, "a {status} redirect leaves HTTPS: {to}", "{status} 重定向跳转到了非 HTTPS 地址：{to}"),
+            say!(lang, "redirect only to https: URLs on the same host", "只能重定向到同一域名下的 https: URL"),
+        ),
+        Refusal::Loop(to) => (
+            say!(lang, "redirect loop: {to} was already requested", "重定向循环：{to} 已经请求过"),
+            say!(
+                lang,
+                "fix the server's redirect rules (often an http→https or trailing-slash rule fighting another)",
+                "请修正服务器的重定向规则（常见原因是 http→https 或末尾斜杠的规则与其他规则相互冲突）"
+            ),
+        ),
+        Refusal::TooMany(max) => (
+            say!(lang, "more than {max} redirects (--max-redirects)", "重定向超过 {max} 次（--max-redirects）"),
+            say!(lang, "redirect at most once, straight to the final URL", "最多重定向一次，直接跳转到最终的 URL"),
+        ),
+        Refusal::BadLocation(location) => (
+            say!(
+                lang,
+                "a {status} redirect's Location is not a URL: {location:?}",
+                "{status} 重定向的 Location 不是合法的 URL：{location:?}"
+            ),
+            say!(lang, "send an absolute https: URL in Location", "请在 Location 中返回完整的 https: 绝对 URL"),
+        ),
+    };
+    // The phone reports a redirect off the allowed https: origin as a domain-list
+    // miss, and a loop or a long chain as too many redirects.
+    let wx = match refusal {
+        Refusal::OtherHost(_) | Refusal::Insecure(_) => Some(Wx::not_in_domain_list()),
+        Refusal::Loop(_) | Refusal::TooMany(_) => Some(Wx::too_many_redirects()),
+        Refusal::BadLocation(_) => None,
+    };
+    Check::fail(CheckId::HttpRedirect, summary).hint(hint).wx(wx)
 }
 
 fn response(cx: &Context<'_>) -> Check {
     let id = CheckId::HttpResponse;
+    let lang = cx.lang;
     let http = match http_trace(cx) {
         Ok(http) => http,
         Err(because) => return Check::skip(id, because),
     };
-    match &http.end {
-        Some(HttpEnd::Refused(_) | HttpEnd::HopUnreachable(_)) => {
-            return Check::skip(id, "the redirect was not followed (http.redirect)");
-        }
-        Some(HttpEnd::Failed(ExchangeError::TimedOutWaiting | ExchangeError::TimedOutReading)) => {
-            return Check::skip(id, "no complete response within the timeout budget (timeout.budget)");
-        }
-        Some(HttpEnd::Failed(ExchangeError::Empty)) => {
-            return Check::fail(id, "the server closed the connection without an HTTP response")
-                .hint("check the server's logs: it accepts the request but never answers")
-                .wx(Some(Wx::net(NetError::EmptyResponse)));
-        }
-        Some(HttpEnd::Failed(ExchangeError::Failed(why))) => {
-            return Check::fail(id, format!("no valid HTTP response: {why}"))
-                .hint("the server does not speak HTTP/1.1 correctly on this connection")
-                .wx(Some(Wx::net(NetError::EmptyResponse)));
-        }
-        Some(HttpEnd::Complete) | None => {}
+    if let Some(check) = http.end.as_ref().and_then(|end| unfinished(end, lang)) {
+        return check;
     }
     let Some(last) = http.hops.last().and_then(|h| h.response.as_ref()) else {
-        return Check::skip(id, "no response");
+        return Check::skip(id, say!(lang, "no response", "没有响应"));
     };
     let reason = http::StatusCode::from_u16(last.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
-    let summary =
-        format!("{} {reason}, {} bytes (first byte after {} ms)", last.status, last.body_bytes, millis(last.ttfb));
-    let check = if last.status >= 400 {
-        Check::warn(id, summary).hint(format!(
-            "wx.request still calls success with statusCode {}: check res.statusCode in the page, and fix the server's error",
-            last.status
+    let (status, bytes, ttfb) = (last.status, last.body_bytes, millis(last.ttfb));
+    let summary = say!(
+        lang,
+        "{status} {reason}, {bytes} bytes (first byte after {ttfb} ms)",
+        "{status} {reason}，{bytes} 字节（首字节耗时 {ttfb} ms）"
+    );
+    if cx.options.request.api == Api::ConnectSocket {
+        return websocket(last, summary, lang);
+    }
+    let check = if let Some(check) = body_check(last, &summary, cx) {
+        check
+    } else if last.status >= 400 {
+        Check::warn(id, summary).hint(say!(
+            lang,
+            "wx.request still calls success with statusCode {status}: check res.statusCode in the page, and fix the server's error",
+            "wx.request 仍会进入 success 回调（statusCode 为 {status}）：请在页面中检查 res.statusCode，并修复服务器端的错误"
         ))
     } else {
         Check::pass(id, summary)
     };
     check.data("status", last.status).data("body_bytes", last.body_bytes)
+}
+
+/// connectSocket: the server must switch protocols with the right accept key.
+fn websocket(last: &Response, summary: String, lang: Lang) -> Check {
+    let id = CheckId::HttpResponse;
+    let expected = websocket_accept(WEBSOCKET_KEY);
+    let status = last.status;
+    match (status, last.websocket_accept.as_deref()) {
+        (101, Some(accept)) if accept == expected => Check::pass(
+            id,
+            say!(lang, "{summary}: the WebSocket upgrade works", "{summary}：WebSocket 升级成功"),
+        ),
+        (101, _) => Check::fail(id, say!(lang, "101, but with a wrong or missing Sec-WebSocket-Accept", "返回了 101，但 Sec-WebSocket-Accept 缺失或不正确"))
+            .hint(say!(lang, "use a WebSocket server or library that follows RFC 6455", "请使用遵循 RFC 6455 的 WebSocket 服务端或库")),
+        _ => Check::fail(id, say!(lang, "the server answered {status} and did not upgrade to WebSocket", "服务器返回 {status}，没有升级为 WebSocket"))
+            .hint(say!(
+                lang,
+                "serve WebSocket on this path, and let the proxy pass Upgrade (nginx: proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";)",
+                "请在该路径提供 WebSocket 服务，并让代理转发 Upgrade 头（nginx：proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";）"
+            )),
+    }
+    .data("status", status)
+}
+
+/// dataType json: a 2xx body that is not JSON reaches the page as a String; a BOM is noted.
+fn body_check(last: &Response, summary: &str, cx: &Context<'_>) -> Option<Check> {
+    let (id, lang) = (CheckId::HttpResponse, cx.lang);
+    if !cx.options.request.expect_json || !(200..300).contains(&last.status) {
+        return None;
+    }
+    match last.body_json {
+        Some(false) => Some(
+            Check::warn(id, say!(lang, "{summary}, but the body is not JSON", "{summary}，但响应体不是 JSON"))
+                .hint(say!(
+                    lang,
+                    "with dataType 'json' (the default) the page gets res.data as a String: return JSON, or set dataType to 'text'",
+                    "dataType 为 'json'（默认）时页面拿到的 res.data 会是字符串：请返回 JSON，或把 dataType 设为 'text'"
+                )),
+        ),
+        Some(true) if last.body_bom => Some(Check::pass(
+            id,
+            say!(lang, "{summary}; the JSON body starts with a UTF-8 BOM", "{summary}；JSON 响应体以 UTF-8 BOM 开头"),
+        )),
+        _ => None,
+    }
+}
+
+/// The response check of an exchange that ended before a complete response.
+fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
+    let id = CheckId::HttpResponse;
+    let empty = Some(Wx::net(NetError::EmptyResponse));
+    Some(match end {
+        HttpEnd::Refused(_) | HttpEnd::HopUnreachable(_) => Check::skip(
+            id,
+            say!(lang, "the redirect was not followed (http.redirect)", "未跟随重定向（http.redirect）"),
+        ),
+        HttpEnd::Failed(ExchangeError::TimedOutWaiting | ExchangeError::TimedOutReading) => Check::skip(
+            id,
+            say!(
+                lang,
+                "no complete response within the timeout budget (timeout.budget)",
+                "超时时间内未收到完整响应（timeout.budget）"
+            ),
+        ),
+        HttpEnd::Failed(ExchangeError::Empty) => Check::fail(
+            id,
+            say!(
+                lang,
+                "the server closed the connection without an HTTP response",
+                "服务器未返回 HTTP 响应就关闭了连接"
+            ),
+        )
+        .hint(say!(
+            lang,
+            "check the server's logs: it accepts the request but never answers",
+            "请查看服务器日志：服务器接收了请求，但始终没有响应"
+        ))
+        .wx(empty),
+        HttpEnd::Failed(ExchangeError::Failed(why)) => {
+            Check::fail(id, say!(lang, "no valid HTTP response: {why}", "没有收到有效的 HTTP 响应：{why}"))
+                .hint(say!(
+                    lang,
+                    "the server does not speak HTTP/1.1 correctly on this connection",
+                    "服务器在此连接上没有正确使用 HTTP/1.1 协议"
+                ))
+                .wx(empty)
+        }
+        HttpEnd::Complete => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+
+    #[test]
+    fn clock_skew_reads_in_both_languages() {
+        let ahead = skew_check(600, Lang::En);
+        assert_eq!(
+            (ahead.status, ahead.summary.as_str()),
+            (Status::Warn, "this machine's clock is 600 s ahead of the server's Date header")
+        );
+        assert_eq!(skew_check(-600, Lang::Zh).summary, "本机时钟比服务器 Date 响应头的时间慢 600 秒");
+        assert!(skew_check(3, Lang::Zh).summary.contains("相差不超过 3 秒"));
+        assert!(skew_check(-600, Lang::Zh).hint.is_some_and(|h| h.contains("NTP")));
+    }
+
+    #[test]
+    fn a_budget_that_ran_out_names_the_phase() {
+        let en = ran_out(Phase::Tls, 700, "--timeout-ms", Lang::En);
+        assert!(en.summary.ends_with("the time ran out during the TLS handshake"), "{}", en.summary);
+        let zh = ran_out(Phase::FirstByte, 700, "--timeout-ms", Lang::Zh);
+        assert_eq!(zh.summary, "请求未能在 700 ms（--timeout-ms）内完成：等待响应时超时");
+    }
+
+    #[test]
+    fn refused_redirects_are_explained_in_chinese() {
+        let check = refused(&Refusal::TooMany(2), 302, Lang::Zh);
+        assert_eq!(check.summary, "重定向超过 2 次（--max-redirects）");
+        let check = refused(&Refusal::Loop(url::Url::parse("https://api.test/a").unwrap()), 302, Lang::En);
+        assert_eq!(check.summary, "redirect loop: https://api.test/a was already requested");
+    }
 }

@@ -22,6 +22,7 @@ use crate::cert::Chain;
 use crate::config::ProbeOptions;
 use crate::lang::Lang;
 use crate::probe::Trace;
+use crate::say;
 use crate::target::Target;
 pub use allowlist::{AllowEntry, origin_of};
 pub use wx::Wx;
@@ -219,34 +220,65 @@ pub fn millis(duration: Duration) -> f64 {
 /// The failure that stopped the pipeline before the request went out, named
 /// for the skip summaries of every check that depends on it.
 pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
+    let lang = cx.lang;
     if !cx.target.is_fetchable() {
-        return Some(format!("the {}: scheme cannot be requested (url.scheme)", cx.target.url.scheme()));
+        let scheme = cx.target.url.scheme();
+        return Some(say!(
+            lang,
+            "the {scheme}: scheme cannot be requested (url.scheme)",
+            "{scheme}: 协议的 URL 无法发起请求（url.scheme）"
+        ));
     }
     let conn = cx.trace.connection.as_ref()?;
     if conn.dns.as_ref().is_some_and(|d| d.addresses().is_empty()) {
-        return Some("no address: the DNS lookup failed (dns.resolve)".into());
+        return Some(say!(
+            lang,
+            "no address: the DNS lookup failed (dns.resolve)",
+            "没有可用地址：DNS 解析失败（dns.resolve）"
+        ));
     }
     match &conn.tcp {
-        None => return Some("no address to connect to".into()),
-        Some(tcp) if tcp.chosen.is_none() => return Some("no TCP connection (tcp.connect)".into()),
+        None => return Some(say!(lang, "no address to connect to", "没有可连接的地址")),
+        Some(tcp) if tcp.chosen.is_none() => {
+            return Some(say!(lang, "no TCP connection (tcp.connect)", "未建立 TCP 连接（tcp.connect）"));
+        }
         Some(_) => {}
     }
     if let Some(tls) = &conn.tls {
         if let Some(failure) = tls.failure() {
-            return Some(match failure {
-                _ if tls.version_refused() => "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)".into(),
-                crate::probe::tls::TlsFailure::Certificate(_) => {
-                    "no TLS session: the handshake was aborted over the certificate (cert.*)".into()
-                }
-                _ => "no TLS session (tls.handshake)".into(),
-            });
+            return Some(no_session(failure, tls.version_refused(), lang));
         }
         if tls.refusal().is_some() {
-            return Some("the certificate was refused (cert.*), so the request was not sent".into());
+            return Some(say!(
+                lang,
+                "the certificate was refused (cert.*), so the request was not sent",
+                "证书未通过校验（cert.*），请求未发出"
+            ));
         }
     }
     if !cx.options.request.method_is_valid() {
-        return Some("the request was not sent: its method is invalid (request.method)".into());
+        return Some(say!(
+            lang,
+            "the request was not sent: its method is invalid (request.method)",
+            "请求未发出：请求方法无效（request.method）"
+        ));
     }
     None
+}
+
+/// Why no TLS session came up, as a skip reason.
+fn no_session(failure: &crate::probe::tls::TlsFailure, version_refused: bool, lang: Lang) -> String {
+    match failure {
+        _ if version_refused => say!(
+            lang,
+            "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)",
+            "未建立 TLS 会话：服务器不支持 TLS 1.2 和 1.3（tls.version）"
+        ),
+        crate::probe::tls::TlsFailure::Certificate(_) => say!(
+            lang,
+            "no TLS session: the handshake was aborted over the certificate (cert.*)",
+            "未建立 TLS 会话：TLS 握手因证书问题中止（cert.*）"
+        ),
+        _ => say!(lang, "no TLS session (tls.handshake)", "未建立 TLS 会话（tls.handshake）"),
+    }
 }

@@ -5,10 +5,12 @@ use serde_json::json;
 
 use super::wx::{NetError, Wx};
 use super::{Check, CheckId, Context, millis, upstream};
-use crate::probe::dns::{DnsLookup, Family};
+use crate::lang::Lang;
+use crate::probe::dns::{DnsLookup, DnsServer, Family};
 use crate::probe::tcp::{TcpResult, TcpTrace};
 use crate::probe::{ConnTrace, Phase};
 use crate::routing::{Fixed, Route};
+use crate::say;
 
 pub(super) fn checks(cx: &Context<'_>) -> [Check; 2] {
     [dns_resolve(cx), tcp_connect(cx)]
@@ -16,6 +18,7 @@ pub(super) fn checks(cx: &Context<'_>) -> [Check; 2] {
 
 fn dns_resolve(cx: &Context<'_>) -> Check {
     let id = CheckId::DnsResolve;
+    let lang = cx.lang;
     let Some(conn) = &cx.trace.connection else {
         return Check::skip(id, upstream(cx).unwrap_or_default());
     };
@@ -24,26 +27,33 @@ fn dns_resolve(cx: &Context<'_>) -> Check {
         (Route::Fixed { addrs, why }, None) => {
             let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
             let because = match why {
-                Fixed::IpLiteral => "the host is an IP address; nothing to resolve".to_owned(),
-                Fixed::ConnectTo(rule) => format!("--connect-to {rule} names the address to use"),
-                Fixed::Resolve(rule) => format!("--resolve {rule} supplies the address"),
+                Fixed::IpLiteral => {
+                    say!(lang, "the host is an IP address; nothing to resolve", "主机是 IP 地址，无需解析")
+                }
+                Fixed::ConnectTo(rule) => {
+                    say!(lang, "--connect-to {rule} names the address to use", "--connect-to {rule} 已指定要连接的地址")
+                }
+                Fixed::Resolve(rule) => {
+                    say!(lang, "--resolve {rule} supplies the address", "--resolve {rule} 已提供地址")
+                }
             };
             Check::skip(id, because).data("addresses", shown)
         }
-        (Route::Dns { .. }, None) => Check::skip(id, "DNS was not asked"),
+        (Route::Dns { .. }, None) => Check::skip(id, say!(lang, "DNS was not asked", "未进行 DNS 查询")),
     }
 }
 
 fn judge_lookup(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> Check {
     let id = CheckId::DnsResolve;
+    let lang = cx.lang;
     let addresses = lookup.addresses();
     let shown: Vec<String> = addresses.iter().map(ToString::to_string).collect();
     let data = |check: Check| {
         check
             .data("server", lookup.server.to_string())
             .data("addresses", shown.clone())
-            .data("a", describe(&lookup.v4))
-            .data("aaaa", describe(&lookup.v6))
+            .data("a", describe(&lookup.v4, Lang::En))
+            .data("aaaa", describe(&lookup.v6, Lang::En))
             .data("cnames", lookup.cnames.clone())
             .took(lookup.duration)
     };
@@ -53,15 +63,25 @@ fn judge_lookup(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> C
     }
     let via = match lookup.cnames.as_slice() {
         [] => String::new(),
-        names => format!(" via CNAME {}", names.join(" → ")),
+        names => say!(lang, " via CNAME {}", "，经由 CNAME {}", names.join(" → ")),
     };
-    let summary =
-        format!("{} → {}{via} ({}, {} ms)", lookup.host, shown.join(", "), lookup.server, millis(lookup.duration));
+    let (host, addrs, ms) = (&lookup.host, shown.join(", "), millis(lookup.duration));
+    let server = server_name(&lookup.server, lang);
+    let summary = say!(lang, "{host} → {addrs}{via} ({server}, {ms} ms)", "{host} → {addrs}{via}（{server}，{ms} ms）");
     match broken_family(lookup) {
-        Some((family, answer)) => data(
-            Check::warn(id, format!("{summary}; but the {family} query failed: {}", describe(answer)))
-                .hint(format!("fix the domain's {family} records or its DNS servers; a phone that asks for {family} first may stall or fail")),
-        ),
+        Some((family, answer)) => {
+            let answer = describe(answer, lang);
+            let summary = say!(
+                lang,
+                "{summary}; but the {family} query failed: {answer}",
+                "{summary}；但 {family} 记录查询失败：{answer}"
+            );
+            data(Check::warn(id, summary).hint(say!(
+                lang,
+                "fix the domain's {family} records or its DNS servers; a phone that asks for {family} first may stall or fail",
+                "请修复该域名的 {family} 记录或其 DNS 服务器；优先查询 {family} 记录的手机可能会卡住或请求失败"
+            )))
+        }
         None => data(Check::pass(id, summary)),
     }
 }
@@ -89,129 +109,231 @@ fn broken_family(lookup: &DnsLookup) -> Option<(&'static str, &Family)> {
     }
 }
 
+/// Why no address came back, and the fix: an error code first, then silence.
 fn no_address(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> (String, String) {
-    let host = &lookup.host;
-    let server = &lookup.server;
+    let lang = cx.lang;
+    if let Some(denied) = denied(lookup, lang) {
+        return denied;
+    }
+    let (host, server) = (&lookup.host, server_name(&lookup.server, lang));
     let families = [&lookup.v4, &lookup.v6];
-    let any = |wanted: fn(&Family) -> bool| families.iter().any(|f| wanted(f));
-    if any(|f| *f == Family::NxDomain) {
-        return (
-            format!("{host} does not exist (NXDOMAIN from {server})"),
-            "check the host name's spelling, and that the domain is registered and its DNS records are published"
-                .into(),
-        );
-    }
-    if any(|f| *f == Family::ServFail) {
-        return (
-            format!("DNS for {host} failed: SERVFAIL from {server}"),
-            "the domain's authoritative servers are failing or its DNSSEC is broken; check them with `dig +trace`"
-                .into(),
-        );
-    }
-    if any(|f| *f == Family::Refused) {
-        return (
-            format!("{server} refused to resolve {host} (REFUSED)"),
-            "use a DNS server that resolves for this network, or check the domain's delegation".into(),
-        );
-    }
     if budget_ran_out {
+        let budget = cx.options.timeout.as_millis();
         return (
-            format!(
-                "no DNS answer for {host} before the {} ms timeout budget ran out ({server})",
-                cx.options.timeout.as_millis()
+            say!(
+                lang,
+                "no DNS answer for {host} before the {budget} ms timeout budget ran out ({server})",
+                "在 {budget} ms 超时时间内未收到 {host} 的 DNS 应答（{server}）"
             ),
-            "the DNS server is unreachable or slow; check the network and the resolver".into(),
+            say!(
+                lang,
+                "the DNS server is unreachable or slow; check the network and the resolver",
+                "DNS 服务器无法访问或响应过慢；请检查网络和所用的 DNS 服务器"
+            ),
         );
     }
-    if any(|f| *f == Family::Timeout) {
+    if families.contains(&&Family::Timeout) {
+        let ms = millis(lookup.duration);
         return (
-            format!("no DNS answer for {host} from {server} in {} ms", millis(lookup.duration)),
-            "the DNS server is unreachable or silent; check the network, the resolver, or the domain's name servers"
-                .into(),
+            say!(
+                lang,
+                "no DNS answer for {host} from {server} in {ms} ms",
+                "{server} 在 {ms} ms 内未返回 {host} 的 DNS 应答"
+            ),
+            say!(
+                lang,
+                "the DNS server is unreachable or silent; check the network, the resolver, or the domain's name servers",
+                "DNS 服务器无法访问或没有应答；请检查网络、所用的 DNS 服务器，或该域名的权威 DNS 服务器"
+            ),
         );
     }
     if let Some(Family::Error(message)) = families.into_iter().find(|f| matches!(f, Family::Error(_))) {
-        return (format!("cannot resolve {host}: {message}"), "check this machine's DNS configuration".into());
+        return (
+            say!(lang, "cannot resolve {host}: {message}", "无法解析 {host}：{message}"),
+            say!(lang, "check this machine's DNS configuration", "请检查本机的 DNS 配置"),
+        );
     }
+    let (a, aaaa) = (describe(&lookup.v4, lang), describe(&lookup.v6, lang));
     (
-        format!(
-            "{host} has no A or AAAA record ({server} answered A: {}, AAAA: {})",
-            describe(&lookup.v4),
-            describe(&lookup.v6)
+        say!(
+            lang,
+            "{host} has no A or AAAA record ({server} answered A: {a}, AAAA: {aaaa})",
+            "{host} 没有 A 或 AAAA 记录（{server} 返回的 A 记录：{a}；AAAA 记录：{aaaa}）"
         ),
-        "publish an A (or AAAA) record for the host".into(),
+        say!(lang, "publish an A (or AAAA) record for the host", "请为该域名添加 A（或 AAAA）记录"),
     )
 }
 
-fn describe(family: &Family) -> String {
+/// NXDOMAIN, SERVFAIL or REFUSED for either family: the summary and the fix.
+fn denied(lookup: &DnsLookup, lang: Lang) -> Option<(String, String)> {
+    let (host, server) = (&lookup.host, server_name(&lookup.server, lang));
+    let any = |code: Family| lookup.v4 == code || lookup.v6 == code;
+    if any(Family::NxDomain) {
+        return Some((
+            say!(
+                lang,
+                "{host} does not exist (NXDOMAIN from {server})",
+                "域名 {host} 不存在（{server} 返回 NXDOMAIN）"
+            ),
+            say!(
+                lang,
+                "check the host name's spelling, and that the domain is registered and its DNS records are published",
+                "请检查域名拼写是否正确、域名是否已注册，以及解析记录是否已添加并生效"
+            ),
+        ));
+    }
+    if any(Family::ServFail) {
+        return Some((
+            say!(
+                lang,
+                "DNS for {host} failed: SERVFAIL from {server}",
+                "{host} 的 DNS 解析失败：{server} 返回 SERVFAIL"
+            ),
+            say!(
+                lang,
+                "the domain's authoritative servers are failing or its DNSSEC is broken; check them with `dig +trace`",
+                "该域名的权威 DNS 服务器出现故障，或 DNSSEC 配置有误；可用 `dig +trace` 排查"
+            ),
+        ));
+    }
+    if any(Family::Refused) {
+        return Some((
+            say!(lang, "{server} refused to resolve {host} (REFUSED)", "{server} 拒绝解析 {host}（REFUSED）"),
+            say!(
+                lang,
+                "use a DNS server that resolves for this network, or check the domain's delegation",
+                "请改用为当前网络提供解析服务的 DNS 服务器，或检查该域名的 NS 委派"
+            ),
+        ));
+    }
+    None
+}
+
+/// The DNS server, as the summaries name it (`data` keeps its English name).
+fn server_name(server: &DnsServer, lang: Lang) -> String {
+    match (server, lang) {
+        (DnsServer::System, Lang::Zh) => "系统 DNS".to_owned(),
+        _ => server.to_string(),
+    }
+}
+
+/// One family's answer as people read it; `Lang::En` is the form `data` carries.
+fn describe(family: &Family, lang: Lang) -> String {
     match family {
         Family::Addrs(addrs) => addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-        Family::NoData => "no record".into(),
+        Family::NoData => say!(lang, "no record", "无记录"),
         Family::NxDomain => "NXDOMAIN".into(),
         Family::ServFail => "SERVFAIL".into(),
         Family::Refused => "REFUSED".into(),
         Family::Rcode(code) => code.clone(),
-        Family::Timeout => "no answer".into(),
+        Family::Timeout => say!(lang, "no answer", "无应答"),
         Family::Error(message) => message.clone(),
     }
 }
 
 fn tcp_connect(cx: &Context<'_>) -> Check {
     let id = CheckId::TcpConnect;
+    let lang = cx.lang;
     let Some(tcp) = cx.trace.connection.as_ref().and_then(|c: &ConnTrace| c.tcp.as_ref()) else {
-        return Check::skip(id, upstream(cx).unwrap_or_else(|| "no address to connect to".into()));
+        let because = upstream(cx).unwrap_or_else(|| say!(lang, "no address to connect to", "没有可连接的地址"));
+        return Check::skip(id, because);
     };
     let attempts: Vec<_> = tcp
         .attempts
         .iter()
         .map(|a| json!({"address": a.addr.to_string(), "outcome": outcome_name(&a.result), "ms": millis(a.elapsed)}))
         .collect();
-    let listing =
-        tcp.attempts.iter().map(|a| format!("{} {}", a.addr, outcome_text(&a.result, a.elapsed))).collect::<Vec<_>>();
+    let listing = tcp
+        .attempts
+        .iter()
+        .map(|a| format!("{} {}", a.addr, outcome_text(&a.result, a.elapsed, lang)))
+        .collect::<Vec<_>>()
+        .join(say!(lang, "; ", "；").as_str());
     let failed = tcp.attempts.iter().filter(|a| a.result != TcpResult::Connected).count();
     let total = tcp.attempts.len();
     let check = match tcp.chosen {
-        Some(addr) if failed == 0 => Check::pass(
+        Some(addr) if failed == 0 => {
+            let ms = millis(tcp.connect_time.unwrap_or_default());
+            Check::pass(
+                id,
+                say!(
+                    lang,
+                    "connected to {addr} in {ms} ms ({total} of {total} addresses accept)",
+                    "已连接到 {addr}，耗时 {ms} ms（{total} 个地址全部可连接）"
+                ),
+            )
+        }
+        Some(_) => Check::warn(
             id,
-            format!(
-                "connected to {addr} in {} ms ({total} of {total} addresses accept)",
-                millis(tcp.connect_time.unwrap_or_default())
+            say!(
+                lang,
+                "{failed} of {total} addresses fail: {listing}",
+                "{total} 个地址中有 {failed} 个连接失败：{listing}"
             ),
-        ),
-        Some(_) => Check::warn(id, format!("{failed} of {total} addresses fail: {}", listing.join("; "))).hint(
+        )
+        .hint(say!(
+            lang,
             "a phone that tries a failing address first waits or fails: fix that server or remove its DNS record",
-        ),
+            "手机若先尝试了连不上的地址，就会一直等待或请求失败：请修复该服务器，或删除指向它的 DNS 记录"
+        )),
         None => no_connection(tcp, &listing, cx),
     };
     check.data("attempts", attempts).data("untried", tcp.untried).took(tcp.connect_time.unwrap_or_default())
 }
 
-fn no_connection(tcp: &TcpTrace, listing: &[String], cx: &Context<'_>) -> Check {
-    let id = CheckId::TcpConnect;
+fn no_connection(tcp: &TcpTrace, listing: &str, cx: &Context<'_>) -> Check {
+    let lang = cx.lang;
     let first = tcp.attempts.first().map(|a| &a.result);
     let port = tcp.attempts.first().map_or(0, |a| a.addr.port());
-    let (hint, error) = match first {
+    let (hint, error) = connection_hint(first, port, lang);
+    let summary = if cx.trace.ran_out == Some(Phase::Connect) {
+        say!(
+            lang,
+            "no address accepts a TCP connection before the timeout budget ran out: {listing}",
+            "在超时时间内，没有任何地址接受 TCP 连接：{listing}"
+        )
+    } else {
+        say!(lang, "no address accepts a TCP connection: {listing}", "没有任何地址接受 TCP 连接：{listing}")
+    };
+    Check::fail(CheckId::TcpConnect, summary).hint(hint).wx(Some(Wx::net(error)))
+}
+
+/// The fix for the first address's failure, and the error the phone reports.
+fn connection_hint(first: Option<&TcpResult>, port: u16, lang: Lang) -> (String, NetError) {
+    match first {
         Some(TcpResult::Refused) => (
-            format!("nothing listens on port {port} there: start the server, or open the port"),
+            say!(
+                lang,
+                "nothing listens on port {port} there: start the server, or open the port",
+                "该地址的 {port} 端口没有服务在监听：请启动服务，或在防火墙中放行该端口"
+            ),
             NetError::ConnectionRefused,
         ),
         Some(TcpResult::Unreachable) => (
-            "the address is unreachable from this network: check routes and the DNS record".to_owned(),
+            say!(
+                lang,
+                "the address is unreachable from this network: check routes and the DNS record",
+                "当前网络无法访问该地址：请检查路由和 DNS 记录"
+            ),
             NetError::AddressUnreachable,
         ),
         Some(TcpResult::Reset) => (
-            "something resets connections to this port: check the firewall and the server".to_owned(),
+            say!(
+                lang,
+                "something resets connections to this port: check the firewall and the server",
+                "到该端口的连接被重置：请检查防火墙和服务器"
+            ),
             NetError::ConnectionReset,
         ),
         _ => (
-            format!("the packets are dropped: check firewalls and security groups for inbound TCP {port}"),
+            say!(
+                lang,
+                "the packets are dropped: check firewalls and security groups for inbound TCP {port}",
+                "数据包被丢弃：请检查防火墙和安全组是否放行了 TCP {port} 端口的入站流量"
+            ),
             NetError::ConnectionTimedOut,
         ),
-    };
-    let budget = if cx.trace.ran_out == Some(Phase::Connect) { " before the timeout budget ran out" } else { "" };
-    Check::fail(id, format!("no address accepts a TCP connection{budget}: {}", listing.join("; ")))
-        .hint(hint)
-        .wx(Some(Wx::net(error)))
+    }
 }
 
 fn outcome_name(result: &TcpResult) -> &'static str {
@@ -226,14 +348,15 @@ fn outcome_name(result: &TcpResult) -> &'static str {
     }
 }
 
-fn outcome_text(result: &TcpResult, elapsed: std::time::Duration) -> String {
+fn outcome_text(result: &TcpResult, elapsed: std::time::Duration, lang: Lang) -> String {
+    let ms = millis(elapsed);
     match result {
-        TcpResult::Connected => format!("connected in {} ms", millis(elapsed)),
-        TcpResult::Refused => "refused".into(),
-        TcpResult::Unreachable => "unreachable".into(),
-        TcpResult::Reset => "reset".into(),
-        TcpResult::TimedOut => format!("no answer in {} ms", millis(elapsed)),
-        TcpResult::NoAnswer => format!("still no answer after {} ms", millis(elapsed)),
+        TcpResult::Connected => say!(lang, "connected in {ms} ms", "连接成功（{ms} ms）"),
+        TcpResult::Refused => say!(lang, "refused", "连接被拒绝"),
+        TcpResult::Unreachable => say!(lang, "unreachable", "不可达"),
+        TcpResult::Reset => say!(lang, "reset", "连接被重置"),
+        TcpResult::TimedOut => say!(lang, "no answer in {ms} ms", "{ms} ms 内无响应"),
+        TcpResult::NoAnswer => say!(lang, "still no answer after {ms} ms", "{ms} ms 后仍无响应"),
         TcpResult::Error(message) => message.clone(),
     }
 }

@@ -5,14 +5,16 @@ use serde_json::json;
 
 use super::wx::{NetError, Wx};
 use super::{Check, CheckId, Context, millis, upstream};
+use crate::lang::Lang;
 use crate::probe::legacy::{LegacyAnswer, LegacyProbe};
 use crate::probe::tls::{TlsFailure, TlsTrace};
+use crate::say;
 
 /// `cert_failure` names the first failing cert.* check, which then carries a
 /// handshake that was aborted over the certificate.
 pub(super) fn checks(cx: &Context<'_>, cert_failure: Option<CheckId>) -> [Check; 2] {
     match tls_trace(cx) {
-        Ok(tls) => [handshake(tls, cx, cert_failure), version(tls)],
+        Ok(tls) => [handshake(tls, cx, cert_failure), version(tls, cx.lang)],
         Err(because) => {
             [Check::skip(CheckId::TlsHandshake, because.clone()), Check::skip(CheckId::TlsVersion, because)]
         }
@@ -21,18 +23,25 @@ pub(super) fn checks(cx: &Context<'_>, cert_failure: Option<CheckId>) -> [Check;
 
 /// The handshake's trace, or why there is none.
 fn tls_trace<'a>(cx: &'a Context<'_>) -> Result<&'a TlsTrace, String> {
+    let lang = cx.lang;
     if cx.target.is_fetchable() && !cx.target.uses_tls() {
-        return Err(format!("{}: URLs carry no TLS (url.scheme)", cx.target.url.scheme()));
+        let scheme = cx.target.url.scheme();
+        return Err(say!(
+            lang,
+            "{scheme}: URLs carry no TLS (url.scheme)",
+            "{scheme}: 协议的 URL 不使用 TLS（url.scheme）"
+        ));
     }
     cx.trace
         .connection
         .as_ref()
         .and_then(|c| c.tls.as_ref())
-        .ok_or_else(|| upstream(cx).unwrap_or_else(|| "no TLS handshake was attempted".into()))
+        .ok_or_else(|| upstream(cx).unwrap_or_else(|| say!(lang, "no TLS handshake was attempted", "未进行 TLS 握手")))
 }
 
 fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) -> Check {
     let id = CheckId::TlsHandshake;
+    let lang = cx.lang;
     if let Some(session) = tls.session() {
         let mut summary = format!("{}, {}", session.version, session.cipher_suite);
         if let Some(group) = &session.group {
@@ -41,7 +50,8 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
         if let Some(alpn) = &session.alpn {
             summary.push_str(&format!(", ALPN {alpn}"));
         }
-        summary.push_str(&format!(" in {} ms", millis(tls.duration)));
+        let ms = millis(tls.duration);
+        summary.push_str(&say!(lang, " in {ms} ms", "，耗时 {ms} ms"));
         return Check::pass(id, summary)
             .data("version", session.version.clone())
             .data("cipher_suite", session.cipher_suite.clone())
@@ -52,89 +62,178 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
     }
     let failure = tls.failure().expect("a handshake without a session has a failure");
     if tls.version_refused() {
-        return Check::skip(id, "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)");
+        return Check::skip(
+            id,
+            say!(
+                lang,
+                "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)",
+                "未建立 TLS 会话：服务器不支持 TLS 1.2 和 1.3（tls.version）"
+            ),
+        );
     }
     if let (TlsFailure::Certificate(_), Some(check)) = (failure, cert_failure) {
-        return Check::skip(id, format!("the handshake was aborted over the certificate ({check})"));
+        return Check::skip(
+            id,
+            say!(lang, "the handshake was aborted over the certificate ({check})", "TLS 握手因证书问题中止（{check}）"),
+        );
     }
-    let (summary, hint, wx) = explain(failure, cx);
-    Check::fail(id, summary).hint(hint).wx(Some(wx)).took(tls.duration)
+    let (port, budget_ms) = (cx.target.port(), cx.options.timeout.as_millis());
+    Check::fail(id, failure_summary(failure, port, budget_ms, lang))
+        .hint(failure_hint(failure, port, lang))
+        .wx(Some(phone_error(failure)))
+        .took(tls.duration)
 }
 
-/// A failed handshake's cause, fix and phone error; the one place that maps them.
-fn explain(failure: &TlsFailure, cx: &Context<'_>) -> (String, String, Wx) {
-    let port = cx.target.port();
-    let protocol = Wx::net(NetError::SslProtocolError);
+/// What went wrong in a failed handshake; `budget_ms` is the request's timeout.
+fn failure_summary(failure: &TlsFailure, port: u16, budget_ms: u128, lang: Lang) -> String {
     match failure {
-        TlsFailure::TimedOut => (
-            format!("no TLS answer before the {} ms timeout budget ran out", cx.options.timeout.as_millis()),
-            "the server accepts TCP but does not answer TLS: check that it serves HTTPS on this port and is not overloaded".into(),
-            Wx::timeout(),
+        TlsFailure::TimedOut => say!(
+            lang,
+            "no TLS answer before the {budget_ms} ms timeout budget ran out",
+            "在 {budget_ms} ms 超时时间内未收到 TLS 响应"
         ),
-        TlsFailure::Closed => (
-            "the server closed the connection during the handshake, without a TLS alert".into(),
-            format!("check that port {port} serves HTTPS and that the server has a certificate for this host name (SNI)"),
-            Wx::net(NetError::ConnectionClosed),
+        TlsFailure::Closed => say!(
+            lang,
+            "the server closed the connection during the handshake, without a TLS alert",
+            "服务器在 TLS 握手过程中关闭了连接，且未发送 TLS 告警（alert）"
         ),
-        TlsFailure::Reset => (
-            "the connection was reset during the handshake".into(),
-            "a firewall, proxy or the server resets TLS connections: check its logs".into(),
-            Wx::net(NetError::ConnectionReset),
+        TlsFailure::Reset => say!(lang, "the connection was reset during the handshake", "TLS 握手过程中连接被重置"),
+        TlsFailure::PlainHttp => {
+            say!(lang, "port {port} answers in plain HTTP, not TLS", "{port} 端口返回的是明文 HTTP，而不是 TLS")
+        }
+        TlsFailure::NotTls(bytes) => {
+            say!(lang, "the server sent bytes that are not TLS: {}", "服务器返回的数据不是 TLS：{}", hex(bytes))
+        }
+        TlsFailure::Alert(alert) => say!(
+            lang,
+            "the server aborted the handshake with the TLS alert {alert:?}",
+            "服务器以 TLS 告警 {alert:?} 中止了握手"
         ),
-        TlsFailure::PlainHttp => (
-            format!("port {port} answers in plain HTTP, not TLS"),
-            format!("serve HTTPS on port {port} (nginx: `listen {port} ssl;`), or use the port that does"),
-            protocol,
+        TlsFailure::Incompatible(why) => {
+            say!(
+                lang,
+                "no common TLS parameters with the server ({why:?})",
+                "与服务器没有共同支持的 TLS 参数（{why:?}）"
+            )
+        }
+        TlsFailure::Certificate(error) => {
+            say!(lang, "the handshake was aborted over the certificate: {error}", "TLS 握手因证书问题中止：{error}")
+        }
+        TlsFailure::Protocol(error) => say!(lang, "TLS protocol error: {error}", "TLS 协议错误：{error}"),
+        TlsFailure::BadServerName(why) => say!(
+            lang,
+            "the host cannot be sent as a TLS server name: {why}",
+            "该主机名无法作为 TLS 服务器名称（SNI）发送：{why}"
         ),
-        TlsFailure::NotTls(bytes) => (
-            format!("the server sent bytes that are not TLS: {}", hex(bytes)),
-            format!("port {port} runs another protocol; point the URL at the HTTPS port"),
-            protocol,
-        ),
-        TlsFailure::Alert(alert) => (
-            format!("the server aborted the handshake with the TLS alert {alert:?}"),
-            "the server found nothing in common with a TLS 1.2/1.3 client: enable modern cipher suites and ECDHE groups".into(),
-            Wx::net(NetError::SslVersionOrCipherMismatch),
-        ),
-        TlsFailure::Incompatible(why) => (
-            format!("no common TLS parameters with the server ({why:?})"),
-            "enable the TLS 1.2/1.3 cipher suites and groups modern phones use (ECDHE with AES-GCM or ChaCha20)".into(),
-            Wx::net(NetError::SslVersionOrCipherMismatch),
-        ),
-        TlsFailure::Certificate(error) => (
-            format!("the handshake was aborted over the certificate: {error}"),
-            "see the cert.* checks for the certificate's defects".into(),
-            Wx::net(NetError::CertAuthorityInvalid),
-        ),
-        TlsFailure::Protocol(error) => (format!("TLS protocol error: {error}"), "check the server's TLS configuration".into(), protocol),
-        TlsFailure::BadServerName(why) => (
-            format!("the host cannot be sent as a TLS server name: {why}"),
-            "use a valid DNS host name in the URL".into(),
-            protocol,
-        ),
-        TlsFailure::Io(message) => (format!("the handshake failed: {message}"), "check the network path to the server".into(), protocol),
-        TlsFailure::Version(detail) => (detail.clone(), String::new(), Wx::net(NetError::SslVersionOrCipherMismatch)),
+        TlsFailure::Io(message) => say!(lang, "the handshake failed: {message}", "TLS 握手失败：{message}"),
+        TlsFailure::Version(detail) => detail.clone(),
     }
 }
 
-fn version(tls: &TlsTrace) -> Check {
+/// The fix for a failed handshake (none for `Version`: tls.version names it).
+fn failure_hint(failure: &TlsFailure, port: u16, lang: Lang) -> String {
+    match failure {
+        TlsFailure::TimedOut => say!(
+            lang,
+            "the server accepts TCP but does not answer TLS: check that it serves HTTPS on this port and is not overloaded",
+            "服务器接受了 TCP 连接，但没有响应 TLS 握手：请检查该端口是否提供 HTTPS 服务，以及服务器是否负载过高"
+        ),
+        TlsFailure::Closed => say!(
+            lang,
+            "check that port {port} serves HTTPS and that the server has a certificate for this host name (SNI)",
+            "请检查 {port} 端口是否提供 HTTPS 服务，以及服务器是否为该域名配置了证书（SNI）"
+        ),
+        TlsFailure::Reset => say!(
+            lang,
+            "a firewall, proxy or the server resets TLS connections: check its logs",
+            "防火墙、代理或服务器重置了 TLS 连接：请查看相应的日志"
+        ),
+        TlsFailure::PlainHttp => say!(
+            lang,
+            "serve HTTPS on port {port} (nginx: `listen {port} ssl;`), or use the port that does",
+            "请在 {port} 端口上启用 HTTPS（nginx：`listen {port} ssl;`），或改用提供 HTTPS 的端口"
+        ),
+        TlsFailure::NotTls(_) => say!(
+            lang,
+            "port {port} runs another protocol; point the URL at the HTTPS port",
+            "{port} 端口运行的是其他协议；请将 URL 指向 HTTPS 端口"
+        ),
+        TlsFailure::Alert(_) => say!(
+            lang,
+            "the server found nothing in common with a TLS 1.2/1.3 client: enable modern cipher suites and ECDHE groups",
+            "服务器与 TLS 1.2/1.3 客户端找不到共同支持的参数：请启用现代加密套件和 ECDHE 曲线"
+        ),
+        TlsFailure::Incompatible(_) => say!(
+            lang,
+            "enable the TLS 1.2/1.3 cipher suites and groups modern phones use (ECDHE with AES-GCM or ChaCha20)",
+            "请启用现代手机所用的 TLS 1.2/1.3 加密套件和曲线（ECDHE 搭配 AES-GCM 或 ChaCha20）"
+        ),
+        TlsFailure::Certificate(_) => {
+            say!(lang, "see the cert.* checks for the certificate's defects", "证书的具体问题见 cert.* 各项检查")
+        }
+        TlsFailure::Protocol(_) => say!(lang, "check the server's TLS configuration", "请检查服务器的 TLS 配置"),
+        TlsFailure::BadServerName(_) => say!(lang, "use a valid DNS host name in the URL", "请在 URL 中使用合法的域名"),
+        TlsFailure::Io(_) => say!(lang, "check the network path to the server", "请检查到服务器的网络链路"),
+        TlsFailure::Version(_) => String::new(),
+    }
+}
+
+/// The error the phone reports for a failed handshake.
+fn phone_error(failure: &TlsFailure) -> Wx {
+    match failure {
+        TlsFailure::TimedOut => Wx::timeout(),
+        TlsFailure::Closed => Wx::net(NetError::ConnectionClosed),
+        TlsFailure::Reset => Wx::net(NetError::ConnectionReset),
+        TlsFailure::Alert(_) | TlsFailure::Incompatible(_) | TlsFailure::Version(_) => {
+            Wx::net(NetError::SslVersionOrCipherMismatch)
+        }
+        TlsFailure::Certificate(_) => Wx::net(NetError::CertAuthorityInvalid),
+        TlsFailure::PlainHttp
+        | TlsFailure::NotTls(_)
+        | TlsFailure::Protocol(_)
+        | TlsFailure::BadServerName(_)
+        | TlsFailure::Io(_) => Wx::net(NetError::SslProtocolError),
+    }
+}
+
+fn version(tls: &TlsTrace, lang: Lang) -> Check {
     let id = CheckId::TlsVersion;
     if let Some(session) = tls.session() {
-        return Check::pass(id, format!("{} negotiated", session.version)).data("version", session.version.clone());
+        let version = &session.version;
+        return Check::pass(id, say!(lang, "{version} negotiated", "已协商使用 {version}"))
+            .data("version", version.clone());
     }
     if !tls.version_refused() {
-        return Check::skip(id, "no TLS session to read the version from (tls.handshake)");
+        return Check::skip(
+            id,
+            say!(
+                lang,
+                "no TLS session to read the version from (tls.handshake)",
+                "未建立 TLS 会话，无法读取协议版本（tls.handshake）"
+            ),
+        );
     }
     let highest = tls.legacy.as_ref().and_then(LegacyProbe::highest);
     let summary = match (highest, tls.failure()) {
-        (Some(version), _) => format!("the server supports at most {}: it refuses TLS 1.2 and 1.3", version.name()),
-        (None, Some(TlsFailure::Version(detail))) => {
-            format!("the server does not negotiate TLS 1.2 or 1.3 ({detail}), nor answer TLS 1.1 or 1.0")
-        }
-        (None, _) => "the server does not negotiate TLS 1.2 or 1.3".to_owned(),
+        (Some(version), _) => say!(
+            lang,
+            "the server supports at most {}: it refuses TLS 1.2 and 1.3",
+            "服务器最高只支持 {}：不支持 TLS 1.2 和 1.3",
+            version.name()
+        ),
+        (None, Some(TlsFailure::Version(detail))) => say!(
+            lang,
+            "the server does not negotiate TLS 1.2 or 1.3 ({detail}), nor answer TLS 1.1 or 1.0",
+            "服务器无法协商 TLS 1.2 或 1.3（{detail}），对 TLS 1.1 和 1.0 也没有响应"
+        ),
+        (None, _) => say!(lang, "the server does not negotiate TLS 1.2 or 1.3", "服务器无法协商 TLS 1.2 或 1.3"),
     };
     Check::fail(id, summary)
-        .hint("enable TLS 1.2 and 1.3 on the server (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`); phones refuse older versions")
+        .hint(say!(
+            lang,
+            "enable TLS 1.2 and 1.3 on the server (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`); phones refuse older versions",
+            "请在服务器上启用 TLS 1.2 和 1.3（nginx：`ssl_protocols TLSv1.2 TLSv1.3;`）；手机会拒绝更旧的版本"
+        ))
         .wx(Some(Wx::net(NetError::SslVersionOrCipherMismatch)))
         .data("highest_version", highest.map(|v| v.name()))
         .data("legacy_probes", legacy_probes(tls.legacy.as_ref()))
@@ -163,4 +262,33 @@ fn hex(bytes: &[u8]) -> String {
     let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
     let text: String = bytes.iter().take(8).map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' }).collect();
     format!("{} ({text})", shown.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_explained_in_both_languages() {
+        let plain = TlsFailure::PlainHttp;
+        assert_eq!(failure_summary(&plain, 8080, 5000, Lang::En), "port 8080 answers in plain HTTP, not TLS");
+        assert_eq!(failure_summary(&plain, 8080, 5000, Lang::Zh), "8080 端口返回的是明文 HTTP，而不是 TLS");
+        assert!(failure_hint(&plain, 8080, Lang::Zh).contains("`listen 8080 ssl;`"));
+        let timed_out = TlsFailure::TimedOut;
+        assert!(failure_summary(&timed_out, 443, 700, Lang::En).contains("before the 700 ms timeout budget ran out"));
+        assert!(failure_summary(&timed_out, 443, 700, Lang::Zh).contains("700 ms 超时时间"));
+        assert!(failure_hint(&TlsFailure::Closed, 443, Lang::Zh).contains("443 端口"));
+    }
+
+    #[test]
+    fn a_version_failure_is_summarized_by_its_detail_and_has_no_hint() {
+        let version = TlsFailure::Version("protocol_version alert".into());
+        assert_eq!(failure_summary(&version, 443, 5000, Lang::Zh), "protocol_version alert");
+        assert_eq!(failure_hint(&version, 443, Lang::Zh), "");
+    }
+
+    #[test]
+    fn non_tls_bytes_are_shown_as_hex_and_text() {
+        assert_eq!(hex(b"SSH-2.0-OpenSSH"), "53 53 48 2d 32 2e 30 2d (SSH-2.0-)");
+    }
 }

@@ -8,55 +8,101 @@ use url::Host;
 
 use super::wx::Wx;
 use super::{Check, CheckId, Context};
+use crate::lang::Lang;
 use crate::request::{MAX_URL_BYTES, WX_METHODS};
+use crate::say;
 
 pub(super) fn checks(cx: &Context<'_>) -> [Check; 7] {
     [scheme(cx), host(cx), port(cx), icp(cx), length(cx), method(cx), header(cx)]
 }
 
 fn scheme(cx: &Context<'_>) -> Check {
-    let id = CheckId::UrlScheme;
+    let (id, lang) = (CheckId::UrlScheme, cx.lang);
+    let api = cx.options.request.api;
+    let (want, name) = (api.scheme(), api.name());
     match cx.target.url.scheme() {
-        "https" => Check::pass(id, "https"),
-        "http" => Check::fail(id, "http: is refused; wx.request only requests https: URLs")
-            .hint("serve the API over HTTPS and change the URL to https://")
-            .wx(Some(Wx::not_in_domain_list())),
-        other => Check::fail(id, format!("{other}: is not a scheme wx.request can request"))
-            .hint("wx.request takes https:// URLs")
-            .wx(Some(Wx::invalid_url())),
+        scheme if scheme == want => Check::pass(id, scheme.to_owned()),
+        "http" | "https" | "ws" | "wss" => Check::fail(
+            id,
+            say!(
+                lang,
+                "{}: is refused; wx.{name} only requests {want}: URLs",
+                "{}: 会被拒绝：wx.{name} 只能请求 {want}: 地址",
+                cx.target.url.scheme()
+            ),
+        )
+        .hint(say!(
+            lang,
+            "serve it over TLS and change the URL to {want}://",
+            "为服务开启 TLS，并把 URL 改成 {want}://"
+        ))
+        .wx(Some(Wx::not_in_domain_list())),
+        other => Check::fail(
+            id,
+            say!(lang, "{other}: is not a scheme wx.{name} can request", "wx.{name} 不能请求 {other}: 协议的地址"),
+        )
+        .hint(say!(lang, "wx.{name} takes {want}:// URLs", "wx.{name} 只接受 {want}:// 开头的地址"))
+        .wx(Some(Wx::invalid_url())),
     }
 }
 
 fn host(cx: &Context<'_>) -> Check {
-    let id = CheckId::UrlHost;
+    let (id, lang) = (CheckId::UrlHost, cx.lang);
     let ip = match cx.target.url.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
         Some(Host::Domain(name)) if name == "localhost" || name.ends_with(".localhost") => {
             return Check::fail(
                 id,
-                format!("{name} is localhost, which the phone cannot reach and the allow-list cannot hold"),
+                say!(
+                    lang,
+                    "{name} is localhost, which the phone cannot reach and the allow-list cannot hold",
+                    "{name} 指向本机（localhost）：手机访问不到，合法域名里也无法配置"
+                ),
             )
-            .hint("use the server's public domain name")
+            .hint(say!(lang, "use the server's public domain name", "请改用服务器的公网域名"))
             .wx(Some(Wx::not_in_domain_list()));
         }
-        Some(Host::Domain(name)) => return Check::pass(id, format!("{name} is a domain name")),
-        None => return Check::fail(id, "the URL has no host").wx(Some(Wx::invalid_url())),
+        Some(Host::Domain(name)) => return Check::pass(id, say!(lang, "{name} is a domain name", "{name} 是域名")),
+        None => {
+            return Check::fail(id, say!(lang, "the URL has no host", "URL 中没有主机名"))
+                .hint(say!(lang, "write the URL as https://host/path", "请把 URL 写成 https://域名/路径 的形式"))
+                .wx(Some(Wx::invalid_url()));
+        }
     };
     if is_private_lan(ip) {
         return Check::warn(
             id,
-            format!("{ip} is a private-LAN address: allowed only for LAN communication, not as a request domain"),
+            say!(
+                lang,
+                "{ip} is a private-LAN address: allowed only for LAN communication, not as a request domain",
+                "{ip} 是局域网地址：只能用于局域网通信，不能作为请求域名"
+            ),
         )
-        .hint("for anything but LAN devices, use a domain name with ICP filing");
+        .hint(say!(
+            lang,
+            "for anything but LAN devices, use a domain name with ICP filing",
+            "除了访问局域网设备，请使用已备案的域名"
+        ));
     }
-    Check::fail(id, format!("{ip} is an IP address; the allow-list only holds domain names"))
-        .hint("give the server a domain name (with ICP filing) and request that")
-        .wx(Some(Wx::not_in_domain_list()))
+    Check::fail(
+        id,
+        say!(
+            lang,
+            "{ip} is an IP address; the allow-list only holds domain names",
+            "{ip} 是 IP 地址；合法域名只能配置域名"
+        ),
+    )
+    .hint(say!(
+        lang,
+        "give the server a domain name (with ICP filing) and request that",
+        "为服务器配置一个（已备案的）域名，并改用域名请求"
+    ))
+    .wx(Some(Wx::not_in_domain_list()))
 }
 
 /// RFC 1918 IPv4 and unique-local IPv6 (fc00::/7): the mini program's "LAN communication".
-fn is_private_lan(ip: IpAddr) -> bool {
+pub(super) fn is_private_lan(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_private(),
         IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
@@ -64,63 +110,133 @@ fn is_private_lan(ip: IpAddr) -> bool {
 }
 
 fn port(cx: &Context<'_>) -> Check {
-    let id = CheckId::UrlPort;
+    let (id, lang) = (CheckId::UrlPort, cx.lang);
     let Some(port) = cx.target.explicit_port else {
-        return Check::pass(id, "the URL carries no port");
+        return Check::pass(id, say!(lang, "the URL carries no port", "URL 没有带端口"));
     };
     let entries = cx.options.allow_list.as_deref().unwrap_or_default();
     if let Some(entry) = entries.iter().find(|e| e.allows(cx.target)) {
-        return Check::pass(id, format!("port {port} is allowed by the allow-list entry {}", entry.raw));
+        let raw = &entry.raw;
+        return Check::pass(
+            id,
+            say!(
+                lang,
+                "port {port} is allowed by the allow-list entry {raw}",
+                "端口 {port} 与合法域名配置项 {raw} 一致"
+            ),
+        );
     }
-    Check::fail(id, format!("the URL carries port {port}, and no allow-list entry carries that exact port"))
-        .hint(format!(
-            "drop :{port} from the URL (serve on 443), or configure the origin with :{port} in the allow-list"
-        ))
-        .wx(Some(Wx::not_in_domain_list()))
-        .data("port", port)
+    Check::fail(
+        id,
+        say!(
+            lang,
+            "the URL carries port {port}, and no allow-list entry carries that exact port",
+            "URL 带有端口 {port}，但没有哪个合法域名配置项带有完全相同的端口"
+        ),
+    )
+    .hint(say!(
+        lang,
+        "drop :{port} from the URL (serve on 443), or configure the origin with :{port} in the allow-list",
+        "去掉 URL 里的 :{port}（改用 443 端口提供服务），或在合法域名中配置带 :{port} 的地址"
+    ))
+    .wx(Some(Wx::not_in_domain_list()))
+    .data("port", port)
 }
 
 fn icp(cx: &Context<'_>) -> Check {
-    let host = cx.target.host();
+    let (host, lang) = (cx.target.host(), cx.lang);
     Check::info(
         CheckId::IcpFiling,
-        format!("ICP filing of {host} cannot be verified from outside; look it up at https://beian.miit.gov.cn"),
+        say!(
+            lang,
+            "ICP filing of {host} cannot be verified from outside; look it up at https://beian.miit.gov.cn",
+            "无法从外部确认 {host} 是否已 ICP 备案；请到 https://beian.miit.gov.cn 查询"
+        ),
     )
-    .hint("the allow-list accepts only domains with ICP filing (备案); the admin console refuses others")
+    .hint(say!(
+        lang,
+        "the allow-list accepts only domains with ICP filing (备案); the admin console refuses others",
+        "合法域名只能配置已备案的域名，未备案的域名在后台无法添加"
+    ))
 }
 
 fn length(cx: &Context<'_>) -> Check {
-    let id = CheckId::UrlLength;
+    let (id, lang) = (CheckId::UrlLength, cx.lang);
     let text = cx.options.request.url_text(&cx.target.raw);
     let bytes = text.len();
-    let with_data = if text != cx.target.raw.trim() { " with --data as its query" } else { "" };
+    let appended = text != cx.target.raw.trim();
+    let with_data = match (appended, lang) {
+        (false, _) => "",
+        (true, Lang::En) => " with --data as its query",
+        (true, Lang::Zh) => "（含 --data 转成的查询参数）",
+    };
     if bytes > MAX_URL_BYTES {
-        return Check::fail(id, format!("the URL{with_data} is {bytes} bytes, over the {MAX_URL_BYTES}-byte limit"))
-            .hint("send large parameters in a POST body instead of the query string")
-            .wx(Some(Wx::invalid_url()))
-            .data("bytes", bytes);
+        return Check::fail(
+            id,
+            say!(
+                lang,
+                "the URL{with_data} is {bytes} bytes, over the {MAX_URL_BYTES}-byte limit",
+                "URL{with_data}长 {bytes} 字节，超过了 {MAX_URL_BYTES} 字节的上限"
+            ),
+        )
+        .hint(say!(
+            lang,
+            "send large parameters in a POST body instead of the query string",
+            "把较大的参数放到 POST 请求体里，而不是查询字符串中"
+        ))
+        .wx(Some(Wx::invalid_url()))
+        .data("bytes", bytes);
     }
-    Check::pass(id, format!("{bytes} bytes{with_data} (limit {MAX_URL_BYTES})")).data("bytes", bytes)
+    Check::pass(
+        id,
+        say!(
+            lang,
+            "{bytes} bytes{with_data} (limit {MAX_URL_BYTES})",
+            "{bytes} 字节{with_data}（上限 {MAX_URL_BYTES}）"
+        ),
+    )
+    .data("bytes", bytes)
 }
 
 fn method(cx: &Context<'_>) -> Check {
-    let id = CheckId::RequestMethod;
-    let method = &cx.options.request.method;
-    if cx.options.request.method_is_valid() {
-        return Check::pass(id, method.clone());
+    let (id, lang) = (CheckId::RequestMethod, cx.lang);
+    let request = &cx.options.request;
+    let method = request.method();
+    if request.method_is_valid() {
+        return Check::pass(id, method.to_owned());
     }
-    Check::fail(id, format!("'{method}' is not a method wx.request accepts ({})", WX_METHODS.join(" ")))
-        .hint("use one of those, in uppercase; the request is not sent otherwise")
+    let methods = WX_METHODS.join(" ");
+    Check::fail(
+        id,
+        say!(
+            lang,
+            "'{method}' is not a method wx.request accepts ({methods})",
+            "wx.request 不支持请求方法 '{method}'（只支持 {methods}）"
+        ),
+    )
+    .hint(say!(
+        lang,
+        "use one of those, in uppercase; the request is not sent otherwise",
+        "请使用其中之一，并且必须大写；否则请求不会发出"
+    ))
 }
 
 fn header(cx: &Context<'_>) -> Check {
-    let id = CheckId::RequestHeader;
-    let given = &cx.options.request.headers;
+    let (id, lang) = (CheckId::RequestHeader, cx.lang);
+    let given = cx.options.request.headers.len();
     if let Some(referer) = cx.options.request.header("referer") {
-        return Check::warn(id, format!("a Referer header was given ({referer}), but the mini program cannot set it"))
-            .hint("the phone always sends https://servicewechat.com/{appid}/{version}/page-frame.html; do not rely on your own");
+        return Check::warn(
+            id,
+            say!(lang, "a Referer header was given ({referer}), but the mini program cannot set it", "指定了 Referer 请求头（{referer}），但小程序无法设置它"),
+        )
+        .hint(say!(
+            lang,
+            "the phone always sends https://servicewechat.com/{{appid}}/{{version}}/page-frame.html; do not rely on your own",
+            "手机总是发送 https://servicewechat.com/{{appid}}/{{version}}/page-frame.html，不要依赖自定义的 Referer"
+        ));
     }
-    Check::pass(id, format!("{} extra header{}", given.len(), if given.len() == 1 { "" } else { "s" }))
+    let s = if given == 1 { "" } else { "s" };
+    Check::pass(id, say!(lang, "{given} extra header{s}", "{given} 个自定义请求头"))
 }
 
 #[cfg(test)]

@@ -32,6 +32,24 @@ pub enum NetError {
 }
 
 impl NetError {
+    /// Every net error reqdoctor reports.
+    pub const ALL: [NetError; 14] = [
+        NetError::ConnectionClosed,
+        NetError::ConnectionReset,
+        NetError::ConnectionRefused,
+        NetError::NameNotResolved,
+        NetError::SslProtocolError,
+        NetError::AddressUnreachable,
+        NetError::SslVersionOrCipherMismatch,
+        NetError::ConnectionTimedOut,
+        NetError::CertCommonNameInvalid,
+        NetError::CertDateInvalid,
+        NetError::CertAuthorityInvalid,
+        NetError::CertWeakSignatureAlgorithm,
+        NetError::CertWeakKey,
+        NetError::EmptyResponse,
+    ];
+
     pub fn code(self) -> i32 {
         match self {
             NetError::ConnectionClosed => -100,
@@ -84,6 +102,11 @@ impl Wx {
     /// errno 600002: release builds refuse an origin that is not on the allow-list.
     pub fn not_in_domain_list() -> Wx {
         Wx { errno: 600_002, err_msg: "request:fail url not in domain list".to_owned() }
+    }
+
+    /// errno 600008: more redirects than the mini program follows.
+    pub fn too_many_redirects() -> Wx {
+        Wx { errno: 600_008, err_msg: "request:fail max redirect count".to_owned() }
     }
 
     /// errno 600009: the URL cannot be requested as written.

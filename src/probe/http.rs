@@ -35,6 +35,11 @@ pub struct Response {
     pub ttfb: Duration,
     /// This machine's clock when the response head arrived (to compare with `date`).
     pub received_at: SystemTime,
+    /// The `Sec-WebSocket-Accept` of an upgrade answer.
+    pub websocket_accept: Option<String>,
+    /// Whether the body is valid JSON (after a UTF-8 BOM, if any), and whether it had a BOM.
+    pub body_json: Option<bool>,
+    pub body_bom: bool,
     pub body_time: Duration,
     pub body_bytes: u64,
     /// The first bytes of the body.
@@ -90,11 +95,24 @@ impl Connection {
         let received_at = SystemTime::now();
         let header = |name: &str| head.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let location = header("location");
+        let websocket_accept = header("sec-websocket-accept");
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let status = head.status().as_u16();
         let reading = Instant::now();
         let (body_bytes, body) = read_body(head.into_body(), deadline).await?;
-        Ok(Response { status, location, date, ttfb, received_at, body_time: reading.elapsed(), body_bytes, body })
+        Ok(Response {
+            status,
+            location,
+            date,
+            ttfb,
+            received_at,
+            websocket_accept,
+            body_json: is_json(&body, body_bytes),
+            body_bom: body.starts_with(BOM),
+            body_time: reading.elapsed(),
+            body_bytes,
+            body,
+        })
     }
 }
 
@@ -109,6 +127,18 @@ pub async fn read_date(io: Box<dyn Io>, host: &str, deadline: Instant) -> Option
     let outgoing = Outgoing { url: &url, method: "HEAD", headers: &headers, body: Vec::new() };
     let response = conn.exchange(outgoing, deadline).await.ok()?;
     Some((response.date?, response.received_at))
+}
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Whether a body parses as JSON the way the mini program would (a leading
+/// BOM skipped); `None` when empty or only partly kept.
+fn is_json(kept: &[u8], total: u64) -> Option<bool> {
+    if kept.is_empty() || kept.len() as u64 != total {
+        return None;
+    }
+    let body = kept.strip_prefix(BOM).unwrap_or(kept);
+    Some(serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok())
 }
 
 fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, ExchangeError> {

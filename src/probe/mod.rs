@@ -259,7 +259,7 @@ impl Session<'_> {
             Err(error) => return self.failed(trace, error),
         };
         let mut url = spec.effective_url(&target.url);
-        let mut method = spec.method.clone();
+        let mut method = spec.method().to_owned();
         let mut body = spec.body();
         let headers = spec.headers_to_send();
         let mut new_connection = false;

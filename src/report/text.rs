@@ -12,7 +12,7 @@ use crate::lang::Lang;
 use crate::say;
 
 /// A step's heading: the mini-program guide's six steps, then the request (0).
-fn step_title(step: u8, lang: Lang) -> String {
+pub(crate) fn step_title(step: u8, lang: Lang) -> String {
     match step {
         1 => say!(lang, "1 the phone's network", "1 手机网络"),
         2 => say!(lang, "2 the request allow-list", "2 request 合法域名"),

@@ -5,6 +5,7 @@
 mod cli;
 mod fixtures;
 mod http;
+mod miniprogram;
 mod network;
 mod render;
 mod rules;

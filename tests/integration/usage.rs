@@ -53,7 +53,7 @@ fn unreadable_or_invalid_files() {
     std::fs::write(&app, "{\n  \"networkTimeout\": {\"request\": }\n}").unwrap();
     rejects(&["check", "--app-json", app.to_str().unwrap(), "https://a.test/"], "invalid JSON at line 2");
     std::fs::write(&app, r#"{"networkTimeout": {"request": "fast"}}"#).unwrap();
-    rejects(&["check", "--app-json", app.to_str().unwrap(), "https://a.test/"], "networkTimeout.request must be");
+    rejects(&["check", "--app-json", app.to_str().unwrap(), "https://a.test/"], "networkTimeout.request at line 1");
     rejects(&["check", "--app-json", "/nonexistent/app.json", "https://a.test/"], "cannot read --app-json");
 }
 

@@ -120,6 +120,7 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(CLIENT_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades()
         .await;
 }
 
@@ -136,6 +137,9 @@ async fn route(req: Request<Incoming>) -> Result<HttpResponse, Infallible> {
         ["echo"] => echo(req).await,
         ["record", token] => record(token, req).await,
         ["date", offset] => date(offset),
+        ["ws"] => websocket(&req),
+        ["text"] => text_response(b"hello, not JSON"),
+        ["bom"] => text_response(b"\xef\xbb\xbf{\"ok\":true}"),
         _ => not_found(),
     };
     Ok(response)
@@ -145,6 +149,30 @@ fn json_response(status: StatusCode, body: Value) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A 200 whose body is exactly `body`, labelled as JSON (as many servers do).
+fn text_response(body: &'static [u8]) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from_static(body)));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Answers a WebSocket upgrade with 101 and the RFC 6455 accept key; anything
+/// else gets a 426 (what a server without WebSocket support on the path sends).
+fn websocket(req: &Request<Incoming>) -> HttpResponse {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let (Some("websocket"), Some(key)) = (header("upgrade"), header("sec-websocket-key")) else {
+        return json_response(StatusCode::UPGRADE_REQUIRED, json!({"error": "websocket only"}));
+    };
+    let accept = reqdoctor::miniprogram::websocket_accept(key);
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert("upgrade", HeaderValue::from_static("websocket"));
+    headers.insert("connection", HeaderValue::from_static("Upgrade"));
+    headers.insert("sec-websocket-accept", HeaderValue::from_str(&accept).expect("base64 is ASCII"));
     response
 }
 
