@@ -72,6 +72,16 @@ fn clock_skew(cx: &Context<'_>) -> Check {
 fn skew_check(skew: i64, lang: Lang) -> Check {
     let id = CheckId::ClockSkew;
     let by = skew.unsigned_abs();
+    if by <= 1 {
+        return Check::info(
+            id,
+            say!(
+                lang,
+                "this machine's clock agrees with the server's Date header",
+                "本机时钟与服务器 Date 响应头的时间一致"
+            ),
+        );
+    }
     if by <= MAX_SKEW.as_secs() {
         return Check::info(
             id,

@@ -159,7 +159,7 @@ pub const SSL_PROTOCOL_ERROR: Entry = Entry {
 pub const VERSION_OR_CIPHER: Entry = Entry {
     key: "net.ssl_version_or_cipher_mismatch",
     step: 3,
-    checks: &[TlsVersion, TlsHandshake],
+    checks: &[TlsVersion, TlsHandshake, CertKey],
     meaning: (
         "the phone and the server share no TLS version or cipher suite",
         "手机和服务器没有共同支持的 TLS 版本或加密套件",

@@ -100,8 +100,8 @@ fn chain_line(certificate: &CertificateReport, lang: Lang) -> String {
         1 => say!(lang, "1 day left", "剩 1 天"),
         d => say!(lang, "{d} days left", "剩 {d} 天"),
     };
-    let mut parts: Vec<String> =
-        certificate.path.iter().map(|i| &certificate.chain[*i]).map(|e| format!("{} ({})", e.name, days(e))).collect();
+    let entry = |e: &CertEntry| say!(lang, "{} ({})", "{}（{}）", e.name, days(e));
+    let mut parts: Vec<String> = certificate.path.iter().map(|i| entry(&certificate.chain[*i])).collect();
     if let Some(root) = &certificate.trusted_root {
         parts.push(say!(lang, "{root} (trusted root)", "{root}（受信任的根证书）"));
     }
@@ -142,17 +142,21 @@ fn verdict_line(report: &Report, paint: &Painter, lang: Lang) -> String {
         let (n, s, list) = (warns.len(), plural(warns.len()), warns.join(", "));
         detail.push(say!(lang, "{n} warning{s} ({list})", "{n} 项警告（{list}）"));
     }
-    let (word, color) = match report.verdict {
-        Status::Fail => ("✘ FAIL", Color::Red),
-        Status::Warn => ("! WARN", Color::Yellow),
-        _ => ("✔ PASS", Color::Green),
+    let (word, color) = match (report.verdict, lang) {
+        (Status::Fail, Lang::En) => ("✘ FAIL", Color::Red),
+        (Status::Fail, Lang::Zh) => ("✘ 不通过", Color::Red),
+        (Status::Warn, Lang::En) => ("! WARN", Color::Yellow),
+        (Status::Warn, Lang::Zh) => ("! 有警告", Color::Yellow),
+        (_, Lang::En) => ("✔ PASS", Color::Green),
+        (_, Lang::Zh) => ("✔ 通过", Color::Green),
     };
     let tail = if detail.is_empty() {
         say!(lang, "wx.request to this URL should work", "wx.request 请求这个 URL 应当可以成功")
     } else {
         detail.join(say!(lang, "; ", "；").as_str())
     };
-    format!("{}: {tail}", paint.bold(&paint.color(word, color)))
+    let colon = say!(lang, ": ", "：");
+    format!("{}{colon}{tail}", paint.bold(&paint.color(word, color)))
 }
 
 /// Applies colour only when asked, so tests and pipes get plain text.

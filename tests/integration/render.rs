@@ -17,7 +17,8 @@ fn masked(text: &str) -> String {
         (r"another \d+ days", "another [n] days"),
         (r"\d+ days left", "[n] days left"),
         (r"within \d+ s", "within [n] s"),
-        (r"--ca-file \S+\)", "--ca-file [root.pem])"),
+        (r"--ca-file [^)）]+", "--ca-file [root.pem]"),
+        (r"剩 \d+ 天", "剩 [n] 天"),
     ];
     rules.iter().fold(text.to_owned(), |text, (pattern, with)| {
         regex_lite::Regex::new(pattern).unwrap().replace_all(&text, *with).into_owned()
@@ -41,6 +42,59 @@ fn text_report_of_a_failing_target() {
     assert_eq!(run.code, 2);
     assert!(!run.stdout.contains('\u{1b}'), "no colour when stdout is not a terminal");
     insta::assert_snapshot!("text_expired", masked(&run.stdout));
+}
+
+#[test]
+fn text_report_in_chinese() {
+    let route = to(https_server(CertKind::Expired));
+    let ca = root();
+    let args = [
+        "check",
+        "--ca-file",
+        &ca,
+        "--connect-to",
+        &route,
+        "--allow-domain",
+        "https://api.test",
+        "https://api.test/status/500",
+    ];
+    let run = reqdoctor_with_env(&args, &[("LANG", "zh_CN.UTF-8")]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!("text_expired_zh", masked(&run.stdout));
+}
+
+#[test]
+fn the_language_changes_words_never_ids_or_phone_errors() {
+    let route = to(https_server(CertKind::Expired));
+    let ca = root();
+    let json = |lang: &str| {
+        let run = reqdoctor(&[
+            "check",
+            "--json",
+            "--lang",
+            lang,
+            "--ca-file",
+            &ca,
+            "--connect-to",
+            &route,
+            "https://api.test/ok",
+        ]);
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
+    };
+    let (en, zh) = (json("en"), json("zh"));
+    let expiry = |report: &serde_json::Value| {
+        report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "cert.expiry").unwrap().clone()
+    };
+    let (en_expiry, zh_expiry) = (expiry(&en), expiry(&zh));
+    assert_eq!(en_expiry["wx"], zh_expiry["wx"]);
+    assert_eq!(en_expiry["status"], zh_expiry["status"]);
+    assert_eq!(en_expiry["data"], zh_expiry["data"]);
+    assert!(en_expiry["summary"].as_str().unwrap().contains("expired"));
+    assert!(zh_expiry["summary"].as_str().unwrap().contains("过期"), "{}", zh_expiry["summary"]);
+    let ids = |report: &serde_json::Value| {
+        report["checks"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&en), ids(&zh));
 }
 
 #[test]
