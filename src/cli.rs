@@ -67,14 +67,22 @@ Exit codes: 0 pass, 1 warn, 2 fail, 3 reqdoctor could not run.";
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The URLs to diagnose, e.g. https://api.example.com/getinfo
-    #[arg(value_name = "URL", required = true)]
+    #[arg(value_name = "URL", required_unless_present = "targets_file")]
     pub urls: Vec<String>,
+
+    /// More targets: one URL per line, # comments; - reads stdin.
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub targets_file: Option<PathBuf>,
+
+    /// How many targets are diagnosed at once.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: u16,
 
     /// Print the report as one JSON document instead of text.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Output format: text, json, or jsonl (one report per line).
+    /// Output format: text, json, jsonl (one report per line) or nagios (a monitoring-plugin line).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
@@ -176,4 +184,5 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    Nagios,
 }

@@ -22,6 +22,10 @@ use crate::trust::Roots;
 pub struct Plan {
     pub targets: Vec<Target>,
     pub options: Arc<ProbeOptions>,
+    /// More targets, read as the batch goes (`-` for stdin).
+    pub targets_file: Option<PathBuf>,
+    /// Targets diagnosed at once.
+    pub concurrency: usize,
     pub format: Format,
     pub color: bool,
     /// The language of summaries, hints and the text report.
@@ -97,8 +101,14 @@ impl Plan {
             (true, _) => Format::Json,
             (false, format) => format.unwrap_or(Format::Text),
         };
+        if let Some(path) = args.targets_file.as_ref().filter(|p| p.as_os_str() != "-") {
+            std::fs::File::open(path)
+                .map_err(|e| UsageError(format!("cannot read --targets-file {}: {e}", path.display())))?;
+        }
         Ok(Plan {
             targets,
+            targets_file: args.targets_file.clone(),
+            concurrency: usize::from(args.concurrency),
             options: Arc::new(ProbeOptions::from_args(args)?),
             format,
             color: wants_color(args.no_color, format),

@@ -7,6 +7,7 @@
 //! recorded in a [`Trace`](probe::Trace)) → [`checks`] (pure rules) →
 //! [`Report`](report::Report) → a renderer in [`report`].
 
+pub mod batch;
 pub mod cert;
 pub mod checks;
 pub mod cli;
@@ -14,19 +15,20 @@ pub mod config;
 pub mod explain;
 pub mod lang;
 pub mod miniprogram;
+pub mod output;
 pub mod probe;
 pub mod project;
 pub mod report;
 pub mod request;
 pub mod routing;
 pub mod target;
+pub mod targets;
 pub mod trust;
 
 use std::io::{self, Write};
 use std::time::{Duration, SystemTime};
 
 use checks::Context;
-use cli::Format;
 use config::{Plan, ProbeOptions};
 use lang::Lang;
 use report::Report;
@@ -41,40 +43,19 @@ pub async fn diagnose(target: &Target, options: &ProbeOptions, lang: Lang) -> Re
     Report::new(target, &checks, &trace, chain.as_ref().and_then(|c| c.as_ref().ok()))
 }
 
-/// Runs `reqdoctor check`: diagnoses each target in turn, writes each report
-/// to `out` as soon as it is done, and returns the worst exit code (0–2).
-/// A reader that goes away (broken pipe) ends the run, keeping the code so far.
-pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<u8> {
+/// Runs `reqdoctor check`: diagnoses the targets (`plan.concurrency` at a
+/// time), writes each report to `out` as it finishes, ends with the summary,
+/// and returns how the batch went.
+pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<batch::Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let result = runtime.block_on(async {
-        let mut worst = 0;
-        for (index, target) in plan.targets.iter().enumerate() {
-            let report = diagnose(target, &plan.options, plan.lang).await;
-            worst = worst.max(report.exit_code());
-            match render(&report, plan, index, out) {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
-                other => other?,
-            }
+        let mut output = output::Output::new(plan, out);
+        let outcome = batch::run(plan, &mut output).await?;
+        match output.finish(&outcome) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
+            other => other.map(|()| outcome),
         }
-        Ok(worst)
     });
     runtime.shutdown_timeout(Duration::from_millis(200));
     result
-}
-
-fn render(report: &Report, plan: &Plan, index: usize, out: &mut dyn Write) -> io::Result<()> {
-    match plan.format {
-        Format::Text => {
-            if index > 0 {
-                writeln!(out)?;
-            }
-            report::text::render(report, out, plan.color, plan.lang)?;
-            out.flush()
-        }
-        Format::Json => {
-            report::json::render(report, out)?;
-            out.flush()
-        }
-        Format::Jsonl => report::json::render_line(report, out),
-    }
 }

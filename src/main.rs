@@ -29,7 +29,14 @@ fn main() -> ExitCode {
     colored::control::set_override(plan.color);
     let mut stdout = io::stdout().lock();
     match reqdoctor::run_check(&plan, &mut stdout) {
-        Ok(code) => ExitCode::from(code),
+        Ok(outcome) if outcome.interrupted && outcome.finished == 0 => fail("interrupted before any target finished"),
+        Ok(outcome) if outcome.interrupted => {
+            let finished = outcome.finished;
+            let _ = writeln!(io::stderr(), "reqdoctor: interrupted; {finished} target(s) finished and were written");
+            ExitCode::from(outcome.worst.max(CANNOT_RUN))
+        }
+        Ok(outcome) if outcome.bad_lines > 0 => ExitCode::from(CANNOT_RUN),
+        Ok(outcome) => ExitCode::from(outcome.worst),
         Err(error) => fail(&format!("cannot write the report: {error}")),
     }
 }

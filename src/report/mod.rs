@@ -3,6 +3,7 @@
 //! only this type, so internals can change without changing the schema.
 
 pub mod json;
+pub mod summary;
 pub mod text;
 
 use std::net::SocketAddr;

@@ -164,15 +164,20 @@ fn jsonl_streams_one_report_per_line_and_exits_with_the_worst() {
     ]);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", run.stdout);
-    let verdicts: Vec<String> = lines
+    let mut verdicts: Vec<(String, String)> = lines
         .iter()
         .map(|line| {
             let report: crate::cli::Report = serde_json::from_str(line).expect("each line is one report");
             assert_spec_shape(&report);
-            report.verdict
+            (report.target, report.verdict)
         })
         .collect();
-    assert_eq!(verdicts, ["pass", "warn"]);
+    verdicts.sort();
+    let expected = [
+        ("https://api.test/ok".to_owned(), "pass".to_owned()),
+        ("https://api.test/status/503".to_owned(), "warn".to_owned()),
+    ];
+    assert_eq!(verdicts, expected, "one line per target, in the order they finish");
     assert_eq!(run.code, 1);
 }
 
