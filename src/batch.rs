@@ -77,7 +77,7 @@ pub async fn run(plan: &Plan, listener: &mut dyn Listener) -> std::io::Result<Ou
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

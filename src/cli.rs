@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
 
 use crate::miniprogram::{self, Api};
 
@@ -24,6 +25,33 @@ pub enum Command {
     /// Explain an error the phone showed: the triage step, the checks, the likely causes.
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// Run a Prometheus exporter: /probe?target=URL&module=NAME, /metrics, /healthz.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
+}
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  reqdoctor serve
+  reqdoctor serve --listen 127.0.0.1:9688 --config reqdoctor.toml
+  curl 'http://127.0.0.1:9688/probe?target=https://api.example.com/getinfo&module=default'
+
+The config's [modules.NAME] tables take check's option names: timeout-ms, allow-domain,
+ca-file, dns-server, debug-mode, expiry-warn-days, method, header, api, project, ...";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (loopback unless you say otherwise).
+    #[arg(long, value_name = "ADDR:PORT", default_value = crate::serve::DEFAULT_LISTEN, value_parser = crate::serve::parse_listen)]
+    pub listen: std::net::SocketAddr,
+
+    /// A TOML file of modules ([modules.NAME] with check's option names).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The language of the stored reports' summaries [default: from the locale]
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
 }
 
 const EXPLAIN_EXAMPLES: &str = "\
@@ -38,7 +66,7 @@ Exit codes: 0 explained, 3 not recognised.";
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// What the phone showed: an errMsg (quoted or not), an errno, or a net::ERR_* name.
-    #[arg(value_name = "ERRMSG | ERRNO", required = true, num_args = 1..)]
+    #[arg(value_name = "ERRMSG | ERRNO", required = true, num_args = 1.., allow_negative_numbers = true)]
     pub error: Vec<String>,
 
     /// The URL that failed, to print the exact command that confirms the cause.
@@ -86,6 +114,23 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
+    /// The report's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
+
+    /// Never colour the text report (NO_COLOR is honoured too; CLICOLOR_FORCE forces colour).
+    #[arg(long)]
+    pub no_color: bool,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+/// How one target is probed and judged: shared by `check` (as options) and
+/// `serve` (as a module of its TOML config, with the same names).
+#[derive(Debug, Args, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProbeArgs {
     /// Trust only the root certificates in this PEM file instead of the built-in Mozilla roots.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
@@ -124,6 +169,7 @@ pub struct CheckArgs {
 
     /// An extra request header 'Name: value' (repeatable).
     #[arg(short = 'H', long = "header", value_name = "'K: V'")]
+    #[serde(rename = "header")]
     pub headers: Vec<String>,
 
     /// The request data: a JSON object becomes the query string for GET, the body otherwise.
@@ -161,18 +207,38 @@ pub struct CheckArgs {
     /// wx.request's dataType: json expects a JSON body (the page gets a String otherwise).
     #[arg(long, value_enum, value_name = "TYPE", default_value = "json")]
     pub data_type: DataType,
+}
 
-    /// The report's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
-    #[arg(long, value_enum, value_name = "LANG")]
-    pub lang: Option<crate::lang::Lang>,
-
-    /// Never colour the text report (NO_COLOR is honoured too; CLICOLOR_FORCE forces colour).
-    #[arg(long)]
-    pub no_color: bool,
+impl Default for ProbeArgs {
+    /// The same defaults as the command line's.
+    fn default() -> ProbeArgs {
+        ProbeArgs {
+            ca_file: None,
+            connect_to: Vec::new(),
+            resolve: Vec::new(),
+            dns_server: None,
+            timeout_ms: None,
+            app_json: None,
+            allow_domain: Vec::new(),
+            debug_mode: false,
+            method: "GET".to_owned(),
+            headers: Vec::new(),
+            data: None,
+            expiry_warn_days: 14,
+            max_redirects: 20,
+            project: None,
+            domains_file: None,
+            api: Api::Request,
+            appid: None,
+            app_version: miniprogram::DEFAULT_APP_VERSION.to_owned(),
+            data_type: DataType::Json,
+        }
+    }
 }
 
 /// wx.request's `dataType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DataType {
     Json,
     Text,

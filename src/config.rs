@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::checks::AllowEntry;
-use crate::cli::{CheckArgs, DataType, Format};
+use crate::cli::{CheckArgs, DataType, Format, ProbeArgs};
 use crate::lang::Lang;
 use crate::miniprogram::{self, Api, TOURIST_APPID};
 use crate::project::{self, DEFAULT_TIMEOUT_MS, Project};
@@ -33,7 +33,7 @@ pub struct Plan {
 }
 
 /// Everything a probe and its checks need, shared by all targets of a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ProbeOptions {
     pub roots: Roots,
     pub routes: Routes,
@@ -109,7 +109,7 @@ impl Plan {
             targets,
             targets_file: args.targets_file.clone(),
             concurrency: usize::from(args.concurrency),
-            options: Arc::new(ProbeOptions::from_args(args)?),
+            options: Arc::new(ProbeOptions::from_args(&args.probe)?),
             format,
             color: wants_color(args.no_color, format),
             lang: Lang::resolve(args.lang),
@@ -118,7 +118,8 @@ impl Plan {
 }
 
 impl ProbeOptions {
-    fn from_args(args: &CheckArgs) -> Result<ProbeOptions, UsageError> {
+    /// Validates probe settings (from the command line, or a serve module).
+    pub fn from_args(args: &ProbeArgs) -> Result<ProbeOptions, UsageError> {
         let roots = match &args.ca_file {
             Some(path) => Roots::from_pem_file(path)?,
             None => Roots::mozilla(),
@@ -154,7 +155,7 @@ impl ProbeOptions {
 }
 
 /// `--domains-file` entries for the API, then `--allow-domain`; `None` when neither was given.
-fn allow_list(args: &CheckArgs) -> Result<Option<Vec<AllowEntry>>, UsageError> {
+fn allow_list(args: &ProbeArgs) -> Result<Option<Vec<AllowEntry>>, UsageError> {
     if args.domains_file.is_none() && args.allow_domain.is_empty() {
         return Ok(None);
     }
@@ -170,7 +171,7 @@ fn allow_list(args: &CheckArgs) -> Result<Option<Vec<AllowEntry>>, UsageError> {
 
 /// `--timeout-ms` wins over `--app-json`, which wins over the project's app.json,
 /// which wins over the mini program's default; each for the chosen API.
-fn timeout_budget(args: &CheckArgs, project: Option<&Project>) -> Result<(Duration, TimeoutSource), UsageError> {
+fn timeout_budget(args: &ProbeArgs, project: Option<&Project>) -> Result<(Duration, TimeoutSource), UsageError> {
     let from_flag_file = match &args.app_json {
         Some(path) => project::read_app_json(path, "--app-json")?
             .of(args.api)

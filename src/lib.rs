@@ -21,6 +21,7 @@ pub mod project;
 pub mod report;
 pub mod request;
 pub mod routing;
+pub mod serve;
 pub mod target;
 pub mod targets;
 pub mod trust;

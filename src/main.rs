@@ -21,6 +21,12 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Command::Check(args) => args,
         Command::Explain(args) => return explain(&args),
+        Command::Serve(args) => {
+            return match reqdoctor::serve::run(&args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => fail(&message),
+            };
+        }
     };
     let plan = match Plan::from_args(&args) {
         Ok(plan) => plan,
@@ -74,7 +80,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     let rendered = error.render().to_string();
     let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
     let message = first.trim().trim_start_matches("error: ");
-    fail(&format!("{message} (see 'reqdoctor check --help')"))
+    fail(&format!("{message} (see 'reqdoctor --help')"))
 }
 
 fn fail(message: &str) -> ExitCode {

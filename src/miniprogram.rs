@@ -5,16 +5,20 @@
 use clap::ValueEnum;
 
 /// The wx API whose rules apply.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
 pub enum Api {
     #[default]
     #[value(name = "request")]
+    #[serde(rename = "request")]
     Request,
     #[value(name = "uploadFile")]
+    #[serde(rename = "uploadFile")]
     UploadFile,
     #[value(name = "downloadFile")]
+    #[serde(rename = "downloadFile")]
     DownloadFile,
     #[value(name = "connectSocket")]
+    #[serde(rename = "connectSocket")]
     ConnectSocket,
 }
 

@@ -60,6 +60,30 @@ struct Setting {
     url_check: Option<bool>,
 }
 
+/// The admin API's allow-lists; other keys (errcode, errmsg…) are ignored.
+#[derive(Deserialize)]
+struct DomainLists {
+    #[serde(default)]
+    requestdomain: Vec<String>,
+    #[serde(default)]
+    wsrequestdomain: Vec<String>,
+    #[serde(default)]
+    uploaddomain: Vec<String>,
+    #[serde(default)]
+    downloaddomain: Vec<String>,
+}
+
+impl DomainLists {
+    fn of(&self, api: Api) -> &[String] {
+        match api {
+            Api::Request => &self.requestdomain,
+            Api::ConnectSocket => &self.wsrequestdomain,
+            Api::UploadFile => &self.uploaddomain,
+            Api::DownloadFile => &self.downloaddomain,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AppJson {
@@ -109,8 +133,8 @@ pub fn read_domains_file(path: &Path, api: Api) -> Result<Vec<AllowEntry>, Strin
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --domains-file {shown}: {e}"))?;
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('{') {
-        let lists: std::collections::HashMap<String, Vec<String>> = read_json(path, "--domains-file")?;
-        let list = lists.get(api.domain_list()).map(Vec::as_slice).unwrap_or_default();
+        let lists: DomainLists = read_json(path, "--domains-file")?;
+        let list = lists.of(api);
         return list
             .iter()
             .map(|raw| {

@@ -97,7 +97,7 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
             id,
             say!(
                 lang,
-                "no allow-list given (--allow-domain); release builds need the origin listed",
+                "no allow-list given (--allow-domain or --domains-file); release builds need the origin listed",
                 "没有提供合法域名列表（--allow-domain 或 --domains-file）；正式版要求该地址在列表中"
             ),
         );

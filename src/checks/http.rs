@@ -118,7 +118,7 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
     let total = cx.trace.timings.total;
     let budget_ms = budget.as_millis();
     if let Some(phase) = cx.trace.ran_out {
-        return ran_out(phase, budget_ms, &source, lang).took(total);
+        return ran_out(phase, budget_ms, (&source, &field), lang).took(total);
     }
     let answered = cx.trace.http.as_ref().is_some_and(|h| h.hops.last().is_some_and(|hop| hop.response.is_some()));
     if !answered {
@@ -135,8 +135,8 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
     let check = if total > budget / 2 {
         Check::warn(id, say!(lang, "{summary}: more than half of it", "{summary}：已用掉一半以上")).hint(say!(
             lang,
-            "a slower network or a busier server will cross the budget; speed up the server or raise networkTimeout.request",
-            "网络稍慢或服务器稍忙时就会超时；请加快服务器响应，或调大 networkTimeout.request"
+            "a slower network or a busier server will cross the budget; speed up the server or raise {field}",
+            "网络稍慢或服务器稍忙时就会超时；请加快服务器响应，或调大 {field}"
         ))
     } else {
         Check::pass(id, summary)
@@ -144,8 +144,9 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
     check.data("budget_ms", budget_ms as u64).took(total)
 }
 
-/// The budget ran out during `phase`; `source` names where the budget was set.
-fn ran_out(phase: Phase, budget_ms: u128, source: &str, lang: Lang) -> Check {
+/// The budget ran out during `phase`; `source` names where the budget was set,
+/// `field` the app.json field that sets it.
+fn ran_out(phase: Phase, budget_ms: u128, (source, field): (&str, &str), lang: Lang) -> Check {
     let summary = match lang {
         Lang::En => {
             format!("the request did not finish within {budget_ms} ms ({source}): the time ran out during {phase}")
@@ -155,8 +156,8 @@ fn ran_out(phase: Phase, budget_ms: u128, source: &str, lang: Lang) -> Check {
     Check::fail(CheckId::TimeoutBudget, summary)
         .hint(say!(
             lang,
-            "make the server answer faster, or raise networkTimeout.request in app.json (now {budget_ms} ms)",
-            "请加快服务器响应，或调大 app.json 中的 networkTimeout.request（当前为 {budget_ms} ms）"
+            "make the server answer faster, or raise {field} in app.json (now {budget_ms} ms)",
+            "请加快服务器响应，或调大 app.json 中的 {field}（当前为 {budget_ms} ms）"
         ))
         .wx(Some(Wx::timeout()))
         .data("budget_ms", budget_ms as u64)
@@ -318,7 +319,8 @@ fn websocket(last: &Response, summary: String, lang: Lang) -> Check {
 /// dataType json: a 2xx body that is not JSON reaches the page as a String; a BOM is noted.
 fn body_check(last: &Response, summary: &str, cx: &Context<'_>) -> Option<Check> {
     let (id, lang) = (CheckId::HttpResponse, cx.lang);
-    if !cx.options.request.expect_json || !(200..300).contains(&last.status) {
+    let request = &cx.options.request;
+    if request.api != Api::Request || !request.expect_json || !(200..300).contains(&last.status) {
         return None;
     }
     match last.body_json {
@@ -401,9 +403,9 @@ mod tests {
 
     #[test]
     fn a_budget_that_ran_out_names_the_phase() {
-        let en = ran_out(Phase::Tls, 700, "--timeout-ms", Lang::En);
+        let en = ran_out(Phase::Tls, 700, ("--timeout-ms", "networkTimeout.request"), Lang::En);
         assert!(en.summary.ends_with("the time ran out during the TLS handshake"), "{}", en.summary);
-        let zh = ran_out(Phase::FirstByte, 700, "--timeout-ms", Lang::Zh);
+        let zh = ran_out(Phase::FirstByte, 700, ("--timeout-ms", "networkTimeout.request"), Lang::Zh);
         assert_eq!(zh.summary, "请求未能在 700 ms（--timeout-ms）内完成：等待响应时超时");
     }
 

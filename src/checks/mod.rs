@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use crate::cert::Chain;
 use crate::config::ProbeOptions;
 use crate::lang::Lang;
+use crate::miniprogram::Api;
 use crate::probe::Trace;
 use crate::say;
 use crate::target::Target;
@@ -199,6 +200,12 @@ pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     checks.extend(url::checks(cx));
     checks.extend(http::checks(cx));
     checks.sort_by_key(|check| check.id);
+    let api = cx.options.request.api;
+    if api != Api::Request {
+        for wx in checks.iter_mut().filter_map(|c| c.wx.as_mut()) {
+            wx.err_msg = wx.err_msg.replacen("request:fail", &format!("{}:fail", api.name()), 1);
+        }
+    }
     debug_assert_eq!(checks.len(), CheckId::ALL.len(), "one result per id");
     checks
 }

@@ -74,14 +74,17 @@ pub fn recognize(input: &str) -> Option<(Recognized, &'static Entry)> {
     let mut found = Recognized { errno: errno_in(&text), ..Recognized::default() };
     let entry = if let Some((code, name)) = net_error_in(&text) {
         found.net = Some((code, name));
+        // Android reports every Cronet net error with errno 600001.
+        found.errno = found.errno.or(Some(600_001));
         net_entry(code)?
     } else if let Some(code) = ios_code_in(&text) {
         found.ios = Some(code);
         ios_entry(code)?
     } else {
-        phrase_entry(&text).or_else(|| found.errno.and_then(errno_entry))?
+        let entry = phrase_entry(&text).or_else(|| found.errno.and_then(errno_entry))?;
+        found.errno = found.errno.or(entry.errno);
+        entry
     };
-    found.errno = found.errno.or(entry.errno);
     Some((found, entry))
 }
 

@@ -223,7 +223,11 @@ pub const CERT_DATE: Entry = Entry {
             "服务器证书已过期且未续期（或续期后没有重载服务）",
         ),
         (CertExpiry, "an intermediate certificate in the chain expired", "证书链中的中间证书已过期"),
-        (ClockSkew, "the phone's clock is wrong", "手机时间不准"),
+        (
+            CertExpiry,
+            "the phone's clock is wrong (reqdoctor judges dates by this machine's clock; check the phone's date settings)",
+            "手机时间不准（reqdoctor 按本机时钟判断日期；请检查手机的日期设置）",
+        ),
     ],
     flags: "",
     errno: Some(600_001),

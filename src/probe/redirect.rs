@@ -45,8 +45,9 @@ pub fn next(current: &Url, status: u16, location: Option<&str>, visited: &[Url],
         return Next::Stop(Refusal::BadLocation(location.to_owned()));
     };
     url.set_fragment(None);
-    let downgrade = current.scheme() == "https" && url.scheme() != "https";
-    if downgrade || !matches!(url.scheme(), "https" | "http") {
+    let secure = |u: &Url| matches!(u.scheme(), "https" | "wss");
+    let downgrade = secure(current) && !secure(&url);
+    if downgrade || !matches!(url.scheme(), "https" | "http" | "wss" | "ws") {
         return Next::Stop(Refusal::Insecure(url));
     }
     if url.host_str() != current.host_str() {
@@ -92,6 +93,15 @@ mod tests {
         assert_eq!(after(307, "http://api.test/b"), Next::Stop(Refusal::Insecure(url("http://api.test/b"))));
         assert_eq!(after(302, "/a"), Next::Stop(Refusal::Loop(url("https://api.test/a"))));
         assert_eq!(after(302, "https://[bad"), Next::Stop(Refusal::BadLocation("https://[bad".into())));
+    }
+
+    #[test]
+    fn websocket_urls_stay_secure_on_the_same_host() {
+        let here = url("wss://api.test/ws");
+        let next = next(&here, 302, Some("/ws2"), std::slice::from_ref(&here), 20, "GET");
+        assert!(matches!(next, Next::Follow { ref url, .. } if url.as_str() == "wss://api.test/ws2"), "{next:?}");
+        let down = super::next(&here, 302, Some("ws://api.test/ws"), std::slice::from_ref(&here), 20, "GET");
+        assert!(matches!(down, Next::Stop(Refusal::Insecure(_))));
     }
 
     #[test]

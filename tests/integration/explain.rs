@@ -94,6 +94,13 @@ fn explain_answers_in_text_and_chinese() {
 }
 
 #[test]
+fn negative_codes_need_no_quoting() {
+    let run = reqdoctor(&["explain", "-202"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("cert.chain"), "{}", run.stdout);
+}
+
+#[test]
 fn unknown_errors_get_a_helpful_line_and_exit_3() {
     let run = reqdoctor(&["explain", "something", "odd"]);
     assert_eq!(run.code, 3);

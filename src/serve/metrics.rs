@@ -1,0 +1,181 @@
+//! The Prometheus text format: one diagnosis as SPEC's `reqdoctor_*` metrics
+//! (for `/probe`), and the exporter's own counters and histogram (`/metrics`).
+
+use std::fmt::Write as _;
+
+use crate::checks::Status;
+use crate::report::Report;
+
+/// The content type Prometheus scrapes.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Upper bounds of the probe duration histogram, in seconds.
+const BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0];
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// A label value, escaped as the text format requires.
+fn label(value: &str) -> String {
+    value.replace('\\', r"\\").replace('"', "\\\"").replace('\n', r"\n")
+}
+
+/// SPEC's metrics for one report.
+pub fn probe(report: &Report) -> String {
+    let mut out = String::new();
+    let verdict = report.verdict.severity();
+    family(
+        &mut out,
+        "reqdoctor_probe_success",
+        "gauge",
+        "1 unless the verdict is fail: would wx.request to the target work.",
+    );
+    let _ = writeln!(out, "reqdoctor_probe_success {}", u8::from(report.verdict != Status::Fail));
+    family(&mut out, "reqdoctor_verdict", "gauge", "The verdict: 0 pass, 1 warn, 2 fail.");
+    let _ = writeln!(out, "reqdoctor_verdict {verdict}");
+    family(
+        &mut out,
+        "reqdoctor_check_status",
+        "gauge",
+        "Each check's status: 0 pass, 1 warn, 2 fail (skip and info are absent).",
+    );
+    for check in report.checks.iter().filter(|c| !matches!(c.status, Status::Skip | Status::Info)) {
+        let _ = writeln!(
+            out,
+            "reqdoctor_check_status{{check=\"{}\",step=\"{}\"}} {}",
+            check.id,
+            check.step,
+            check.status.severity()
+        );
+    }
+    phases(&mut out, report);
+    certificate(&mut out, report);
+    if let Some(tls) = &report.tls {
+        family(&mut out, "reqdoctor_tls_version_info", "gauge", "1 for the negotiated TLS version.");
+        let _ = writeln!(out, "reqdoctor_tls_version_info{{version=\"{}\"}} 1", label(&tls.version));
+    }
+    if let Some(http) = &report.http {
+        family(&mut out, "reqdoctor_http_status_code", "gauge", "The final HTTP status code.");
+        let _ = writeln!(out, "reqdoctor_http_status_code {}", http.status);
+        family(&mut out, "reqdoctor_http_redirects", "gauge", "The number of redirects followed.");
+        let _ = writeln!(out, "reqdoctor_http_redirects {}", http.redirects);
+    }
+    out
+}
+
+fn phases(out: &mut String, report: &Report) {
+    family(out, "reqdoctor_phase_duration_seconds", "gauge", "Where the time went, by phase.");
+    let t = &report.timings_ms;
+    let phases = [("dns", t.dns), ("connect", t.connect), ("tls", t.tls), ("ttfb", t.ttfb), ("total", Some(t.total))];
+    for (phase, ms) in phases {
+        if let Some(ms) = ms {
+            let _ = writeln!(out, "reqdoctor_phase_duration_seconds{{phase=\"{phase}\"}} {}", ms / 1000.0);
+        }
+    }
+}
+
+/// The earliest `not_after` among the certificates on the path (roots excluded).
+fn certificate(out: &mut String, report: &Report) {
+    let Some(certificate) = &report.certificate else { return };
+    let earliest = certificate
+        .path
+        .iter()
+        .filter_map(|i| certificate.chain.get(*i))
+        .filter(|entry| entry.role != "root")
+        .filter_map(|entry| unix_time(&entry.not_after))
+        .min();
+    if let Some(earliest) = earliest {
+        family(
+            out,
+            "reqdoctor_cert_not_after_timestamp_seconds",
+            "gauge",
+            "The earliest expiry among the certificates the chain needs.",
+        );
+        let _ = writeln!(out, "reqdoctor_cert_not_after_timestamp_seconds {earliest}");
+    }
+}
+
+fn unix_time(rfc3339: &str) -> Option<i64> {
+    let parsed = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(parsed.unix_timestamp())
+}
+
+/// The exporter's own counters, kept across probes.
+#[derive(Debug, Default)]
+pub struct Exporter {
+    /// Finished probes by verdict: pass, warn, fail.
+    pub by_verdict: [u64; 3],
+    /// Probes refused because too many were running.
+    pub rejected: u64,
+    pub in_flight: u64,
+    /// Histogram counts per bucket (cumulative when rendered), and the sum.
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Exporter {
+    pub fn observe(&mut self, verdict: Status, seconds: f64) {
+        self.by_verdict[usize::from(verdict.severity())] += 1;
+        if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            self.buckets[bucket] += 1;
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        family(&mut out, "reqdoctor_exporter_build_info", "gauge", "The running reqdoctor's version.");
+        let _ = writeln!(out, "reqdoctor_exporter_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+        family(&mut out, "reqdoctor_exporter_probes_total", "counter", "Finished probes by verdict.");
+        for (verdict, n) in ["pass", "warn", "fail"].iter().zip(self.by_verdict) {
+            let _ = writeln!(out, "reqdoctor_exporter_probes_total{{verdict=\"{verdict}\"}} {n}");
+        }
+        family(
+            &mut out,
+            "reqdoctor_exporter_probes_rejected_total",
+            "counter",
+            "Probes refused with 503 because too many were running.",
+        );
+        let _ = writeln!(out, "reqdoctor_exporter_probes_rejected_total {}", self.rejected);
+        family(&mut out, "reqdoctor_exporter_probes_in_flight", "gauge", "Probes running now.");
+        let _ = writeln!(out, "reqdoctor_exporter_probes_in_flight {}", self.in_flight);
+        family(&mut out, "reqdoctor_exporter_probe_duration_seconds", "histogram", "How long probes took.");
+        let mut cumulative = 0;
+        for (bound, n) in BUCKETS.iter().zip(self.buckets) {
+            cumulative += n;
+            let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_bucket{{le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_sum {}", self.sum);
+        let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_count {}", self.count);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_histogram_is_cumulative() {
+        let mut exporter = Exporter::default();
+        exporter.observe(Status::Pass, 0.004);
+        exporter.observe(Status::Fail, 0.3);
+        exporter.observe(Status::Warn, 500.0);
+        let text = exporter.render();
+        assert!(text.contains("reqdoctor_exporter_probe_duration_seconds_bucket{le=\"0.005\"} 1\n"), "{text}");
+        assert!(text.contains("reqdoctor_exporter_probe_duration_seconds_bucket{le=\"0.5\"} 2\n"), "{text}");
+        assert!(text.contains("reqdoctor_exporter_probe_duration_seconds_bucket{le=\"+Inf\"} 3\n"), "{text}");
+        assert!(text.contains("reqdoctor_exporter_probes_total{verdict=\"fail\"} 1\n"), "{text}");
+    }
+
+    #[test]
+    fn labels_are_escaped() {
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert_eq!(unix_time("2026-11-25T10:00:00Z"), Some(1_795_600_800));
+    }
+}

@@ -1,0 +1,213 @@
+//! `reqdoctor serve`: Prometheus' multi-target exporter pattern. `/probe`
+//! runs one diagnosis and answers in the text format with SPEC's metric names;
+//! `/metrics` has the exporter's own; `/healthz` answers 200; `/` lists the
+//! last probes with links to their reports.
+
+mod config;
+mod metrics;
+mod page;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::cli::ServeArgs;
+use crate::lang::Lang;
+use crate::report::Report;
+use crate::target::Target;
+pub use config::{Config, DEFAULT_MODULE};
+use metrics::Exporter;
+use page::History;
+
+/// What every request handler shares.
+struct State {
+    config: Config,
+    lang: Lang,
+    permits: Semaphore,
+    history: Mutex<History>,
+    exporter: Mutex<Exporter>,
+}
+
+/// The longest target URL `/probe` accepts.
+const MAX_TARGET: usize = 4096;
+/// How much of Prometheus' scrape timeout is left for sending the answer.
+const SCRAPE_MARGIN: Duration = Duration::from_millis(500);
+
+/// Runs the exporter until Ctrl-C or SIGTERM; an `Err` is a usage error (exit 3).
+pub fn run(args: &ServeArgs) -> Result<(), String> {
+    let config = match &args.config {
+        Some(path) => Config::read(path)?,
+        None => Config::builtin()?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let listener =
+            TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        let modules: Vec<&str> = config.modules.keys().map(String::as_str).collect();
+        eprintln!("reqdoctor serve: listening on http://{bound} (modules: {})", modules.join(", "));
+        let state = Arc::new(State {
+            permits: Semaphore::new(config.max_concurrent),
+            config,
+            lang: Lang::resolve(args.lang),
+            history: Mutex::default(),
+            exporter: Mutex::default(),
+        });
+        accept(listener, state).await;
+        Ok(())
+    })
+}
+
+async fn accept(listener: TcpListener, state: Arc<State>) {
+    let stop = crate::batch::shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let state = Arc::clone(&state);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| handle(req, Arc::clone(&state)));
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        }
+    }
+}
+
+type Answer = Response<Full<Bytes>>;
+
+async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Answer, Infallible> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Ok(text(StatusCode::METHOD_NOT_ALLOWED, "only GET\n".into()));
+    }
+    let path = req.uri().path().to_owned();
+    Ok(match path.as_str() {
+        "/healthz" => text(StatusCode::OK, "ok\n".into()),
+        "/metrics" => prometheus(state.exporter.lock().expect("not poisoned").render()),
+        "/probe" => probe(&req, &state).await,
+        "/" => html(state.history.lock().expect("not poisoned").page()),
+        other => match other.strip_prefix("/report/") {
+            Some(name) => stored_report(name, &state),
+            None => text(StatusCode::NOT_FOUND, "not found: try /, /probe?target=URL, /metrics or /healthz\n".into()),
+        },
+    })
+}
+
+/// `/probe?target=URL[&module=NAME]`: one diagnosis, as Prometheus metrics.
+async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let get = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let Some(raw) = get("target").filter(|t| !t.is_empty()) else {
+        return text(StatusCode::BAD_REQUEST, "missing ?target=URL\n".into());
+    };
+    if raw.len() > MAX_TARGET {
+        return text(StatusCode::BAD_REQUEST, format!("target longer than {MAX_TARGET} bytes\n"));
+    }
+    let module = get("module").unwrap_or(DEFAULT_MODULE);
+    let Some(options) = state.config.modules.get(module) else {
+        let known: Vec<&str> = state.config.modules.keys().map(String::as_str).collect();
+        return text(StatusCode::BAD_REQUEST, format!("unknown module '{module}'; known: {}\n", known.join(", ")));
+    };
+    let target = match Target::parse(raw) {
+        Ok(target) => target,
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+    };
+    let Ok(_permit) = state.permits.try_acquire() else {
+        state.exporter.lock().expect("not poisoned").rejected += 1;
+        return text(StatusCode::SERVICE_UNAVAILABLE, "too many probes running; try again\n".into());
+    };
+    let mut options = options.as_ref().clone();
+    if let Some(limit) = scrape_limit(req) {
+        options.timeout = options.timeout.min(limit);
+    }
+    let report = run_probe(&target, &options, state).await;
+    let id = state.history.lock().expect("not poisoned").push(module, Arc::clone(&report));
+    let mut answer = prometheus(metrics::probe(&report));
+    if let Ok(link) = HeaderValue::from_str(&format!("</report/{id}.json>; rel=\"describedby\"")) {
+        answer.headers_mut().insert("link", link);
+    }
+    answer
+}
+
+async fn run_probe(target: &Target, options: &crate::config::ProbeOptions, state: &State) -> Arc<Report> {
+    state.exporter.lock().expect("not poisoned").in_flight += 1;
+    let started = Instant::now();
+    let report = Arc::new(crate::diagnose(target, options, state.lang).await);
+    let mut exporter = state.exporter.lock().expect("not poisoned");
+    exporter.in_flight -= 1;
+    exporter.observe(report.verdict, started.elapsed().as_secs_f64());
+    report
+}
+
+/// Prometheus' `X-Prometheus-Scrape-Timeout-Seconds`, less a margin to answer in.
+fn scrape_limit(req: &Request<Incoming>) -> Option<Duration> {
+    let seconds: f64 = req.headers().get("x-prometheus-scrape-timeout-seconds")?.to_str().ok()?.trim().parse().ok()?;
+    let total = Duration::try_from_secs_f64(seconds).ok()?;
+    Some(total.saturating_sub(SCRAPE_MARGIN).max(Duration::from_millis(100)))
+}
+
+/// `/report/N.txt` or `/report/N.json` of a recent probe.
+fn stored_report(name: &str, state: &State) -> Answer {
+    let (id, kind) = name.rsplit_once('.').unwrap_or((name, ""));
+    let history = state.history.lock().expect("not poisoned");
+    let Some(recent) = id.parse::<u64>().ok().and_then(|id| history.get(id)) else {
+        return text(StatusCode::NOT_FOUND, "no such report (the last 100 are kept)\n".into());
+    };
+    let mut body = Vec::new();
+    let written = match kind {
+        "json" => crate::report::json::render(&recent.report, &mut body),
+        _ => crate::report::text::render(&recent.report, &mut body, false, state.lang),
+    };
+    if written.is_err() {
+        return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot render the report\n".into());
+    }
+    let content_type = if kind == "json" { "application/json" } else { "text/plain; charset=utf-8" };
+    with_type(StatusCode::OK, content_type, body)
+}
+
+fn text(status: StatusCode, body: String) -> Answer {
+    with_type(status, "text/plain; charset=utf-8", body.into_bytes())
+}
+
+fn html(body: String) -> Answer {
+    with_type(StatusCode::OK, "text/html; charset=utf-8", body.into_bytes())
+}
+
+fn prometheus(body: String) -> Answer {
+    with_type(StatusCode::OK, metrics::CONTENT_TYPE, body.into_bytes())
+}
+
+fn with_type(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Answer {
+    let mut answer = Response::new(Full::new(Bytes::from(body)));
+    *answer.status_mut() = status;
+    answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    answer
+}
+
+/// The address `serve` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9688";
+
+/// Parses `--listen`.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| format!("'{text}' is not an address like 127.0.0.1:9688"))
+}
