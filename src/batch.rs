@@ -49,10 +49,13 @@ pub async fn run(plan: &Plan, listener: &mut dyn Listener) -> std::io::Result<Ou
                 break;
             }
             Some(joined) = running.join_next(), if !running.is_empty() => {
-                let Ok(report) = joined else {
+                let Ok(mut report) = joined else {
                     listener.bad_line("a diagnosis stopped unexpectedly; the other targets go on");
                     continue;
                 };
+                if let Some(store) = &plan.baseline {
+                    store.lock().expect("not poisoned").judge(&mut report, plan.lang);
+                }
                 outcome.worst = outcome.worst.max(report.exit_code());
                 outcome.finished += 1;
                 if let Err(e) = listener.report(&report) {

@@ -114,6 +114,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
+    /// Compare with, then update, the last good facts per target (the baseline.drift check).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
     /// The report's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<crate::lang::Lang>,

@@ -26,6 +26,8 @@ pub struct Plan {
     pub targets_file: Option<PathBuf>,
     /// Targets diagnosed at once.
     pub concurrency: usize,
+    /// `--baseline`: compared with every report, written back at the end.
+    pub baseline: Option<std::sync::Mutex<crate::baseline::Store>>,
     pub format: Format,
     pub color: bool,
     /// The language of summaries, hints and the text report.
@@ -108,6 +110,12 @@ impl Plan {
         Ok(Plan {
             targets,
             targets_file: args.targets_file.clone(),
+            baseline: args
+                .baseline
+                .as_deref()
+                .map(crate::baseline::Store::load)
+                .transpose()?
+                .map(std::sync::Mutex::new),
             concurrency: usize::from(args.concurrency),
             options: Arc::new(ProbeOptions::from_args(&args.probe)?),
             format,

@@ -7,6 +7,7 @@
 //! recorded in a [`Trace`](probe::Trace)) → [`checks`] (pure rules) →
 //! [`Report`](report::Report) → a renderer in [`report`].
 
+pub mod baseline;
 pub mod batch;
 pub mod cert;
 pub mod checks;
@@ -52,6 +53,10 @@ pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<batch::Outcome>
     let result = runtime.block_on(async {
         let mut output = output::Output::new(plan, out);
         let outcome = batch::run(plan, &mut output).await?;
+        if let Some(store) = &plan.baseline {
+            let saved = store.lock().expect("not poisoned").save();
+            saved.map_err(|e| io::Error::new(e.kind(), format!("cannot write --baseline: {e}")))?;
+        }
         match output.finish(&outcome) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
             other => other.map(|()| outcome),

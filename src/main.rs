@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         }
         Ok(outcome) if outcome.bad_lines > 0 => ExitCode::from(CANNOT_RUN),
         Ok(outcome) => ExitCode::from(outcome.worst),
+        Err(error) if error.to_string().starts_with("cannot write --baseline") => fail(&error.to_string()),
         Err(error) => fail(&format!("cannot write the report: {error}")),
     }
 }

@@ -270,6 +270,15 @@ fn http_summary(trace: &Trace) -> Option<HttpSummary> {
     Some(HttpSummary { status: hop.response.as_ref()?.status, redirects: index, final_url: hop.url.to_string() })
 }
 
+/// The verdict of a report's checks: the worst status (`info`/`skip` count as `pass`).
+pub fn verdict_of(checks: &[CheckReport]) -> Status {
+    match checks.iter().map(|c| c.status.severity()).max() {
+        Some(2) => Status::Fail,
+        Some(1) => Status::Warn,
+        _ => Status::Pass,
+    }
+}
+
 /// RFC 3339 in UTC with whole seconds, e.g. `2026-11-25T10:00:00Z`.
 pub fn rfc3339_utc(time: std::time::SystemTime) -> String {
     let secs = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
