@@ -211,6 +211,14 @@ pub struct ProbeArgs {
     /// wx.request's dataType: json expects a JSON body (the page gets a String otherwise).
     #[arg(long, value_enum, value_name = "TYPE", default_value = "json")]
     pub data_type: DataType,
+
+    /// serve only: probe loopback, private and link-local addresses too.
+    #[arg(skip)]
+    pub allow_private_targets: bool,
+
+    /// serve only: the target URLs this module accepts, as patterns with `*` (all when empty).
+    #[arg(skip)]
+    pub allowed_targets: Vec<String>,
 }
 
 impl Default for ProbeArgs {
@@ -236,6 +244,8 @@ impl Default for ProbeArgs {
             appid: None,
             app_version: miniprogram::DEFAULT_APP_VERSION.to_owned(),
             data_type: DataType::Json,
+            allow_private_targets: false,
+            allowed_targets: Vec::new(),
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct ProbeOptions {
     pub request: RequestSpec,
     pub expiry_warn_days: u32,
     pub max_redirects: u32,
+    /// Never connect to loopback, private or link-local addresses (the exporter's default).
+    pub deny_internal: bool,
 }
 
 /// Where the timeout budget came from, so the report can say so.
@@ -158,6 +160,7 @@ impl ProbeOptions {
             },
             expiry_warn_days: args.expiry_warn_days,
             max_redirects: args.max_redirects,
+            deny_internal: false,
         })
     }
 }
@@ -208,8 +211,14 @@ fn parse_dns_server(text: &str) -> Result<SocketAddr, UsageError> {
         .map_err(|_| UsageError(format!("--dns-server '{text}': expected IP or IP:PORT (IPv6 as [::1]:53)")))
 }
 
+/// Parses `-H 'Name: value'`. Errors never repeat the value (it may be a secret):
+/// they show the name, or the text up to the first space.
 fn parse_header(text: &str) -> Result<(String, String), UsageError> {
-    let bad = |why: &str| UsageError(format!("-H '{text}': {why}"));
+    let shown = match text.split_once(':') {
+        Some((name, _)) => format!("{}: ***", name.trim()),
+        None => format!("{}…", text.split_whitespace().next().unwrap_or("").chars().take(40).collect::<String>()),
+    };
+    let bad = |why: &str| UsageError(format!("-H '{shown}': {why}"));
     let (name, value) = text.split_once(':').ok_or_else(|| bad("expected 'Name: value'"))?;
     let (name, value) = (name.trim(), value.trim());
     http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad("not a valid header name"))?;
@@ -236,10 +245,16 @@ mod tests {
     fn headers_need_a_name_and_a_clean_value() {
         assert_eq!(parse_header("X-Trace:  abc "), Ok(("X-Trace".into(), "abc".into())));
         assert_eq!(parse_header("Referer: https://x/"), Ok(("Referer".into(), "https://x/".into())));
-        for bad in ["no colon", "bad name: x", ": x", "X: a\u{1}b"] {
+        for (bad, shown) in
+            [("no colon", "-H 'no…'"), ("bad name: x", "-H 'bad name: ***'"), ("X: a\u{1}b", "-H 'X: ***'")]
+        {
             let err = parse_header(bad).unwrap_err().0;
-            assert!(err.starts_with(&format!("-H '{bad}'")), "{err}");
+            assert!(err.starts_with(shown), "{err}");
         }
+        let err = parse_header("Authorization: Bearer s3cret\u{1}").unwrap_err().0;
+        assert!(!err.contains("s3cret"), "{err}");
+        let err = parse_header("Authorization Bearer s3cret").unwrap_err().0;
+        assert!(!err.contains("s3cret"), "{err}");
     }
 
     #[test]

@@ -45,8 +45,13 @@ impl RequestSpec {
         self.data.as_deref().filter(|_| self.api == Api::Request && self.method == "GET")
     }
 
-    /// The URL actually requested: for GET, `data` is appended as a query string.
+    /// The URL actually requested: without credentials (the mini program never
+    /// sends `user:password@`), and for GET with `data` appended as a query string.
     pub fn effective_url(&self, url: &Url) -> Url {
+        let mut url = url.clone();
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        let url = &url;
         let Some(data) = self.data_in_query() else {
             return url.clone();
         };

@@ -63,6 +63,23 @@ impl Target {
         self.explicit_port.or_else(|| self.url.port_or_known_default()).unwrap_or(443)
     }
 
+    /// The URL as given, with credentials in the authority masked: `https://***@host/`.
+    pub fn shown(&self) -> String {
+        let Some((scheme, rest)) = self.raw.split_once("://") else {
+            return self.raw.clone();
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        match rest[..end].rfind('@') {
+            Some(at) => format!("{scheme}://***{}", &rest[at..]),
+            None => self.raw.clone(),
+        }
+    }
+
+    /// Whether the URL carries `user[:password]@`.
+    pub fn has_credentials(&self) -> bool {
+        !self.url.username().is_empty() || self.url.password().is_some()
+    }
+
     /// Whether the connection is wrapped in TLS (`https`, `wss`).
     pub fn uses_tls(&self) -> bool {
         matches!(self.url.scheme(), "https" | "wss")
@@ -133,6 +150,16 @@ mod tests {
         for input in ["", "api.example.com/x", "https://", "https://a.example:99999/", "http://[::1/"] {
             assert!(Target::parse(input).is_err(), "{input}");
         }
+    }
+
+    #[test]
+    fn credentials_are_masked_when_shown() {
+        let target = Target::parse("https://admin:s3cret@api.test/x?y=a@b").unwrap();
+        assert_eq!(target.shown(), "https://***@api.test/x?y=a@b");
+        assert!(target.has_credentials());
+        let plain = Target::parse("https://api.test/x?y=a@b").unwrap();
+        assert_eq!(plain.shown(), "https://api.test/x?y=a@b");
+        assert!(!plain.has_credentials());
     }
 
     #[test]

@@ -317,6 +317,14 @@ fn connection_hint(first: Option<&TcpResult>, port: u16, lang: Lang) -> (String,
             ),
             NetError::AddressUnreachable,
         ),
+        Some(TcpResult::Denied) => (
+            say!(
+                lang,
+                "this exporter does not probe loopback, private or link-local addresses; set allow-private-targets = true in the module to allow them",
+                "该导出器不探测回环、内网或链路本地地址；如需探测，请在模块中设置 allow-private-targets = true"
+            ),
+            NetError::ConnectionRefused,
+        ),
         Some(TcpResult::Reset) => (
             say!(
                 lang,
@@ -344,6 +352,7 @@ fn outcome_name(result: &TcpResult) -> &'static str {
         TcpResult::Reset => "reset",
         TcpResult::TimedOut => "timeout",
         TcpResult::NoAnswer => "no_answer",
+        TcpResult::Denied => "denied",
         TcpResult::Error(_) => "error",
     }
 }
@@ -357,6 +366,7 @@ fn outcome_text(result: &TcpResult, elapsed: std::time::Duration, lang: Lang) ->
         TcpResult::Reset => say!(lang, "reset", "连接被重置"),
         TcpResult::TimedOut => say!(lang, "no answer in {ms} ms", "{ms} ms 内无响应"),
         TcpResult::NoAnswer => say!(lang, "still no answer after {ms} ms", "{ms} ms 后仍无响应"),
+        TcpResult::Denied => say!(lang, "not tried: an internal address", "未尝试：内部地址"),
         TcpResult::Error(message) => message.clone(),
     }
 }

@@ -63,6 +63,21 @@ fn host(cx: &Context<'_>) -> Check {
             .hint(say!(lang, "use the server's public domain name", "请改用服务器的公网域名"))
             .wx(Some(Wx::not_in_domain_list()));
         }
+        Some(Host::Domain(name)) if cx.target.has_credentials() => {
+            return Check::warn(
+                id,
+                say!(
+                    lang,
+                    "{name} is a domain name, but the URL carries credentials (user:password@), masked in this report",
+                    "{name} 是域名，但 URL 里带有账号密码（user:password@），本报告中已隐去"
+                ),
+            )
+            .hint(say!(
+                lang,
+                "the mini program does not send URL credentials: remove them, and send tokens in a header",
+                "小程序不会发送 URL 中的账号密码：请去掉它们，改用请求头传递令牌"
+            ));
+        }
         Some(Host::Domain(name)) => return Check::pass(id, say!(lang, "{name} is a domain name", "{name} 是域名")),
         None => {
             return Check::fail(id, say!(lang, "the URL has no host", "URL 中没有主机名"))

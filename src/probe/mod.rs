@@ -194,7 +194,14 @@ impl Session<'_> {
         if addrs.is_empty() {
             return (conn, None);
         }
-        let (tcp, stream) = tcp::connect_all(&addrs, self.deadline).await;
+        let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
+            addrs.into_iter().partition(|a| !(self.options.deny_internal && tcp::is_internal(a.ip())));
+        let (mut tcp, stream) = tcp::connect_all(&allowed, self.deadline).await;
+        tcp.attempts.extend(denied.into_iter().map(|addr| tcp::TcpAttempt {
+            addr,
+            result: tcp::TcpResult::Denied,
+            elapsed: std::time::Duration::ZERO,
+        }));
         if stream.is_none() && Instant::now() >= self.deadline {
             self.note_timeout(Phase::Connect);
         }

@@ -25,6 +25,8 @@ pub enum TcpResult {
     TimedOut,
     /// Still silent a while after another address had connected.
     NoAnswer,
+    /// Not tried: the exporter's policy forbids private, loopback and link-local addresses.
+    Denied,
     Error(String),
 }
 
@@ -93,6 +95,32 @@ pub async fn connect_all(addrs: &[SocketAddr], deadline: Instant) -> (TcpTrace, 
     (trace, winner.map(|(_, stream)| stream))
 }
 
+/// Loopback, private (RFC 1918, unique-local), link-local, unspecified,
+/// multicast or CGNAT: addresses an exporter on the network must not probe.
+pub fn is_internal(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(std::net::IpAddr::V4(v4)))
+        }
+    }
+}
+
 /// Names a connect error the way a network engineer would.
 pub fn classify(error: &io::Error) -> TcpResult {
     match error.kind() {
@@ -124,6 +152,25 @@ mod tests {
         assert_eq!(trace.chosen, Some(open));
         assert_eq!(trace.attempts[0].result, TcpResult::Refused);
         assert_eq!(trace.attempts[1].result, TcpResult::Connected);
+    }
+
+    #[test]
+    fn internal_addresses() {
+        for (ip, internal) in [
+            ("127.0.0.1", true),
+            ("10.0.0.1", true),
+            ("169.254.1.1", true),
+            ("100.64.0.1", true),
+            ("0.0.0.0", true),
+            ("8.8.8.8", false),
+            ("::1", true),
+            ("fe80::1", true),
+            ("fd00::1", true),
+            ("::ffff:127.0.0.1", true),
+            ("2606:4700::1111", false),
+        ] {
+            assert_eq!(is_internal(ip.parse().unwrap()), internal, "{ip}");
+        }
     }
 
     #[tokio::test]

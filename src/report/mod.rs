@@ -27,7 +27,7 @@ pub struct Report {
     pub schema_version: u32,
     /// Which program wrote the report.
     pub tool: Tool,
-    /// The URL exactly as given.
+    /// The URL as given, with any credentials (`user:password@`) masked as `***@`.
     pub target: String,
     /// When the diagnosis started, RFC 3339 in UTC.
     pub started_at: String,
@@ -186,7 +186,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool { name: "reqdoctor", version: env!("CARGO_PKG_VERSION") },
-            target: target.raw.clone(),
+            target: target.shown(),
             started_at: rfc3339_utc(trace.started_at),
             verdict: verdict(checks),
             checks: checks.iter().map(CheckReport::from).collect(),

@@ -124,7 +124,7 @@ async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
         return text(StatusCode::BAD_REQUEST, format!("target longer than {MAX_TARGET} bytes\n"));
     }
     let module = get("module").unwrap_or(DEFAULT_MODULE);
-    let Some(options) = state.config.modules.get(module) else {
+    let Some(chosen) = state.config.modules.get(module) else {
         let known: Vec<&str> = state.config.modules.keys().map(String::as_str).collect();
         return text(StatusCode::BAD_REQUEST, format!("unknown module '{module}'; known: {}\n", known.join(", ")));
     };
@@ -132,11 +132,14 @@ async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
         Ok(target) => target,
         Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
+    if let Some(why) = chosen.refuses(&target) {
+        return text(StatusCode::FORBIDDEN, format!("target refused: {why}\n"));
+    }
     let Ok(_permit) = state.permits.try_acquire() else {
         state.exporter.lock().expect("not poisoned").rejected += 1;
         return text(StatusCode::SERVICE_UNAVAILABLE, "too many probes running; try again\n".into());
     };
-    let mut options = options.as_ref().clone();
+    let mut options = chosen.options.as_ref().clone();
     if let Some(limit) = scrape_limit(req) {
         options.timeout = options.timeout.min(limit);
     }

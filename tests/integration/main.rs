@@ -13,6 +13,8 @@ mod network;
 mod render;
 mod rules;
 mod schema;
+mod secrets;
+mod serve;
 mod support;
 mod tls;
 mod usage;
