@@ -58,6 +58,8 @@ pub enum TimeoutSource {
     Default,
     Flag,
     AppJson(PathBuf),
+    /// `serve` cut the budget to Prometheus' scrape timeout (less a margin).
+    ScrapeTimeout,
 }
 
 /// The request as the mini program would send it.

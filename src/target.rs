@@ -38,10 +38,11 @@ impl Target {
         if trimmed.is_empty() {
             return Err(bad("the URL is empty"));
         }
-        if !trimmed.contains("://") {
-            return Err(bad("it has no scheme; write it as https://host/path"));
-        }
-        let url = Url::parse(trimmed).map_err(|e| bad(&e.to_string()))?;
+        let url = match Url::parse(trimmed) {
+            Ok(url) => url,
+            Err(_) if !trimmed.contains("://") => return Err(bad("it has no scheme; write it as https://host/path")),
+            Err(e) => return Err(bad(&e.to_string())),
+        };
         if url.host_str().is_none_or(str::is_empty) {
             return Err(bad("it has no host"));
         }

@@ -114,6 +114,9 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
         TimeoutSource::Default => say!(lang, "the default {field}", "默认的 {field}"),
         TimeoutSource::Flag => "--timeout-ms".to_owned(),
         TimeoutSource::AppJson(path) => say!(lang, "{field} in {}", "{} 中的 {field}", path.display()),
+        TimeoutSource::ScrapeTimeout => {
+            say!(lang, "Prometheus' scrape timeout, less 0.5 s", "Prometheus 的抓取超时时间减去 0.5 秒")
+        }
     };
     let total = cx.trace.timings.total;
     let budget_ms = budget.as_millis();

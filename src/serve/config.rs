@@ -14,6 +14,8 @@ use crate::config::ProbeOptions;
 pub const DEFAULT_MODULE: &str = "default";
 /// Probes allowed to run at once unless the config says otherwise.
 const DEFAULT_MAX_CONCURRENT: usize = 16;
+/// The most `max-concurrent-probes` may be.
+const MAX_CONCURRENT: usize = 4096;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -97,8 +99,8 @@ impl Config {
             modules.insert(DEFAULT_MODULE.to_owned(), Module::new(&ProbeArgs::default())?);
         }
         let max_concurrent = parsed.max_concurrent_probes.unwrap_or(DEFAULT_MAX_CONCURRENT);
-        if max_concurrent == 0 {
-            return Err(format!("--config {shown}: max-concurrent-probes must be at least 1"));
+        if !(1..=MAX_CONCURRENT).contains(&max_concurrent) {
+            return Err(format!("--config {shown}: max-concurrent-probes must be from 1 to {MAX_CONCURRENT}"));
         }
         Ok(Config { modules, max_concurrent })
     }

@@ -71,7 +71,7 @@ fn phases(out: &mut String, report: &Report) {
     let phases = [("dns", t.dns), ("connect", t.connect), ("tls", t.tls), ("ttfb", t.ttfb), ("total", Some(t.total))];
     for (phase, ms) in phases {
         if let Some(ms) = ms {
-            let _ = writeln!(out, "reqdoctor_phase_duration_seconds{{phase=\"{phase}\"}} {}", ms / 1000.0);
+            let _ = writeln!(out, "reqdoctor_phase_duration_seconds{{phase=\"{phase}\"}} {}", seconds(ms));
         }
     }
 }
@@ -95,6 +95,12 @@ fn certificate(out: &mut String, report: &Report) {
         );
         let _ = writeln!(out, "reqdoctor_cert_not_after_timestamp_seconds {earliest}");
     }
+}
+
+/// Milliseconds as seconds with microsecond precision, without float noise.
+fn seconds(ms: f64) -> String {
+    let text = format!("{:.6}", ms / 1000.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn unix_time(rfc3339: &str) -> Option<i64> {
@@ -176,6 +182,8 @@ mod tests {
     #[test]
     fn labels_are_escaped() {
         assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert_eq!(seconds(45.69), "0.04569");
+        assert_eq!(seconds(1000.0), "1");
         assert_eq!(unix_time("2026-11-25T10:00:00Z"), Some(1_795_600_800));
     }
 }

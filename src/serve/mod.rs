@@ -103,7 +103,8 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Answer, Inf
     Ok(match path.as_str() {
         "/healthz" => text(StatusCode::OK, "ok\n".into()),
         "/metrics" => prometheus(state.exporter.lock().expect("not poisoned").render()),
-        "/probe" => probe(&req, &state).await,
+        "/probe" if req.method() == Method::GET => probe(&req, &state).await,
+        "/probe" => text(StatusCode::METHOD_NOT_ALLOWED, "/probe runs a diagnosis: use GET\n".into()),
         "/" => html(state.history.lock().expect("not poisoned").page()),
         other => match other.strip_prefix("/report/") {
             Some(name) => stored_report(name, &state),
@@ -140,8 +141,9 @@ async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
         return text(StatusCode::SERVICE_UNAVAILABLE, "too many probes running; try again\n".into());
     };
     let mut options = chosen.options.as_ref().clone();
-    if let Some(limit) = scrape_limit(req) {
-        options.timeout = options.timeout.min(limit);
+    if let Some(limit) = scrape_limit(req).filter(|limit| *limit < options.timeout) {
+        options.timeout = limit;
+        options.timeout_source = crate::config::TimeoutSource::ScrapeTimeout;
     }
     let report = run_probe(&target, &options, state).await;
     let id = state.history.lock().expect("not poisoned").push(module, Arc::clone(&report));
@@ -153,13 +155,30 @@ async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
 }
 
 async fn run_probe(target: &Target, options: &crate::config::ProbeOptions, state: &State) -> Arc<Report> {
-    state.exporter.lock().expect("not poisoned").in_flight += 1;
+    let _in_flight = InFlight::start(&state.exporter);
     let started = Instant::now();
     let report = Arc::new(crate::diagnose(target, options, state.lang).await);
-    let mut exporter = state.exporter.lock().expect("not poisoned");
-    exporter.in_flight -= 1;
-    exporter.observe(report.verdict, started.elapsed().as_secs_f64());
+    state.exporter.lock().expect("not poisoned").observe(report.verdict, started.elapsed().as_secs_f64());
     report
+}
+
+/// Counts a probe as in flight until dropped — also when the client goes away
+/// and hyper drops the handler mid-probe.
+struct InFlight<'a>(&'a Mutex<Exporter>);
+
+impl<'a> InFlight<'a> {
+    fn start(exporter: &'a Mutex<Exporter>) -> InFlight<'a> {
+        exporter.lock().expect("not poisoned").in_flight += 1;
+        InFlight(exporter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut exporter) = self.0.lock() {
+            exporter.in_flight -= 1;
+        }
+    }
 }
 
 /// Prometheus' `X-Prometheus-Scrape-Timeout-Seconds`, less a margin to answer in.
@@ -171,7 +190,9 @@ fn scrape_limit(req: &Request<Incoming>) -> Option<Duration> {
 
 /// `/report/N.txt` or `/report/N.json` of a recent probe.
 fn stored_report(name: &str, state: &State) -> Answer {
-    let (id, kind) = name.rsplit_once('.').unwrap_or((name, ""));
+    let Some((id, kind @ ("txt" | "json"))) = name.rsplit_once('.') else {
+        return text(StatusCode::NOT_FOUND, "reports are /report/N.txt and /report/N.json\n".into());
+    };
     let history = state.history.lock().expect("not poisoned");
     let Some(recent) = id.parse::<u64>().ok().and_then(|id| history.get(id)) else {
         return text(StatusCode::NOT_FOUND, "no such report (the last 100 are kept)\n".into());

@@ -34,7 +34,7 @@ fn bad_options() {
     rejects(&["check", "--connect-to", "a.test:443:1.2.3.4", "https://a.test/"], "exactly four fields");
     rejects(&["check", "--resolve", "a.test:443:nope", "https://a.test/"], "'nope' is not an IP address");
     rejects(&["check", "--dns-server", "dns.test", "https://a.test/"], "--dns-server 'dns.test'");
-    rejects(&["check", "-H", "no colon", "https://a.test/"], "-H 'no colon'");
+    rejects(&["check", "-H", "no colon", "https://a.test/"], "-H 'no…': expected 'Name: value'");
     rejects(&["check", "--allow-domain", "https://a.test/path", "https://a.test/"], "an entry is an origin only");
     rejects(&["check", "--format", "xml", "https://a.test/"], "invalid value 'xml'");
 }
