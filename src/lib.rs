@@ -19,6 +19,7 @@ pub mod miniprogram;
 pub mod output;
 pub mod probe;
 pub mod project;
+mod properties;
 pub mod report;
 pub mod request;
 pub mod routing;

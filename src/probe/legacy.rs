@@ -118,6 +118,14 @@ async fn offer(addr: SocketAddr, host: &str, version: WireVersion) -> (LegacyAns
     }
 }
 
+/// Reads a server's first flight as a legacy probe would: the answer, and the
+/// certificates sent. The entry point for property tests and fuzzing.
+pub fn read_flight(bytes: &[u8]) -> (Option<LegacyAnswer>, Vec<CertificateDer<'static>>) {
+    let mut records = Records::default();
+    records.feed(bytes);
+    (records.answer(), records.certificates)
+}
+
 /// A ClientHello offering `version` with the cipher suites old servers know.
 pub fn client_hello(version: WireVersion, host: &str) -> Vec<u8> {
     const SUITES: [u16; 13] = [

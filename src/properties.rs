@@ -1,0 +1,112 @@
+//! Property tests: the parsers and rules that see untrusted input — URLs,
+//! allow-list entries, routing rules, app.json, redirects, certificates, a
+//! legacy TLS server's bytes, pasted errMsgs — never panic, and keep their
+//! promises for every input proptest can think of.
+
+#![cfg(test)]
+
+use proptest::prelude::*;
+
+use crate::cert::{CertFacts, Chain};
+use crate::checks::{AllowEntry, origin_of};
+use crate::probe::legacy::read_flight;
+use crate::probe::redirect::{Next, next};
+use crate::routing::{ConnectTo, Resolve};
+use crate::target::Target;
+use crate::trust::Roots;
+
+/// URL-ish strings: mostly plausible, sometimes hostile.
+fn urlish() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(https?|wss?|ftp)://([a-z0-9-]{1,12}\\.){0,3}[a-z]{1,6}(:[0-9]{1,6})?(/[a-zA-Z0-9._~%-]{0,12}){0,3}(\\?[a-z=&]{0,12})?",
+        "https://([a-z]{1,5}(:[a-z0-9]{1,8})?@)?[a-z0-9.\\[\\]:]{1,30}(/.{0,20})?",
+        ".{0,60}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn target_parsing_never_panics_and_never_shows_a_password(input in urlish()) {
+        if let Ok(target) = Target::parse(&input) {
+            let shown = target.shown();
+            if let Some(password) = target.url.password().filter(|p| p.len() > 2) {
+                prop_assert!(!shown.contains(&format!(":{password}@")), "{shown}");
+            }
+            if let Some(port) = target.explicit_port {
+                prop_assert_eq!(target.port(), port);
+            }
+            prop_assert!(!target.host().is_empty());
+        }
+    }
+
+    #[test]
+    fn an_origin_entry_allows_its_own_target(input in urlish()) {
+        if let Ok(target) = Target::parse(&input)
+            && let Ok(entry) = AllowEntry::parse(&origin_of(&target))
+        {
+            prop_assert!(entry.allows(&target), "{} vs {}", entry.raw, input);
+        }
+    }
+
+    #[test]
+    fn routing_rules_never_panic(rule in ".{0,60}", host in "[a-z.]{1,12}", port in 1u16..) {
+        let routes = crate::routing::Routes {
+            connect_to: ConnectTo::parse(&rule).into_iter().collect(),
+            resolve: Resolve::parse(&rule).into_iter().collect(),
+        };
+        let _ = routes.route(&host, port);
+    }
+
+    #[test]
+    fn redirects_never_leave_the_host_or_downgrade(location in ".{0,80}", status in 300u16..310, hops in 1usize..5) {
+        let here = url::Url::parse("https://api.test/a/b?c=d").unwrap();
+        let visited = vec![here.clone(); hops];
+        if let Next::Follow { url, .. } = next(&here, status, Some(&location), &visited, 20, "GET") {
+            prop_assert_eq!(url.host_str(), Some("api.test"));
+            prop_assert_eq!(url.scheme(), "https");
+        }
+    }
+
+    #[test]
+    fn certificate_parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let _ = CertFacts::parse(&bytes);
+        let chain = [rustls_pki_types::CertificateDer::from(bytes)];
+        let _ = Chain::analyze(&chain, &Roots::mozilla());
+    }
+
+    #[test]
+    fn a_legacy_servers_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let _ = read_flight(&bytes);
+    }
+
+    #[test]
+    fn a_legacy_server_hello_names_its_version(version in 0x0300u16..0x0304) {
+        let hello = [&[2u8, 0, 0, 2][..], &version.to_be_bytes()].concat();
+        let record = [&[22u8, 3, 1, 0, hello.len() as u8][..], &hello].concat();
+        let (whole, _) = read_flight(&record);
+        let expected = Some(crate::probe::legacy::LegacyAnswer::Accepted(crate::probe::legacy::WireVersion(version)));
+        prop_assert_eq!(whole, expected);
+    }
+
+    #[test]
+    fn explain_never_panics(input in ".{0,120}") {
+        let _ = crate::explain::explain(&input, None);
+        let _ = crate::explain::explain(&input, Some(&input));
+    }
+
+    #[test]
+    fn app_json_readers_never_panic_and_err_in_one_line(text in "\\{(\"networkTimeout\": ?)?.{0,60}\\}?") {
+        let dir = std::env::temp_dir().join(format!("reqdoctor-prop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("app-{}.json", text.len()));
+        std::fs::write(&path, &text).unwrap();
+        if let Err(message) = crate::project::read_app_json(&path, "--app-json") {
+            prop_assert!(!message.contains('\n'), "{}", message);
+        }
+        if let Err(message) = crate::project::read_domains_file(&path, crate::miniprogram::Api::Request) {
+            prop_assert!(!message.contains('\n'), "{}", message);
+        }
+    }
+}
