@@ -64,16 +64,17 @@ impl Target {
         self.explicit_port.or_else(|| self.url.port_or_known_default()).unwrap_or(443)
     }
 
-    /// The URL as given, with credentials in the authority masked: `https://***@host/`.
+    /// The URL as given — or, when it carries credentials, the parsed URL with
+    /// them masked (`https://***@host/`): the text as typed may hide them in
+    /// forms only a parser sees.
     pub fn shown(&self) -> String {
-        let Some((scheme, rest)) = self.raw.split_once("://") else {
+        if !self.has_credentials() {
             return self.raw.clone();
-        };
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        match rest[..end].rfind('@') {
-            Some(at) => format!("{scheme}://***{}", &rest[at..]),
-            None => self.raw.clone(),
         }
+        let mut masked = self.url.clone();
+        let _ = masked.set_password(None);
+        let _ = masked.set_username("***");
+        masked.to_string()
     }
 
     /// Whether the URL carries `user[:password]@`.
@@ -157,6 +158,9 @@ mod tests {
     fn credentials_are_masked_when_shown() {
         let target = Target::parse("https://admin:s3cret@api.test/x?y=a@b").unwrap();
         assert_eq!(target.shown(), "https://***@api.test/x?y=a@b");
+        // Found by fuzzing: a URL without "//" whose userinfo only the parser sees.
+        let sneaky = Target::parse("ws:&$$$$$$$$$$$\0$:secret$$$@$$$$$:").unwrap();
+        assert!(!sneaky.shown().contains("secret"), "{}", sneaky.shown());
         assert!(target.has_credentials());
         let plain = Target::parse("https://api.test/x?y=a@b").unwrap();
         assert_eq!(plain.shown(), "https://api.test/x?y=a@b");

@@ -1,0 +1,32 @@
+//! An HTTP/1.1 exchange against a "server" that answers with the fuzzer's
+//! bytes: the client must end (answer, error or deadline), never panic or hang.
+#![no_main]
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use libfuzzer_sys::fuzz_target;
+use reqdoctor::probe::http::{Connection, Outgoing};
+use tokio::io::AsyncWriteExt;
+
+fuzz_target!(|bytes: &[u8]| {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime")
+    });
+    let answer = bytes.to_vec();
+    runtime.block_on(async move {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            let _ = server.write_all(&answer).await;
+            let _ = server.shutdown().await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        });
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+        let Ok(mut conn) = Connection::open(Box::new(client), deadline).await else { return };
+        let url = url::Url::parse("https://api.test/fuzz").expect("a URL");
+        let headers = [("accept".to_owned(), "*/*".to_owned())];
+        let outgoing = Outgoing { url: &url, method: "GET", headers: &headers, body: Vec::new() };
+        let _ = conn.exchange(outgoing, deadline).await;
+    });
+});
