@@ -26,6 +26,7 @@ pub mod routing;
 pub mod serve;
 pub mod target;
 pub mod targets;
+pub mod text;
 pub mod trust;
 
 use std::io::{self, Write};

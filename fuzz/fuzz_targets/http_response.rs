@@ -2,7 +2,6 @@
 //! bytes: the client must end (answer, error or deadline), never panic or hang.
 #![no_main]
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
@@ -10,23 +9,18 @@ use reqdoctor::probe::http::{Connection, Outgoing};
 use tokio::io::AsyncWriteExt;
 
 fuzz_target!(|bytes: &[u8]| {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    let runtime = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime")
-    });
-    let answer = bytes.to_vec();
-    runtime.block_on(async move {
-        let (client, mut server) = tokio::io::duplex(64 * 1024);
-        tokio::spawn(async move {
-            let _ = server.write_all(&answer).await;
-            let _ = server.shutdown().await;
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        });
+    // A runtime per input: dropping it ends every task the exchange spawned.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let (client, mut server) = tokio::io::duplex(bytes.len().max(2048) * 2);
+        let _ = server.write_all(bytes).await;
+        let _ = server.shutdown().await;
         let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
         let Ok(mut conn) = Connection::open(Box::new(client), deadline).await else { return };
         let url = url::Url::parse("https://api.test/fuzz").expect("a URL");
         let headers = [("accept".to_owned(), "*/*".to_owned())];
         let outgoing = Outgoing { url: &url, method: "GET", headers: &headers, body: Vec::new() };
         let _ = conn.exchange(outgoing, deadline).await;
+        drop(server);
     });
 });

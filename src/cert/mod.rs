@@ -7,10 +7,12 @@ mod path;
 use std::net::IpAddr;
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
+
+use crate::text::{MAX_NAME, clean};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-pub use path::{Path, PathEnd, host_matches};
+pub use path::{Path, PathEnd, host_matches, san_covers};
 
 use rustls_pki_types::CertificateDer;
 
@@ -147,11 +149,12 @@ impl CertFacts {
             .or_else(|| Some(cert.subject().to_string()).filter(|s| !s.is_empty()))
             .or_else(|| dns_names.first().cloned())
             .unwrap_or_else(|| format!("serial {}", cert.raw_serial_as_string()));
+        let name = clean(&name, MAX_NAME);
         Ok(CertFacts {
             name,
-            subject: cert.subject().to_string(),
-            issuer: cert.issuer().to_string(),
-            issuer_name: common_name(cert.issuer()).unwrap_or_else(|| cert.issuer().to_string()),
+            subject: clean(&cert.subject().to_string(), MAX_NAME),
+            issuer: clean(&cert.issuer().to_string(), MAX_NAME),
+            issuer_name: clean(&common_name(cert.issuer()).unwrap_or_else(|| cert.issuer().to_string()), MAX_NAME),
             subject_der: cert.subject().as_raw().to_vec(),
             issuer_der: cert.issuer().as_raw().to_vec(),
             serial: cert.raw_serial_as_string(),
@@ -191,7 +194,7 @@ fn alt_names(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<IpAddr>) {
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for name in &san.value.general_names {
             match name {
-                GeneralName::DNSName(host) => dns.push(host.to_ascii_lowercase()),
+                GeneralName::DNSName(host) => dns.push(clean(&host.to_ascii_lowercase(), MAX_NAME)),
                 GeneralName::IPAddress(bytes) => ips.extend(ip_from_bytes(bytes)),
                 _ => {}
             }

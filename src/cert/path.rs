@@ -71,6 +71,16 @@ pub fn host_matches(cert: &CertFacts, host: &str) -> bool {
     cert.dns_names.iter().any(|pattern| name_matches(pattern.trim_end_matches('.'), &host))
 }
 
+/// Whether one subjectAltName entry (`DNS:…` or `IP:…`, as `CertFacts::alt_names`
+/// writes them) covers `host`.
+pub fn san_covers(san: &str, host: &str) -> bool {
+    if let Some(ip) = san.strip_prefix("IP:") {
+        return host.parse::<IpAddr>().ok().zip(ip.parse::<IpAddr>().ok()).is_some_and(|(h, s)| h == s);
+    }
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    san.strip_prefix("DNS:").is_some_and(|pattern| name_matches(pattern.trim_end_matches('.'), &host))
+}
+
 fn name_matches(pattern: &str, host: &str) -> bool {
     match pattern.strip_prefix("*.") {
         Some(suffix) => match host.split_once('.') {

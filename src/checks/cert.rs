@@ -6,7 +6,7 @@ use std::time::UNIX_EPOCH;
 
 use super::wx::{NetError, Wx};
 use super::{Check, CheckId, Context, Status, upstream};
-use crate::cert::{CertFacts, Chain, Key, Path, PathEnd, host_matches, rfc3339};
+use crate::cert::{CertFacts, Chain, Key, Path, PathEnd, host_matches, rfc3339, san_covers};
 use crate::lang::Lang;
 use crate::say;
 use crate::trust::RootsSource;
@@ -136,6 +136,13 @@ fn presented<'a>(cx: &'a Context<'_>) -> Result<Option<&'a rustls::Error>, Strin
     let Some(tls) = cx.trace.connection.as_ref().and_then(|c| c.tls.as_ref()) else {
         return Err(upstream(cx).unwrap_or_else(|| say!(lang, "no TLS handshake was attempted", "未进行 TLS 握手")));
     };
+    if tls.failure() == Some(&crate::probe::tls::TlsFailure::TooLarge) {
+        return Err(say!(
+            lang,
+            "the certificate message is too large to read (tls.handshake)",
+            "证书消息太大，无法读取（tls.handshake）"
+        ));
+    }
     if tls.presented.is_empty() {
         let cause = upstream(cx).unwrap_or_else(|| {
             say!(lang, "the handshake ended first (tls.handshake)", "TLS 握手已提前结束（tls.handshake）")
@@ -325,7 +332,8 @@ fn hostname(a: &Analysis<'_>) -> Check {
     let (lang, host) = (a.lang, a.host);
     let leaf = &a.chain[0];
     let sans = leaf.alt_names();
-    let listed = sans.join(", ");
+    let covering = sans.iter().find(|san| san_covers(san, host)).map(String::as_str);
+    let listed = shown_names(&sans, covering, lang);
     if host_matches(leaf, host) {
         return Check::pass(
             id,
@@ -355,6 +363,18 @@ fn hostname(a: &Analysis<'_>) -> Check {
         ))
         .wx(Some(Wx::net(NetError::CertCommonNameInvalid)))
         .data("san", sans)
+}
+
+/// Up to five names, the covering one first; a certificate may carry thousands.
+fn shown_names(sans: &[String], covering: Option<&str>, lang: Lang) -> String {
+    const SHOWN: usize = 5;
+    if sans.len() <= SHOWN {
+        return sans.join(", ");
+    }
+    let mut shown: Vec<&str> = covering.into_iter().collect();
+    shown.extend(sans.iter().map(String::as_str).filter(|s| Some(*s) != covering).take(SHOWN - shown.len()));
+    let n = sans.len();
+    say!(lang, "{}, … {n} names in all", "{} 等，共 {n} 个名称", shown.join(", "))
 }
 
 fn expiry(a: &Analysis<'_>) -> Check {

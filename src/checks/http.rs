@@ -123,8 +123,13 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
     if let Some(phase) = cx.trace.ran_out {
         return ran_out(phase, budget_ms, (&source, &field), lang).took(total);
     }
-    let answered = cx.trace.http.as_ref().is_some_and(|h| h.hops.last().is_some_and(|hop| hop.response.is_some()));
-    if !answered {
+    let last = cx.trace.http.as_ref().and_then(|h| h.hops.last()).and_then(|hop| hop.response.as_ref());
+    if last.is_some_and(|r| r.body_truncated) {
+        let because =
+            say!(lang, "the body was not read to its end (http.response)", "响应体没有读到结尾（http.response）");
+        return Check::skip(id, because);
+    }
+    if last.is_none() {
         let because =
             say!(lang, "no complete response to time (http.response)", "没有完整的响应可供计时（http.response）");
         return Check::skip(id, upstream(cx).unwrap_or(because));
@@ -283,7 +288,22 @@ fn response(cx: &Context<'_>) -> Check {
     if cx.options.request.api == Api::ConnectSocket {
         return websocket(last, summary, lang);
     }
-    let check = if let Some(check) = body_check(last, &summary, cx) {
+    let check = if last.body_truncated {
+        let cap = crate::probe::http::MAX_BODY >> 20;
+        Check::warn(
+            id,
+            say!(
+                lang,
+                "{status} {reason}, but the body goes on past {cap} MiB (first byte after {ttfb} ms)",
+                "{status} {reason}，但响应体超过 {cap} MiB 还没有结束（首字节耗时 {ttfb} ms）"
+            ),
+        )
+            .hint(say!(
+                lang,
+                "reqdoctor stops reading there; the phone reads on until the body ends or its timeout: return a smaller response, or use wx.downloadFile for large files",
+                "reqdoctor 读到这里就停止了；手机会一直读到结束或超时：请返回较小的响应，大文件请用 wx.downloadFile"
+            ))
+    } else if let Some(check) = body_check(last, &summary, cx) {
         check
     } else if last.status >= 400 {
         Check::warn(id, summary).hint(say!(
@@ -374,6 +394,19 @@ fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
             "请查看服务器日志：服务器接收了请求，但始终没有响应"
         ))
         .wx(empty),
+        HttpEnd::Failed(ExchangeError::Failed(why)) if why.contains("message head is too large") => {
+            let max = crate::probe::http::MAX_HEAD / 1024;
+            Check::fail(
+                id,
+                say!(lang, "the response head is too large (over {max} KiB)", "响应头太大（超过 {max} KiB）"),
+            )
+            .hint(say!(
+                lang,
+                "phones refuse response heads over 256 KiB: send fewer or smaller headers (large cookies?)",
+                "手机会拒绝超过 256 KiB 的响应头：请减少或缩短响应头（是否有过大的 Cookie？）"
+            ))
+            .wx(Some(Wx::net(NetError::ResponseHeadersTooBig)))
+        }
         HttpEnd::Failed(ExchangeError::Failed(why)) => {
             Check::fail(id, say!(lang, "no valid HTTP response: {why}", "没有收到有效的 HTTP 响应：{why}"))
                 .hint(say!(

@@ -148,10 +148,15 @@ fn no_address(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> (St
         );
     }
     if let Some(Family::Error(message)) = families.into_iter().find(|f| matches!(f, Family::Error(_))) {
-        return (
-            say!(lang, "cannot resolve {host}: {message}", "无法解析 {host}：{message}"),
-            say!(lang, "check this machine's DNS configuration", "请检查本机的 DNS 配置"),
-        );
+        let hint = match &lookup.server {
+            DnsServer::System => say!(lang, "check this machine's DNS configuration", "请检查本机的 DNS 配置"),
+            DnsServer::Given(server) => say!(
+                lang,
+                "the DNS server {server} answered with something reqdoctor cannot use: check that server",
+                "DNS 服务器 {server} 返回了无法使用的应答：请检查该服务器"
+            ),
+        };
+        return (say!(lang, "cannot resolve {host}: {message}", "无法解析 {host}：{message}"), hint);
     }
     let (a, aaaa) = (describe(&lookup.v4, lang), describe(&lookup.v6, lang));
     (

@@ -1,6 +1,7 @@
 //! Step 3, the TLS layer: did a TLS 1.2/1.3 session come up? Certificate
 //! judgements live in `cert`; here only the protocol itself is judged.
 
+use rustls::AlertDescription;
 use serde_json::json;
 
 use super::wx::{NetError, Wx};
@@ -92,6 +93,21 @@ fn failure_summary(failure: &TlsFailure, port: u16, budget_ms: u128, lang: Lang)
             "no TLS answer before the {budget_ms} ms timeout budget ran out",
             "在 {budget_ms} ms 超时时间内未收到 TLS 响应"
         ),
+        TlsFailure::Stalled { bytes, after_hello: true } => say!(
+            lang,
+            "the server sent its ServerHello ({bytes} bytes in all), then stopped answering until the {budget_ms} ms timeout budget ran out",
+            "服务器发送了 ServerHello（共 {bytes} 字节），随后不再响应，直到 {budget_ms} ms 超时时间用完"
+        ),
+        TlsFailure::Stalled { bytes, after_hello: false } => say!(
+            lang,
+            "the server started the handshake ({bytes} bytes), then stopped answering until the {budget_ms} ms timeout budget ran out",
+            "服务器开始了握手（发送了 {bytes} 字节），随后不再响应，直到 {budget_ms} ms 超时时间用完"
+        ),
+        TlsFailure::TooLarge => say!(
+            lang,
+            "the server's handshake message (usually its certificate chain) is too large: over the 64 KiB a TLS client accepts",
+            "服务器的握手消息（通常是证书链）太大：超过了 TLS 客户端能接受的 64 KiB"
+        ),
         TlsFailure::Closed => say!(
             lang,
             "the server closed the connection during the handshake, without a TLS alert",
@@ -138,6 +154,16 @@ fn failure_hint(failure: &TlsFailure, port: u16, lang: Lang) -> String {
             "the server accepts TCP but does not answer TLS: check that it serves HTTPS on this port and is not overloaded",
             "服务器接受了 TCP 连接，但没有响应 TLS 握手：请检查该端口是否提供 HTTPS 服务，以及服务器是否负载过高"
         ),
+        TlsFailure::Stalled { .. } => say!(
+            lang,
+            "the server or a middlebox stalls mid-handshake: check the server's TLS configuration, its load, and any TLS proxy in front of it",
+            "服务器或中间设备在握手中途卡住：请检查服务器的 TLS 配置和负载，以及前置的 TLS 代理"
+        ),
+        TlsFailure::TooLarge => say!(
+            lang,
+            "send only the leaf and its intermediates: remove extra certificates from the chain file",
+            "证书文件中只保留服务器证书和中间证书，删除多余的证书"
+        ),
         TlsFailure::Closed => say!(
             lang,
             "check that port {port} serves HTTPS and that the server has a certificate for this host name (SNI)",
@@ -181,12 +207,15 @@ fn failure_hint(failure: &TlsFailure, port: u16, lang: Lang) -> String {
 /// The error the phone reports for a failed handshake.
 fn phone_error(failure: &TlsFailure) -> Wx {
     match failure {
-        TlsFailure::TimedOut => Wx::timeout(),
+        TlsFailure::TimedOut | TlsFailure::Stalled { .. } => Wx::timeout(),
         TlsFailure::Closed => Wx::net(NetError::ConnectionClosed),
         TlsFailure::Reset => Wx::net(NetError::ConnectionReset),
-        TlsFailure::Alert(_) | TlsFailure::Incompatible(_) | TlsFailure::Version(_) => {
-            Wx::net(NetError::SslVersionOrCipherMismatch)
-        }
+        // Chromium maps handshake_failure (after the ClientHello: nothing in
+        // common) to the version/cipher mismatch; other alerts to a protocol error.
+        TlsFailure::Alert(AlertDescription::HandshakeFailure)
+        | TlsFailure::Incompatible(_)
+        | TlsFailure::Version(_) => Wx::net(NetError::SslVersionOrCipherMismatch),
+        TlsFailure::Alert(_) | TlsFailure::TooLarge => Wx::net(NetError::SslProtocolError),
         TlsFailure::Certificate(_) => Wx::net(NetError::CertAuthorityInvalid),
         TlsFailure::PlainHttp
         | TlsFailure::NotTls(_)

@@ -29,11 +29,12 @@ pub enum NetError {
     CertWeakSignatureAlgorithm,
     CertWeakKey,
     EmptyResponse,
+    ResponseHeadersTooBig,
 }
 
 impl NetError {
     /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 14] = [
+    pub const ALL: [NetError; 15] = [
         NetError::ConnectionClosed,
         NetError::ConnectionReset,
         NetError::ConnectionRefused,
@@ -48,6 +49,7 @@ impl NetError {
         NetError::CertWeakSignatureAlgorithm,
         NetError::CertWeakKey,
         NetError::EmptyResponse,
+        NetError::ResponseHeadersTooBig,
     ];
 
     pub fn code(self) -> i32 {
@@ -66,6 +68,7 @@ impl NetError {
             NetError::CertWeakSignatureAlgorithm => -208,
             NetError::CertWeakKey => -211,
             NetError::EmptyResponse => -324,
+            NetError::ResponseHeadersTooBig => -325,
         }
     }
 
@@ -85,6 +88,7 @@ impl NetError {
             NetError::CertWeakSignatureAlgorithm => "ERR_CERT_WEAK_SIGNATURE_ALGORITHM",
             NetError::CertWeakKey => "ERR_CERT_WEAK_KEY",
             NetError::EmptyResponse => "ERR_EMPTY_RESPONSE",
+            NetError::ResponseHeadersTooBig => "ERR_RESPONSE_HEADERS_TOO_BIG",
         }
     }
 }

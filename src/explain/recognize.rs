@@ -173,7 +173,7 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -208 => &table::CERT_WEAK_SIGNATURE,
         -211 => &table::CERT_WEAK_KEY,
         -310 => &table::TOO_MANY_REDIRECTS,
-        -324 => &table::EMPTY_RESPONSE,
+        -324 | -325 => &table::EMPTY_RESPONSE,
         -2 | -21 => &table::NETWORK_ERROR,
         _ => return None,
     })

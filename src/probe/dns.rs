@@ -158,6 +158,11 @@ fn family_of_error(error: &NetError) -> Family {
         NetError::Dns(DnsError::ResponseCode(code)) => rcode_family(*code),
         NetError::Timeout => Family::Timeout,
         other if other.to_string().contains("timed out") => Family::Timeout,
+        // hickory's internal wording when the TCP retry of a truncated UDP
+        // answer is closed by the server: say what happened instead.
+        other if other.to_string().contains("canceled") => Family::Error(
+            "the DNS server closed the TCP connection without answering (the retry of a truncated UDP answer)".into(),
+        ),
         other => Family::Error(other.to_string()),
     }
 }

@@ -12,7 +12,11 @@ use tokio::time::{Instant, timeout_at};
 use url::Url;
 
 /// The most body bytes read; a phone reads it all, but a probe needs only its size.
-const MAX_BODY: u64 = 16 * 1024 * 1024;
+pub const MAX_BODY: u64 = 16 * 1024 * 1024;
+/// The largest response head accepted, as Chromium (ERR_RESPONSE_HEADERS_TOO_BIG above).
+pub const MAX_HEAD: usize = 256 * 1024;
+/// Header lines accepted in one response (hyper needs a number; phones have no small limit).
+const MAX_HEADERS: usize = 4096;
 /// The start of the body kept for later analysis.
 const KEPT_BODY: usize = 64 * 1024;
 
@@ -42,6 +46,8 @@ pub struct Response {
     pub body_bom: bool,
     pub body_time: Duration,
     pub body_bytes: u64,
+    /// Reading stopped at the cap before the body ended.
+    pub body_truncated: bool,
     /// The first bytes of the body.
     pub body: Bytes,
 }
@@ -68,7 +74,10 @@ pub struct Outgoing<'a> {
 
 impl Connection {
     pub async fn open(io: Box<dyn Io>, deadline: Instant) -> Result<Connection, ExchangeError> {
-        let handshake = http1::Builder::new().handshake(TokioIo::new(io));
+        // Chromium's limits: a response head of at most 256 KiB, and no small
+        // cap on the number of header lines.
+        let handshake =
+            http1::Builder::new().max_buf_size(MAX_HEAD).max_headers(MAX_HEADERS).handshake(TokioIo::new(io));
         let (sender, driver) = timeout_at(deadline, handshake)
             .await
             .map_err(|_| ExchangeError::TimedOutWaiting)?
@@ -94,12 +103,14 @@ impl Connection {
         let ttfb = sent.elapsed();
         let received_at = SystemTime::now();
         let header = |name: &str| head.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let location = header("location");
+        // Non-ASCII bytes in Location are read as a browser would (and then
+        // percent-encoded by the URL parser), never taken as "no Location".
+        let location = head.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let websocket_accept = header("sec-websocket-accept");
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let status = head.status().as_u16();
         let reading = Instant::now();
-        let (body_bytes, body) = read_body(head.into_body(), deadline).await?;
+        let (body_bytes, body, body_truncated) = read_body(head.into_body(), deadline).await?;
         Ok(Response {
             status,
             location,
@@ -111,6 +122,7 @@ impl Connection {
             body_bom: body.starts_with(BOM),
             body_time: reading.elapsed(),
             body_bytes,
+            body_truncated,
             body,
         })
     }
@@ -161,10 +173,14 @@ fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, Exchang
         .map_err(|e| ExchangeError::Failed(format!("cannot build the request: {e}")))
 }
 
-async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result<(u64, Bytes), ExchangeError> {
+/// Reads the body up to [`MAX_BODY`]; `truncated` when it went on past that.
+async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result<(u64, Bytes, bool), ExchangeError> {
     let mut total = 0u64;
     let mut kept = Vec::new();
-    while total < MAX_BODY {
+    loop {
+        if total >= MAX_BODY {
+            return Ok((total, Bytes::from(kept), !hyper::body::Body::is_end_stream(&body)));
+        }
         let frame = match timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(ExchangeError::TimedOutReading),
             Ok(None) => break,
@@ -177,5 +193,5 @@ async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result
             kept.extend_from_slice(&data[..data.len().min(room)]);
         }
     }
-    Ok((total, Bytes::from(kept)))
+    Ok((total, Bytes::from(kept), false))
 }

@@ -213,7 +213,7 @@ impl Session<'_> {
             return (conn, Some(Box::new(stream)));
         }
         let (mut tls, stream) = tls::handshake(stream, host, &self.options.roots, self.deadline).await;
-        if tls.failure() == Some(&tls::TlsFailure::TimedOut) {
+        if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
         }
         if let (Some(failure), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))

@@ -3,6 +3,9 @@
 
 use url::Url;
 
+/// The longest Location followed; longer ones cannot be requested as a URL.
+const MAX_LOCATION: usize = 8 * 1024;
+
 /// Why a redirect was not followed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -45,6 +48,9 @@ pub fn next(current: &Url, status: u16, location: Option<&str>, visited: &[Url],
         return Next::Stop(Refusal::BadLocation(location.to_owned()));
     };
     url.set_fragment(None);
+    // The mini program never sends user:password@; neither is it ever shown.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
     let secure = |u: &Url| matches!(u.scheme(), "https" | "wss");
     let downgrade = secure(current) && !secure(&url);
     if downgrade || !matches!(url.scheme(), "https" | "http" | "wss" | "ws") {
@@ -52,6 +58,9 @@ pub fn next(current: &Url, status: u16, location: Option<&str>, visited: &[Url],
     }
     if url.host_str() != current.host_str() {
         return Next::Stop(Refusal::OtherHost(url));
+    }
+    if url.as_str().len() > MAX_LOCATION {
+        return Next::Stop(Refusal::BadLocation(location.chars().take(80).collect::<String>() + "…"));
     }
     if visited.contains(&url) {
         return Next::Stop(Refusal::Loop(url));

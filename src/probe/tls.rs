@@ -74,8 +74,16 @@ pub struct TlsSession {
 /// Why no TLS session was established.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TlsFailure {
-    /// The request's budget ran out during the handshake.
+    /// The request's budget ran out during the handshake, before the server said anything.
     TimedOut,
+    /// The server started the handshake (sent `bytes`, a ServerHello among them
+    /// when `after_hello`), then stopped answering until the budget ran out.
+    Stalled {
+        bytes: usize,
+        after_hello: bool,
+    },
+    /// A handshake message (usually the certificate chain) larger than the 64 KiB a TLS client accepts.
+    TooLarge,
     /// The server closed the connection without a TLS alert.
     Closed,
     Reset,
@@ -145,9 +153,14 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
     let connector = TlsConnector::from(Arc::new(client_config(capture.clone())));
     let outcome = timeout_at(deadline, connector.connect(server_name, io)).await;
     trace.duration = started.elapsed();
+    let received = std::mem::take(&mut *first_bytes.lock().expect("not poisoned"));
+    // What the server sent in the clear: a ServerHello, and (TLS 1.2) its chain.
+    let (flight, chain) = super::legacy::read_flight(&received);
+    let after_hello = matches!(flight, Some(super::legacy::LegacyAnswer::Accepted(_)));
     let (result, stream) = match outcome {
-        Err(_elapsed) => (Err(TlsFailure::TimedOut), None),
-        Ok(Err(error)) => (Err(classify(&error, &first_bytes.lock().expect("not poisoned"))), None),
+        Err(_elapsed) if received.is_empty() => (Err(TlsFailure::TimedOut), None),
+        Err(_elapsed) => (Err(TlsFailure::Stalled { bytes: received.len(), after_hello }), None),
+        Ok(Err(error)) => (Err(classify(&error, &received)), None),
         Ok(Ok(stream)) => (Ok(session_of(&stream)), Some(stream)),
     };
     trace.result = Some(result);
@@ -155,6 +168,13 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
         trace.presented = seen.chain;
         trace.verdict = Some(seen.verdict);
         trace.ocsp_stapled = seen.ocsp_stapled;
+    } else if stream.is_none() {
+        // A TLS 1.2 server sends its chain in the clear: judge it even when
+        // the handshake broke off before rustls got to verify it.
+        if !chain.is_empty() {
+            trace.verdict = Some(verify_chain(&chain, host, roots));
+            trace.presented = chain;
+        }
     }
     (trace, stream)
 }
@@ -213,7 +233,10 @@ fn classify_rustls(error: &Error, first_bytes: &[u8]) -> TlsFailure {
         Error::PeerIncompatible(why) => TlsFailure::Incompatible(why.clone()),
         Error::AlertReceived(alert) => TlsFailure::Alert(*alert),
         Error::InvalidCertificate(_) | Error::InvalidCertRevocationList(_) => TlsFailure::Certificate(error.clone()),
-        Error::InvalidMessage(_) if !looks_like_tls(first_bytes) => TlsFailure::NotTls(first_bytes.to_vec()),
+        Error::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge) => TlsFailure::TooLarge,
+        Error::InvalidMessage(_) if !looks_like_tls(first_bytes) => {
+            TlsFailure::NotTls(first_bytes[..first_bytes.len().min(16)].to_vec())
+        }
         other => TlsFailure::Protocol(other.clone()),
     }
 }
@@ -292,14 +315,16 @@ impl ServerCertVerifier for Capture {
     }
 }
 
-/// Keeps the first bytes the server sent, to recognise plain HTTP or garbage.
+/// Keeps the first bytes the server sent: to recognise plain HTTP or garbage,
+/// and to read a TLS 1.2 chain when the handshake breaks off.
 #[derive(Debug)]
 pub struct Recorder<S> {
     inner: S,
     first_bytes: Arc<Mutex<Vec<u8>>>,
 }
 
-const RECORDED: usize = 16;
+/// Enough of the server's first flight to find a TLS 1.2 certificate chain.
+const RECORDED: usize = 64 * 1024;
 
 impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {

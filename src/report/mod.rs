@@ -16,6 +16,7 @@ use crate::checks::{Check, Status, Wx, millis, verdict};
 use crate::probe::Trace;
 use crate::routing::Route;
 use crate::target::Target;
+use crate::text::{MAX_LINE, clean};
 
 /// The JSON report's version; bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -171,8 +172,8 @@ impl From<&Check> for CheckReport {
             id: check.id.as_str(),
             step: check.id.step(),
             status: check.status,
-            summary: check.summary.clone(),
-            hint: check.hint.clone(),
+            summary: clean(&check.summary, MAX_LINE),
+            hint: check.hint.as_deref().map(|hint| clean(hint, MAX_LINE)),
             wx: check.wx.clone(),
             data: check.data.clone(),
             duration_ms: millis(check.duration),

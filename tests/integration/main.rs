@@ -7,6 +7,7 @@ mod batch;
 mod cli;
 mod explain;
 mod fixtures;
+mod hostile;
 mod http;
 mod miniprogram;
 mod network;

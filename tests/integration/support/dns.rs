@@ -10,8 +10,8 @@ use std::time::Duration;
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
 use hickory_server::proto::op::{Edns, Header, HeaderCounts, LowerQuery, Metadata, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA};
-use hickory_server::proto::rr::{RData, Record, RecordType};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME};
+use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
 
@@ -37,6 +37,9 @@ pub enum DnsAnswer {
     Silent,
     /// NOERROR with no answer records.
     NoData,
+    /// NOERROR with one answer record: a CNAME to this name (and nothing about that name,
+    /// so the resolver must ask for it in turn).
+    Cname(&'static str),
 }
 
 /// How the server answers A and AAAA queries for `name` (case-insensitive, trailing dot
@@ -94,7 +97,7 @@ fn shared_rules() -> Vec<DnsRule> {
 }
 
 /// A UDP socket and a TCP listener on the same 127.0.0.1 port (bounded retries).
-fn bind_udp_and_tcp() -> (UdpSocket, TcpListener) {
+pub(super) fn bind_udp_and_tcp() -> (UdpSocket, TcpListener) {
     for _ in 0..32 {
         let udp = UdpSocket::bind("127.0.0.1:0").expect("bind dns udp socket");
         let addr = udp.local_addr().expect("dns socket address");
@@ -130,6 +133,7 @@ impl RuleHandler {
             DnsAnswer::Refused => Outcome::Reply(ResponseCode::Refused, Vec::new()),
             DnsAnswer::NoData => Outcome::Reply(ResponseCode::NoError, Vec::new()),
             DnsAnswer::Addrs(ips) => Outcome::Reply(ResponseCode::NoError, records(query, ips)),
+            DnsAnswer::Cname(target) => Outcome::Reply(ResponseCode::NoError, vec![cname(query, target)]),
         }
     }
 }
@@ -143,6 +147,12 @@ fn records(query: &LowerQuery, ips: &[IpAddr]) -> Vec<Record> {
         _ => None,
     });
     data.map(|rdata| Record::from_rdata(name.clone(), TTL, rdata)).collect()
+}
+
+/// A CNAME record from the queried name to `target`.
+fn cname(query: &LowerQuery, target: &str) -> Record {
+    let target = Name::from_ascii(format!("{}.", normalize(target))).expect("a valid CNAME target");
+    Record::from_rdata(query.original().name().clone(), TTL, RData::CNAME(CNAME(target)))
 }
 
 fn normalize(name: &str) -> String {

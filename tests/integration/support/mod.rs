@@ -12,6 +12,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod dns;
+pub mod hostile;
 pub mod https;
 pub mod openssl;
 pub mod pki;
@@ -23,6 +24,10 @@ use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 
 pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
+pub use hostile::{
+    AfterRecords, RawServer, Reply, RequestHead, TcpFallback, garbage_dns, ok_response, partial_handshake, raw_https,
+    raw_https_with, redirect_server, response, truncating_dns,
+};
 pub use https::{Recorded, http_server, https_server, https_server_tls13_only, https_server_with, recorded};
 pub use openssl::{OpensslKind, openssl_server};
 pub use pki::{CertKind, PemFiles, Pki, ServerCert, pki};

@@ -223,6 +223,75 @@ impl Pki {
         self.rsa1024.get_or_init(|| self.make_rsa1024_leaf()).clone()
     }
 
+    /// An api.test leaf at the bottom of a chain of `depth` certificates: the leaf, then
+    /// `depth - 2` CAs made here, each issued by the next, then the test intermediate
+    /// (issued by the test root). Sent leaf first, in issuing order. Not cached.
+    pub fn deep_chain(&self, depth: usize) -> ServerCert {
+        assert!(depth >= 2, "a deep chain holds at least the leaf and the test intermediate");
+        let now = OffsetDateTime::now_utc();
+        let window = (now - days(1), now + days(90));
+        let mut issuers: Vec<Issuer> = Vec::with_capacity(depth - 2);
+        for level in 1..=depth - 2 {
+            let parent = issuers.last().unwrap_or(&self.intermediate);
+            issuers.push(ca(&format!("reqdoctor deep CA {level}"), window, Some(parent)));
+        }
+        let bottom = issuers.last().unwrap_or(&self.intermediate);
+        let mut made = issued_by(bottom, leaf(&["api.test"], window), false);
+        made.chain.extend(issuers.iter().rev().map(Cert::of_issuer));
+        made.chain.push(Cert::of_issuer(&self.intermediate));
+        made.server_cert()
+    }
+
+    /// A valid api.test leaf (issued by the test intermediate, chain [leaf, intermediate])
+    /// whose subjectAltName lists `extra` short names first (`a0` … `a7pr`: the index in
+    /// base 36, so that 10,000 of them still fit a 64 KiB TLS message) and `api.test` last.
+    /// Not cached.
+    pub fn leaf_with_many_sans(&self, extra: usize) -> ServerCert {
+        let now = OffsetDateTime::now_utc();
+        let names: Vec<String> =
+            (0..extra).map(|i| format!("a{}", base36(i))).chain(std::iter::once("api.test".to_owned())).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.issued(&names, (now - days(1), now + days(90)), true).server_cert()
+    }
+
+    /// An api.test leaf with exactly these dates, issued by the test intermediate, chain
+    /// [leaf, intermediate]. Not cached.
+    pub fn leaf_dated(&self, not_before: OffsetDateTime, not_after: OffsetDateTime) -> ServerCert {
+        self.issued(&["api.test"], (not_before, not_after), true).server_cert()
+    }
+
+    /// The `Valid` api.test chain followed by `extra` unrelated self-signed certificates
+    /// of `sans_each` SANs each: padding that makes the Certificate message big. Not cached.
+    pub fn padded_chain(&self, extra: usize, sans_each: usize) -> ServerCert {
+        let now = OffsetDateTime::now_utc();
+        let window = (now - days(1), now + days(90));
+        let mut made = self.issued(&["api.test"], window, true);
+        for n in 0..extra {
+            let names: Vec<String> = (0..sans_each).map(|i| format!("n{i}.pad{n}.unrelated.test")).collect();
+            let key = KeyPair::generate().expect("generate padding key");
+            let mut params = CertificateParams::new(names).expect("padding SANs");
+            params.distinguished_name = DistinguishedName::new();
+            params.distinguished_name.push(DnType::CommonName, format!("reqdoctor padding cert {n}"));
+            params.not_before = window.0;
+            params.not_after = window.1;
+            made.chain.push(Cert::of(&params.self_signed(&key).expect("self-sign padding cert")));
+        }
+        made.server_cert()
+    }
+
+    /// A self-signed api.test leaf whose subject CN is exactly `cn` (any characters,
+    /// control characters included), chain [leaf]. Not cached.
+    pub fn self_signed_with_cn(&self, cn: &str) -> ServerCert {
+        let now = OffsetDateTime::now_utc();
+        let key = KeyPair::generate().expect("generate leaf key");
+        let mut params = leaf(&["api.test"], (now - days(1), now + days(90)));
+        params.distinguished_name = DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.use_authority_key_identifier_extension = false;
+        let cert = params.self_signed(&key).expect("self-sign leaf");
+        made(vec![Cert::of(&cert)], &key).server_cert()
+    }
+
     fn generate() -> Pki {
         let now = OffsetDateTime::now_utc();
         let root_window = (now - days(365), now + days(5 * 365));
@@ -372,6 +441,18 @@ basicConstraints = critical, CA:FALSE\n\
 keyUsage = critical, digitalSignature\n\
 extendedKeyUsage = serverAuth\n\
 authorityKeyIdentifier = keyid\n";
+
+/// `n` in base 36 (digits, then lowercase letters).
+fn base36(mut n: usize) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(char::from_digit((n % 36) as u32, 36).expect("a base-36 digit"));
+        n /= 36;
+        if n == 0 {
+            return digits.iter().rev().collect();
+        }
+    }
+}
 
 fn days(n: i64) -> Duration {
     Duration::days(n)
