@@ -47,11 +47,16 @@ pub async fn diagnose(target: &Target, options: &ProbeOptions, lang: Lang) -> Re
     Report::new(target, &checks, &trace, chain.as_ref().and_then(|c| c.as_ref().ok()))
 }
 
+/// One runtime worker per CPU, at least two.
+pub fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
 /// Runs `reqdoctor check`: diagnoses the targets (`plan.concurrency` at a
 /// time), writes each report to `out` as it finishes, ends with the summary,
 /// and returns how the batch went.
 pub fn run_check(plan: &Plan, out: &mut dyn Write) -> io::Result<batch::Outcome> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build()?;
     let result = runtime.block_on(async {
         let mut output = output::Output::new(plan, out);
         let outcome = batch::run(plan, &mut output).await?;

@@ -3,9 +3,10 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::RootCertStore;
+use rustls::client::WebPkiServerVerifier;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
@@ -14,6 +15,8 @@ use rustls_pki_types::pem::PemObject;
 pub struct Roots {
     pub store: Arc<RootCertStore>,
     pub source: RootsSource,
+    /// The webpki verifier over `store`, built once per run, not per handshake.
+    verifier: Arc<OnceLock<Arc<WebPkiServerVerifier>>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +37,7 @@ impl fmt::Display for RootsSource {
 impl Roots {
     pub fn mozilla() -> Roots {
         let store = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        Roots { store: Arc::new(store), source: RootsSource::Mozilla }
+        Roots { store: Arc::new(store), source: RootsSource::Mozilla, verifier: Arc::default() }
     }
 
     /// Reads every certificate of a PEM file; each must be a usable trust anchor.
@@ -51,13 +54,24 @@ impl Roots {
         if store.is_empty() {
             return Err(format!("--ca-file {shown}: no PEM certificates found"));
         }
-        Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()) })
+        Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()), verifier: Arc::default() })
     }
 
     /// A store built in code (tests).
     #[cfg(test)]
     pub fn from_store(store: RootCertStore) -> Roots {
-        Roots { store: Arc::new(store), source: RootsSource::File(PathBuf::from("test")) }
+        Roots { store: Arc::new(store), source: RootsSource::File(PathBuf::from("test")), verifier: Arc::default() }
+    }
+
+    /// The webpki verifier for these roots (built on first use, then shared).
+    pub fn verifier(&self) -> Arc<WebPkiServerVerifier> {
+        let build = || {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            WebPkiServerVerifier::builder_with_provider(self.store.clone(), provider)
+                .build()
+                .expect("a non-empty root store builds a verifier")
+        };
+        Arc::clone(self.verifier.get_or_init(build))
     }
 
     /// Whether a DER-encoded distinguished name (with or without its outer

@@ -121,7 +121,8 @@ fn resolver(server: &DnsServer) -> Result<TokioResolver, String> {
     };
     let options = builder.options_mut();
     options.timeout = options.timeout.min(QUERY_TIMEOUT);
-    options.attempts = 1;
+    // hickory counts retries: 0 means one try of at most QUERY_TIMEOUT.
+    options.attempts = 0;
     options.cache_size = 0;
     if matches!(server, DnsServer::Given(_)) {
         options.use_hosts_file = ResolveHosts::Never;

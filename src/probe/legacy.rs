@@ -97,6 +97,7 @@ async fn offer(addr: SocketAddr, host: &str, version: WireVersion) -> (LegacyAns
         Ok(stream) => stream,
         Err(e) => return (LegacyAnswer::Io(e.to_string()), Vec::new()),
     };
+    let _ = stream.set_nodelay(true);
     if let Err(e) = stream.write_all(&client_hello(version, host)).await {
         return (LegacyAnswer::Io(e.to_string()), Vec::new());
     }

@@ -263,11 +263,7 @@ struct Seen {
 
 impl Capture {
     fn new(roots: &Roots) -> Capture {
-        let inner =
-            WebPkiServerVerifier::builder_with_provider(roots.store.clone(), Arc::new(ring::default_provider()))
-                .build()
-                .expect("a non-empty root store builds a verifier");
-        Capture { inner, seen: Mutex::new(None) }
+        Capture { inner: roots.verifier(), seen: Mutex::new(None) }
     }
 
     fn take(&self) -> Option<Seen> {

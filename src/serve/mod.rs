@@ -50,7 +50,7 @@ pub fn run(args: &ServeArgs) -> Result<(), String> {
         None => Config::builtin()?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(crate::worker_threads())
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
