@@ -90,10 +90,35 @@ pub fn judge(chain: &Chain, input: &Input<'_>) -> Vec<Check> {
         && !checks.iter().any(|c| c.status == Status::Fail)
     {
         let data = std::mem::take(&mut checks[0].data);
-        checks[0] = unexplained(error, input.lang);
+        checks[0] = before_1970(error, a.chain, input.lang).unwrap_or_else(|| unexplained(error, input.lang));
         checks[0].data = data;
     }
     checks
+}
+
+/// webpki cannot represent a date before 1970 and refuses such a chain as a
+/// bad encoding; phones accept it. That is reqdoctor's limit, not the
+/// server's fault: cert.trusted warns and names the date.
+fn before_1970(error: &rustls::Error, chain: &[CertFacts], lang: Lang) -> Option<Check> {
+    use rustls::{CertificateError, Error};
+    if !matches!(error, Error::InvalidCertificate(CertificateError::BadEncoding)) {
+        return None;
+    }
+    let (cert, date) = chain
+        .iter()
+        .find_map(|cert| [cert.not_before, cert.not_after].into_iter().find(|t| *t < 0).map(|t| (cert, rfc3339(t))))?;
+    let name = &cert.name;
+    let summary = say!(
+        lang,
+        "cannot verify the chain: '{name}' is dated {date}, before 1970, which the verifier (webpki) cannot \
+         represent, though phones accept it",
+        "无法校验证书链：'{name}' 的日期为 {date}，早于 1970 年，校验库（webpki）无法表示，但手机可以接受"
+    );
+    Some(Check::warn(CheckId::CertTrusted, summary).hint(say!(
+        lang,
+        "reissue the certificate with dates after 1970 to let reqdoctor check its trust and send the request",
+        "改用 1970 年以后日期签发的证书，reqdoctor 才能校验其信任并发出请求"
+    )))
 }
 
 /// rustls refused the chain for a reason no other rule names: cert.trusted

@@ -55,6 +55,7 @@ fn judge_lookup(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> C
             .data("a", describe(&lookup.v4, Lang::En))
             .data("aaaa", describe(&lookup.v6, Lang::En))
             .data("cnames", lookup.cnames.clone())
+            .data("cname_loop", lookup.cname_loop)
             .took(lookup.duration)
     };
     if addresses.is_empty() {
@@ -158,6 +159,9 @@ fn no_address(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> (St
         };
         return (say!(lang, "cannot resolve {host}: {message}", "无法解析 {host}：{message}"), hint);
     }
+    if let Some(named) = cname_dead_end(lookup, lang) {
+        return named;
+    }
     let (a, aaaa) = (describe(&lookup.v4, lang), describe(&lookup.v6, lang));
     (
         say!(
@@ -167,6 +171,38 @@ fn no_address(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> (St
         ),
         say!(lang, "publish an A (or AAAA) record for the host", "请为该域名添加 A（或 AAAA）记录"),
     )
+}
+
+/// A CNAME chain that loops, or ends at a name without addresses.
+fn cname_dead_end(lookup: &DnsLookup, lang: Lang) -> Option<(String, String)> {
+    let last = lookup.cnames.last()?;
+    let (host, chain) = (&lookup.host, lookup.cnames.join(" → "));
+    if lookup.cname_loop {
+        return Some((
+            say!(
+                lang,
+                "{host} has no address: its CNAMEs loop ({host} → {chain})",
+                "{host} 没有地址：其 CNAME 记录形成循环（{host} → {chain}）"
+            ),
+            say!(
+                lang,
+                "fix the CNAME records so the chain ends at a name with an A (or AAAA) record",
+                "请修改 CNAME 记录，使解析链最终指向有 A（或 AAAA）记录的域名"
+            ),
+        ));
+    }
+    Some((
+        say!(
+            lang,
+            "{host} has no A or AAAA record: its CNAME chain {host} → {chain} ends at {last}, which has none",
+            "{host} 没有 A 或 AAAA 记录：其 CNAME 链 {host} → {chain} 指向的 {last} 没有地址记录"
+        ),
+        say!(
+            lang,
+            "publish an A (or AAAA) record for {last}, or point the CNAME at a name that has one (a CDN or cloud service that was removed?)",
+            "请为 {last} 添加 A（或 AAAA）记录，或将 CNAME 指向有地址的域名（是否已停用的 CDN 或云服务？）"
+        ),
+    ))
 }
 
 /// NXDOMAIN, SERVFAIL or REFUSED for either family: the summary and the fix.

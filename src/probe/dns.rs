@@ -14,6 +14,9 @@ use hickory_resolver::{TokioResolver, lookup::Lookup};
 
 /// The longest one DNS query waits, like resolv.conf's `timeout`.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most CNAMEs followed by hand when a name has no address (resolvers
+/// give up after 8 to 16).
+const MAX_CNAME_HOPS: usize = 16;
 
 /// Which resolver answers: the system's, or the one given with `--dns-server`.
 #[derive(Clone, Debug)]
@@ -57,6 +60,8 @@ pub struct DnsLookup {
     pub v6: Family,
     /// CNAME targets met on the way, in order.
     pub cnames: Vec<String>,
+    /// The CNAMEs lead back to a name already met.
+    pub cname_loop: bool,
     pub duration: Duration,
 }
 
@@ -83,12 +88,43 @@ pub async fn lookup(host: &str, server: &DnsServer) -> DnsLookup {
                 resolver.lookup(name.as_str(), RecordType::A),
                 resolver.lookup(name.as_str(), RecordType::AAAA)
             );
-            let cnames = cnames_of(&a).or_else(|| cnames_of(&aaaa)).unwrap_or_default();
-            (family_of(a), family_of(aaaa), cnames)
+            let cnames = cnames_of(&a).or_else(|| cnames_of(&aaaa));
+            let (v4, v6) = (family_of(a), family_of(aaaa));
+            let chain = match cnames {
+                Some(names) => (names, false),
+                None if v4 == Family::NoData && v6 == Family::NoData => follow_cnames(&resolver, &name).await,
+                None => (Vec::new(), false),
+            };
+            (v4, v6, chain)
         }
-        Err(error) => (Family::Error(error.clone()), Family::Error(error), Vec::new()),
+        Err(error) => (Family::Error(error.clone()), Family::Error(error), (Vec::new(), false)),
     };
-    DnsLookup { host: host.to_owned(), server: server.clone(), v4, v6, cnames, duration: started.elapsed() }
+    let (cnames, cname_loop) = cnames;
+    DnsLookup { host: host.to_owned(), server: server.clone(), v4, v6, cnames, cname_loop, duration: started.elapsed() }
+}
+
+/// The CNAME chain from `name`, one CNAME query per hop, and whether it loops.
+/// Used when a name has no address: the resolver hides a loop or a chain that
+/// ends nowhere behind "no records".
+async fn follow_cnames(resolver: &TokioResolver, name: &str) -> (Vec<String>, bool) {
+    let mut chain: Vec<String> = Vec::new();
+    let mut current = name.trim_end_matches('.').to_ascii_lowercase();
+    for _ in 0..MAX_CNAME_HOPS {
+        let Ok(answer) = resolver.lookup(format!("{current}.").as_str(), RecordType::CNAME).await else {
+            break;
+        };
+        let Some(next) = cnames_of(&Ok(answer)).and_then(|names| names.into_iter().next()) else {
+            break;
+        };
+        let next = next.to_ascii_lowercase();
+        let seen = next == name.trim_end_matches('.').to_ascii_lowercase() || chain.contains(&next);
+        chain.push(next.clone());
+        if seen {
+            return (chain, true);
+        }
+        current = next;
+    }
+    (chain, false)
 }
 
 /// A lookup cut short by the request's budget: both families timed out.
@@ -99,6 +135,7 @@ pub fn timed_out(host: &str, server: &DnsServer, duration: Duration) -> DnsLooku
         v4: Family::Timeout,
         v6: Family::Timeout,
         cnames: Vec::new(),
+        cname_loop: false,
         duration,
     }
 }
