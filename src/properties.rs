@@ -1,6 +1,7 @@
 //! Property tests: the parsers and rules that see untrusted input — URLs,
 //! allow-list entries, routing rules, app.json, redirects, certificates, a
-//! legacy TLS server's bytes, pasted errMsgs — never panic, and keep their
+//! legacy TLS server's bytes, pasted errMsgs, HTTP responses, project and
+//! serve configs — never panic, and keep their
 //! promises for every input proptest can think of.
 
 #![cfg(test)]
@@ -107,6 +108,103 @@ proptest! {
             prop_assert!(!message.contains('\n'), "{}", message);
         }
         if let Err(message) = crate::project::read_domains_file(&path, crate::miniprogram::Api::Request) {
+            prop_assert!(!message.contains('\n'), "{}", message);
+        }
+    }
+}
+
+/// A response head proptest can vary: a well-formed one (`Some(status)`) or garbage.
+fn response_bytes() -> impl Strategy<Value = (Vec<u8>, Option<u16>)> {
+    let well_formed = (
+        200u16..600,
+        proptest::collection::vec(("x-[a-z]{1,8}", "[a-zA-Z0-9 ;=/.-]{0,24}"), 0..6),
+        proptest::collection::vec(any::<u8>(), 0..300),
+    )
+        .prop_map(|(status, headers, body)| {
+            let mut head = format!("HTTP/1.1 {status} Whatever\r\ncontent-length: {}\r\n", body.len());
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {}\r\n", value.trim()));
+            }
+            head.push_str("\r\n");
+            let mut bytes = head.into_bytes();
+            bytes.extend(body);
+            (bytes, Some(status))
+        });
+    let garbage = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..400),
+        "HTTP/1\\.[01] .{0,12}\r\n(.{0,30}\r\n){0,4}(\r\n)?.{0,20}".prop_map(String::into_bytes),
+    ]
+    .prop_map(|bytes| (bytes, None));
+    prop_oneof![well_formed, garbage]
+}
+
+/// One GET over an in-memory pipe to a "server" that reads the request head,
+/// then answers `bytes` and closes (hyper drops bytes that come before a request).
+fn exchange(bytes: &[u8]) -> Result<crate::probe::http::Response, crate::probe::http::ExchangeError> {
+    use crate::probe::http::{Connection, Outgoing};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let (client, mut server) = tokio::io::duplex(bytes.len().max(1024) * 2);
+        let answer = bytes.to_vec();
+        tokio::spawn(async move {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") && request.len() < 64 * 1024 {
+                match server.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = server.write_all(&answer).await;
+            let _ = server.shutdown().await;
+        });
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut conn = Connection::open(Box::new(client), deadline).await?;
+        let url = url::Url::parse("https://api.test/prop").expect("a URL");
+        let outgoing = Outgoing { url: &url, method: "GET", headers: &[], body: Vec::new() };
+        conn.exchange(outgoing, deadline).await
+    })
+}
+
+/// A fresh directory per test, reused across its cases.
+fn scratch(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("reqdoctor-prop-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_response_ends_and_a_well_formed_head_is_read(case in response_bytes()) {
+        let (bytes, status) = case;
+        let result = exchange(&bytes);
+        if let Some(status) = status {
+            let response = result.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            prop_assert_eq!(response.status, status);
+        }
+    }
+
+    #[test]
+    fn project_readers_never_panic_and_err_in_one_line(
+        text in "\\{(\"(appid|miniprogramRoot|setting)\": ?(\"[a-z./]{0,8}\"|\\{\"urlCheck\": ?.{0,6}\\}|[0-9]{1,4}|null),? ?){0,3}.{0,20}\\}?"
+    ) {
+        let dir = scratch("project");
+        std::fs::write(dir.join("project.config.json"), &text).unwrap();
+        if let Err(message) = crate::project::read_project(&dir) {
+            prop_assert!(!message.contains('\n'), "{}", message);
+        }
+    }
+
+    #[test]
+    fn the_serve_config_reader_never_panics_and_errs_in_one_line(
+        text in "(\\[modules\\.[a-z]{1,5}\\]\n)?(([a-z-]{1,20}|max-concurrent-probes|timeout-ms) = (\"[^\"\n]{0,12}\"|-?[0-9]{1,6}|true|\\[\"[a-z:/*.]{0,12}\"\\])\n){0,3}.{0,20}"
+    ) {
+        let path = scratch("serve").join("serve.toml");
+        std::fs::write(&path, &text).unwrap();
+        if let Err(message) = crate::serve::config::Config::read(&path) {
             prop_assert!(!message.contains('\n'), "{}", message);
         }
     }

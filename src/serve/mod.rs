@@ -3,7 +3,7 @@
 //! `/metrics` has the exporter's own; `/healthz` answers 200; `/` lists the
 //! last probes with links to their reports.
 
-mod config;
+pub(crate) mod config;
 mod metrics;
 mod page;
 
