@@ -72,6 +72,17 @@ pub struct Outgoing<'a> {
     pub body: Vec<u8>,
 }
 
+/// hyper's own words for a head over `max_buf_size`, which checks/http.rs names.
+const HEAD_TOO_LARGE: &str = "message head is too large";
+
+/// The size of a response head as sent: the status line, each header line and
+/// the blank line (the reason phrase counted at its usual length).
+fn head_size<B>(head: &hyper::Response<B>) -> usize {
+    let status_line = "HTTP/1.1 200 OK\r\n".len();
+    let lines: usize = head.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    status_line + lines + 2
+}
+
 impl Connection {
     pub async fn open(io: Box<dyn Io>, deadline: Instant) -> Result<Connection, ExchangeError> {
         // Chromium's limits: a response head of at most 256 KiB, and no small
@@ -101,6 +112,11 @@ impl Connection {
                 if e.is_incomplete_message() { ExchangeError::Empty } else { ExchangeError::Failed(e.to_string()) }
             })?;
         let ttfb = sent.elapsed();
+        // hyper checks its buffer limit only between reads, so one large read
+        // can carry a head past it: check the head itself, as Chromium does.
+        if head_size(&head) > MAX_HEAD {
+            return Err(ExchangeError::Failed(HEAD_TOO_LARGE.to_owned()));
+        }
         let received_at = SystemTime::now();
         let header = |name: &str| head.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         // Non-ASCII bytes in Location are read as a browser would (and then

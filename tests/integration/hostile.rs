@@ -361,7 +361,7 @@ fn an_endless_header_block_is_cut_off_and_named() {
 fn a_header_block_over_256_kib_fails_as_on_a_phone() {
     let header = format!("x-big: {}", "a".repeat(300 * 1024)).into_bytes();
     let report = diagnose_api(answering(ok_with_headers(&[header])).addr, "/ok", 3000);
-    report.expect("http.response", "fail", "");
+    report.expect("http.response", "fail", "the response head is too large (over 256 KiB)");
 }
 
 #[test]
