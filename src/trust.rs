@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use rustls::RootCertStore;
 use rustls::client::WebPkiServerVerifier;
+use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
@@ -15,8 +15,14 @@ use rustls_pki_types::pem::PemObject;
 pub struct Roots {
     pub store: Arc<RootCertStore>,
     pub source: RootsSource,
-    /// The webpki verifier over `store`, built once per run, not per handshake.
-    verifier: Arc<OnceLock<Arc<WebPkiServerVerifier>>>,
+    /// What is built from `store` once per run, not per handshake.
+    cache: Arc<Cache>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    verifier: OnceLock<Arc<WebPkiServerVerifier>>,
+    client: OnceLock<Arc<ClientConfig>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +43,7 @@ impl fmt::Display for RootsSource {
 impl Roots {
     pub fn mozilla() -> Roots {
         let store = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        Roots { store: Arc::new(store), source: RootsSource::Mozilla, verifier: Arc::default() }
+        Roots { store: Arc::new(store), source: RootsSource::Mozilla, cache: Arc::default() }
     }
 
     /// Reads every certificate of a PEM file; each must be a usable trust anchor.
@@ -54,13 +60,13 @@ impl Roots {
         if store.is_empty() {
             return Err(format!("--ca-file {shown}: no PEM certificates found"));
         }
-        Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()), verifier: Arc::default() })
+        Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()), cache: Arc::default() })
     }
 
     /// A store built in code (tests).
     #[cfg(test)]
     pub fn from_store(store: RootCertStore) -> Roots {
-        Roots { store: Arc::new(store), source: RootsSource::File(PathBuf::from("test")), verifier: Arc::default() }
+        Roots { store: Arc::new(store), source: RootsSource::File(PathBuf::from("test")), cache: Arc::default() }
     }
 
     /// The webpki verifier for these roots (built on first use, then shared).
@@ -71,7 +77,13 @@ impl Roots {
                 .build()
                 .expect("a non-empty root store builds a verifier")
         };
-        Arc::clone(self.verifier.get_or_init(build))
+        Arc::clone(self.cache.verifier.get_or_init(build))
+    }
+
+    /// The TLS client configuration over these roots: made by `build` from
+    /// the verifier on first use, then shared by every handshake of the run.
+    pub fn client_config(&self, build: impl FnOnce(Arc<WebPkiServerVerifier>) -> ClientConfig) -> Arc<ClientConfig> {
+        Arc::clone(self.cache.client.get_or_init(|| Arc::new(build(self.verifier()))))
     }
 
     /// Whether a DER-encoded distinguished name (with or without its outer

@@ -1,6 +1,9 @@
 //! The TLS handshake as a phone makes it (TLS 1.2/1.3 only, SNI = the URL's
 //! host), with a verifier that records the server's chain and rustls' verdict
 //! instead of aborting, so every certificate defect can be named afterwards.
+//!
+//! One `ClientConfig` serves the whole run; the verifier it holds leaves what
+//! it saw in a task-local slot owned by the handshake running in that task.
 
 use std::io;
 use std::pin::Pin;
@@ -8,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::ring;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{AlertDescription, ClientConfig, DigitallySignedStruct, Error, PeerIncompatible, SignatureScheme};
@@ -130,7 +133,7 @@ pub fn verify_chain(chain: &[CertificateDer<'static>], host: &str, roots: &Roots
         return Err(Error::NoCertificatesPresented);
     };
     let name = ServerName::try_from(host.to_owned()).map_err(|e| Error::General(e.to_string()))?;
-    Capture::new(roots).inner.verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now()).map(|_| ())
+    roots.verifier().verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now()).map(|_| ())
 }
 
 /// A stream whose TLS handshake and certificate are done with.
@@ -139,7 +142,6 @@ pub type Stream = TlsStream<Recorder<TcpStream>>;
 /// Runs the handshake on `tcp` until `deadline`.
 pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Instant) -> (TlsTrace, Option<Stream>) {
     let started = Instant::now();
-    let capture = Arc::new(Capture::new(roots));
     let mut trace = TlsTrace::default();
     let server_name = match ServerName::try_from(host.to_owned()) {
         Ok(name) => name,
@@ -150,8 +152,9 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
     };
     let first_bytes = Arc::new(Mutex::new(Vec::new()));
     let io = Recorder { inner: tcp, first_bytes: first_bytes.clone() };
-    let connector = TlsConnector::from(Arc::new(client_config(capture.clone())));
-    let outcome = timeout_at(deadline, connector.connect(server_name, io)).await;
+    let connector = TlsConnector::from(roots.client_config(client_config));
+    let seen = Arc::new(Mutex::new(None));
+    let outcome = timeout_at(deadline, SEEN.scope(seen.clone(), connector.connect(server_name, io))).await;
     trace.duration = started.elapsed();
     let received = std::mem::take(&mut *first_bytes.lock().expect("not poisoned"));
     // What the server sent in the clear: a ServerHello, and (TLS 1.2) its chain.
@@ -164,7 +167,8 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
         Ok(Ok(stream)) => (Ok(session_of(&stream)), Some(stream)),
     };
     trace.result = Some(result);
-    if let Some(seen) = capture.take() {
+    let seen = seen.lock().expect("not poisoned").take();
+    if let Some(seen) = seen {
         trace.presented = seen.chain;
         trace.verdict = Some(seen.verdict);
         trace.ocsp_stapled = seen.ocsp_stapled;
@@ -179,14 +183,17 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
     (trace, stream)
 }
 
-fn client_config(capture: Arc<Capture>) -> ClientConfig {
+/// The run's TLS client: TLS 1.3 and 1.2, HTTP/1.1 over ALPN, and no session
+/// resumption, so that every handshake shows the server's chain again.
+fn client_config(verifier: Arc<WebPkiServerVerifier>) -> ClientConfig {
     let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .expect("ring supports TLS 1.2 and 1.3")
         .dangerous()
-        .with_custom_certificate_verifier(capture)
+        .with_custom_certificate_verifier(Arc::new(Capture { inner: verifier }))
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.resumption = Resumption::disabled();
     config
 }
 
@@ -246,12 +253,17 @@ fn looks_like_tls(bytes: &[u8]) -> bool {
     matches!(bytes, [20..=24, 3, ..])
 }
 
+tokio::task_local! {
+    /// Where [`Capture`] leaves the chain and verdict of the handshake this task runs.
+    static SEEN: Arc<Mutex<Option<Seen>>>;
+}
+
 /// Records the chain and verdict, then lets the handshake finish so the
 /// session's facts are known; the probe sends nothing over a refused chain.
+/// Outside a [`handshake`] (no slot to record in) it enforces the verdict.
 #[derive(Debug)]
 struct Capture {
     inner: Arc<WebPkiServerVerifier>,
-    seen: Mutex<Option<Seen>>,
 }
 
 #[derive(Debug)]
@@ -259,16 +271,6 @@ struct Seen {
     chain: Vec<CertificateDer<'static>>,
     verdict: Result<(), Error>,
     ocsp_stapled: bool,
-}
-
-impl Capture {
-    fn new(roots: &Roots) -> Capture {
-        Capture { inner: roots.verifier(), seen: Mutex::new(None) }
-    }
-
-    fn take(&self) -> Option<Seen> {
-        self.seen.lock().expect("not poisoned").take()
-    }
 }
 
 impl ServerCertVerifier for Capture {
@@ -282,10 +284,15 @@ impl ServerCertVerifier for Capture {
     ) -> Result<ServerCertVerified, Error> {
         let verdict =
             self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ());
-        let chain = std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
-        *self.seen.lock().expect("not poisoned") =
-            Some(Seen { chain, verdict, ocsp_stapled: !ocsp_response.is_empty() });
-        Ok(ServerCertVerified::assertion())
+        let chain = || std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
+        let recorded = SEEN.try_with(|slot| {
+            let seen = Seen { chain: chain(), verdict: verdict.clone(), ocsp_stapled: !ocsp_response.is_empty() };
+            *slot.lock().expect("not poisoned") = Some(seen);
+        });
+        match recorded {
+            Ok(()) => Ok(ServerCertVerified::assertion()),
+            Err(_outside_a_handshake) => verdict.map(|()| ServerCertVerified::assertion()),
+        }
     }
 
     fn verify_tls12_signature(

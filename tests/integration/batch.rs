@@ -66,6 +66,25 @@ fn a_thousand_targets_stream_one_report_each() {
     assert_eq!(run.code, 2, "the worst verdict");
 }
 
+/// One TLS client serves the run, but a resumed session would show no
+/// certificate: every target to the same server must still see its chain.
+#[test]
+fn every_target_of_a_run_sees_the_chain_even_from_the_same_server() {
+    let ca = ca();
+    let routes = routes();
+    let mut args = vec!["check", "--format", "jsonl", "--concurrency", "1", "--ca-file", &ca];
+    args.extend(["https://api.test/ok?1", "https://api.test/ok?2", "https://api.test/ok?3"]);
+    args.extend(routes.iter().map(String::as_str));
+    let run = reqdoctor(&args);
+    let reports = parse_lines(&run.stdout);
+    assert_eq!(reports.len(), 3, "stderr: {}", run.stderr);
+    for report in &reports {
+        let chain = report.certificate.as_ref().map_or(0, |c| c.chain.len());
+        assert!(chain >= 2, "{} saw {chain} certificates", report.target);
+        assert_eq!(report.verdict, "pass", "{}: {:?}", report.target, report.checks);
+    }
+}
+
 #[test]
 fn targets_come_from_stdin_and_bad_lines_do_not_stop_the_others() {
     let ca = ca();
