@@ -107,8 +107,9 @@ pub async fn lookup(host: &str, server: &DnsServer) -> DnsLookup {
 /// Used when a name has no address: the resolver hides a loop or a chain that
 /// ends nowhere behind "no records".
 async fn follow_cnames(resolver: &TokioResolver, name: &str) -> (Vec<String>, bool) {
+    let start = name.trim_end_matches('.').to_ascii_lowercase();
     let mut chain: Vec<String> = Vec::new();
-    let mut current = name.trim_end_matches('.').to_ascii_lowercase();
+    let mut current = start.clone();
     for _ in 0..MAX_CNAME_HOPS {
         let Ok(answer) = resolver.lookup(format!("{current}.").as_str(), RecordType::CNAME).await else {
             break;
@@ -117,7 +118,7 @@ async fn follow_cnames(resolver: &TokioResolver, name: &str) -> (Vec<String>, bo
             break;
         };
         let next = next.to_ascii_lowercase();
-        let seen = next == name.trim_end_matches('.').to_ascii_lowercase() || chain.contains(&next);
+        let seen = next == start || chain.contains(&next);
         chain.push(next.clone());
         if seen {
             return (chain, true);

@@ -211,3 +211,35 @@ async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result
     }
     Ok((total, Bytes::from(kept), false))
 }
+
+/// One GET of `https://api.test/canned` over an in-memory pipe to a "server"
+/// that reads the request head, then answers `answer` and closes (hyper
+/// rightly drops bytes sent before a request). For the property tests and
+/// the `http_response` fuzz target.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn exchange_canned(answer: &[u8], budget: Duration) -> Result<Response, ExchangeError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    // Dropping the runtime at the end ends every task the exchange spawned.
+    runtime.block_on(async {
+        let (client, mut server) = tokio::io::duplex(answer.len().max(2048) * 2);
+        let answer = answer.to_vec();
+        tokio::spawn(async move {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") && request.len() < 64 * 1024 {
+                match server.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = server.write_all(&answer).await;
+            let _ = server.shutdown().await;
+        });
+        let deadline = Instant::now() + budget;
+        let mut conn = Connection::open(Box::new(client), deadline).await?;
+        let url = Url::parse("https://api.test/canned").expect("a URL");
+        let outgoing = Outgoing { url: &url, method: "GET", headers: &[], body: Vec::new() };
+        conn.exchange(outgoing, deadline).await
+    })
+}
