@@ -14,6 +14,8 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod explain;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod lang;
 pub mod miniprogram;
 pub mod output;
