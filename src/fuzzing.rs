@@ -150,27 +150,27 @@ mod tests {
 
     #[test]
     fn the_url_rules_corpus_replays() {
-        replay("url_rules", 100, as_text(url_rules));
+        replay("url_rules", 1000, as_text(url_rules));
     }
 
     #[test]
     fn the_legacy_flight_corpus_replays() {
-        replay("legacy_flight", 20, legacy_flight);
+        replay("legacy_flight", 100, legacy_flight);
     }
 
     #[test]
     fn the_cert_chain_corpus_replays() {
-        replay("cert_chain", 100, cert_chain);
+        replay("cert_chain", 500, cert_chain);
     }
 
     #[test]
     fn the_explain_corpus_replays() {
-        replay("explain", 100, as_text(explain));
+        replay("explain", 1000, as_text(explain));
     }
 
     #[test]
     fn the_http_response_corpus_replays() {
-        replay("http_response", 100, http_response);
+        replay("http_response", 1000, http_response);
     }
 
     #[test]
