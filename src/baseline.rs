@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::checks::Status;
+use crate::checks::{CheckId, Status};
 use crate::lang::Lang;
 use crate::report::{CheckReport, Report};
 use crate::say;
@@ -38,7 +38,7 @@ impl Facts {
         let redirects = report
             .checks
             .iter()
-            .find(|c| c.id == "http.redirect")
+            .find(|c| c.id == CheckId::HttpRedirect)
             .and_then(|c| c.data.get("hops"))
             .and_then(|hops| hops.as_array())
             .map(|hops| hops.iter().filter_map(|h| h["url"].as_str().map(str::to_owned)).collect())
@@ -166,7 +166,16 @@ fn drift_check(status: Status, summary: String, changes: &[(&'static str, String
     let changed: Vec<&str> = changes.iter().map(|(key, _)| *key).collect();
     let mut data = serde_json::Map::new();
     data.insert("changed".into(), json!(changed));
-    CheckReport { id: "baseline.drift", step: 0, status, summary, hint: None, wx: None, data, duration_ms: 0.0 }
+    CheckReport {
+        id: CheckId::BaselineDrift,
+        step: CheckId::BaselineDrift.step(),
+        status,
+        summary,
+        hint: None,
+        wx: None,
+        data,
+        duration_ms: 0.0,
+    }
 }
 
 fn short(fingerprint: &Option<String>) -> String {

@@ -28,6 +28,19 @@ pub enum Command {
     /// Run a Prometheus exporter: /probe?target=URL&module=NAME, /metrics, /healthz.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
+    /// List every check: its id, triage step, title and the phone error a failure reports.
+    Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Print the catalogue as one JSON document (for runbooks and tooling).
+    #[arg(long)]
+    pub json: bool,
+
+    /// The titles' language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
 }
 
 const SERVE_EXAMPLES: &str = "\

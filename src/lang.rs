@@ -28,13 +28,13 @@ impl Lang {
 }
 
 /// Formats the sentence of `$lang`: `say!(lang, "expired {n} days ago", "已过期 {n} 天")`.
-/// Both are format strings over the same arguments (named captures work).
+/// Both are format strings over the same arguments (captures and `name = value` work).
 #[macro_export]
 macro_rules! say {
-    ($lang:expr, $en:literal, $zh:literal $(, $arg:expr)* $(,)?) => {
+    ($lang:expr, $en:literal, $zh:literal $(, $($args:tt)*)?) => {
         match $lang {
-            $crate::lang::Lang::En => format!($en $(, $arg)*),
-            $crate::lang::Lang::Zh => format!($zh $(, $arg)*),
+            $crate::lang::Lang::En => format!($en $(, $($args)*)?),
+            $crate::lang::Lang::Zh => format!($zh $(, $($args)*)?),
         }
     };
 }
@@ -63,5 +63,6 @@ mod tests {
         let days = 2;
         assert_eq!(say!(Lang::En, "expired {days} days ago", "已过期 {days} 天"), "expired 2 days ago");
         assert_eq!(say!(Lang::Zh, "expired {} days ago", "已过期 {} 天", days), "已过期 2 天");
+        assert_eq!(say!(Lang::En, "see {id}", "见 {id}", id = "cert.expiry"), "see cert.expiry");
     }
 }

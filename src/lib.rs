@@ -46,7 +46,7 @@ pub async fn diagnose(target: &Target, options: &ProbeOptions, lang: Lang) -> Re
     let chain = trace.presented().map(|der| cert::Chain::analyze(der, &options.roots));
     let cx = Context { target, options, trace: &trace, now: SystemTime::now(), chain: chain.as_ref(), lang };
     let checks = checks::evaluate(&cx);
-    Report::new(target, &checks, &trace, chain.as_ref().and_then(|c| c.as_ref().ok()))
+    Report::new(target, &checks, options.request.api, &trace, chain.as_ref().and_then(|c| c.as_ref().ok()))
 }
 
 /// One runtime worker per CPU, at least two.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use reqdoctor::cli::{Cli, Command, ExplainArgs};
+use reqdoctor::cli::{ChecksArgs, Cli, Command, ExplainArgs};
 use reqdoctor::config::Plan;
 use reqdoctor::lang::Lang;
 
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Command::Check(args) => args,
         Command::Explain(args) => return explain(&args),
+        Command::Checks(args) => return checks(&args),
         Command::Serve(args) => {
             return match reqdoctor::serve::run(&args) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -63,6 +64,22 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     };
     match written {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => fail(&format!("cannot write the answer: {error}")),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// `reqdoctor checks`: the catalogue, as text or JSON.
+fn checks(args: &ChecksArgs) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    let written = if args.json {
+        reqdoctor::report::catalogue::render_json(&mut stdout)
+    } else {
+        reqdoctor::report::catalogue::render_text(Lang::resolve(args.lang), &mut stdout)
+    };
+    match written {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            fail(&format!("cannot write the catalogue: {error}"))
+        }
         _ => ExitCode::SUCCESS,
     }
 }

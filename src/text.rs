@@ -22,6 +22,21 @@ pub fn clean(text: &str, max: usize) -> String {
     out
 }
 
+/// The columns `text` takes in a terminal: two for East Asian wide characters
+/// (CJK, Hangul, full-width forms), one for the rest.
+pub fn columns(text: &str) -> usize {
+    let wide = |c: char| {
+        matches!(c, '\u{1100}'..='\u{115f}' | '\u{2e80}'..='\u{a4cf}' | '\u{ac00}'..='\u{d7a3}'
+            | '\u{f900}'..='\u{faff}' | '\u{fe30}'..='\u{fe4f}' | '\u{ff00}'..='\u{ff60}' | '\u{ffe0}'..='\u{ffe6}')
+    };
+    text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum()
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+pub fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns(text))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +44,13 @@ mod tests {
     #[test]
     fn control_characters_never_pass() {
         assert_eq!(clean("evil\u{1b}[2J\nname\t!", 100), "evil\u{fffd}[2J\u{fffd}name\u{fffd}!");
+    }
+
+    #[test]
+    fn chinese_takes_two_columns() {
+        assert_eq!(columns("TLS 握手"), 8);
+        assert_eq!(pad("证书", 6), "证书  ");
+        assert_eq!(pad("abc", 2), "abc");
     }
 
     #[test]

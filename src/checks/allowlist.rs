@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::wx::Wx;
+use super::wx::Phone;
 use super::{Check, CheckId, Context};
 use crate::lang::Lang;
 use crate::say;
@@ -74,7 +74,6 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
                 "call WeChat's server API from your own server (it needs the AppSecret, which must not be in the mini program)",
                 "请在自己的服务器上调用微信服务端接口（它需要 AppSecret，不能放在小程序里）"
             ))
-            .wx(Some(Wx::not_in_domain_list()))
             .data("origin", origin);
     }
     if let Some(ip) = lan_ip(cx.target) {
@@ -124,7 +123,7 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
     };
     check
         .hint(miss_hint(entries, cx.target, &origin, list, lang))
-        .wx(Some(Wx::not_in_domain_list()))
+        .phone(Phone::NotInDomainList)
         .data("origin", origin)
         .data("allow_list", listed)
 }

@@ -4,21 +4,12 @@
 
 use std::time::UNIX_EPOCH;
 
-use super::wx::{NetError, Wx};
+use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, Status, upstream};
 use crate::cert::{CertFacts, Chain, Key, Path, PathEnd, host_matches, rfc3339, san_covers};
 use crate::lang::Lang;
 use crate::say;
 use crate::trust::RootsSource;
-
-const IDS: [CheckId; 6] = [
-    CheckId::CertTrusted,
-    CheckId::CertChain,
-    CheckId::CertHostname,
-    CheckId::CertExpiry,
-    CheckId::CertKey,
-    CheckId::CertSignature,
-];
 
 /// What the rules need besides the chain; all plain values, so the rules are
 /// pure functions, unit-tested on PEM fixtures with a fixed clock.
@@ -50,14 +41,14 @@ pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
     let lang = cx.lang;
     let refusal = match presented(cx) {
         Ok(refusal) => refusal,
-        Err(because) => return IDS.iter().map(|id| Check::skip(*id, because.clone())).collect(),
+        Err(because) => return skip_all(&because),
     };
     let chain = match cx.chain {
         Some(Ok(chain)) => chain,
         Some(Err(why)) => return unparseable(why, lang),
         None => {
             let because = say!(lang, "no certificate to judge", "没有可供检查的证书");
-            return IDS.iter().map(|id| Check::skip(*id, because.clone())).collect();
+            return skip_all(&because);
         }
     };
     let host = cx.target.host();
@@ -138,13 +129,11 @@ fn unexplained(error: &rustls::Error, lang: Lang) -> Check {
         }
         other => say!(lang, "the TLS library refuses the chain: {other}", "TLS 库拒绝了该证书链：{other}"),
     };
-    Check::fail(CheckId::CertTrusted, summary)
-        .hint(say!(
-            lang,
-            "reissue the certificate from a public CA for TLS server use, and install its full chain",
-            "请向公共 CA 重新申请用于 TLS 服务器的证书，并部署完整的证书链"
-        ))
-        .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
+    Check::fail(CheckId::CertTrusted, summary).hint(say!(
+        lang,
+        "reissue the certificate from a public CA for TLS server use, and install its full chain",
+        "请向公共 CA 重新申请用于 TLS 服务器的证书，并部署完整的证书链"
+    ))
 }
 
 /// rustls' refusal (if any) of the chain the server sent, or why there is no chain.
@@ -154,8 +143,9 @@ fn presented<'a>(cx: &'a Context<'_>) -> Result<Option<&'a rustls::Error>, Strin
         let scheme = cx.target.url.scheme();
         return Err(say!(
             lang,
-            "{scheme}: URLs carry no certificate (url.scheme)",
-            "{scheme}: 协议的 URL 不涉及证书（url.scheme）"
+            "{scheme}: URLs carry no certificate ({url_scheme})",
+            "{scheme}: 协议的 URL 不涉及证书（{url_scheme}）",
+            url_scheme = CheckId::UrlScheme
         ));
     }
     let Some(tls) = cx.trace.connection.as_ref().and_then(|c| c.tls.as_ref()) else {
@@ -164,17 +154,28 @@ fn presented<'a>(cx: &'a Context<'_>) -> Result<Option<&'a rustls::Error>, Strin
     if tls.failure() == Some(&crate::probe::tls::TlsFailure::TooLarge) {
         return Err(say!(
             lang,
-            "the certificate message is too large to read (tls.handshake)",
-            "证书消息太大，无法读取（tls.handshake）"
+            "the certificate message is too large to read ({tls_handshake})",
+            "证书消息太大，无法读取（{tls_handshake}）",
+            tls_handshake = CheckId::TlsHandshake
         ));
     }
     if tls.presented.is_empty() {
         let cause = upstream(cx).unwrap_or_else(|| {
-            say!(lang, "the handshake ended first (tls.handshake)", "TLS 握手已提前结束（tls.handshake）")
+            say!(
+                lang,
+                "the handshake ended first ({tls_handshake})",
+                "TLS 握手已提前结束（{tls_handshake}）",
+                tls_handshake = CheckId::TlsHandshake
+            )
         });
         return Err(say!(lang, "the server sent no certificate: {cause}", "服务器未发送证书：{cause}"));
     }
     Ok(tls.refusal())
+}
+
+/// Every cert.* check skipped for one reason.
+fn skip_all(because: &str) -> Vec<Check> {
+    CheckId::family("cert").map(|id| Check::skip(id, because)).collect()
 }
 
 fn unparseable(why: &str, lang: Lang) -> Vec<Check> {
@@ -187,11 +188,15 @@ fn unparseable(why: &str, lang: Lang) -> Vec<Check> {
             lang,
             "reinstall the certificate files: the chain file must hold PEM certificates, leaf first",
             "请重新部署证书文件：证书链文件须为 PEM 格式，且叶子证书排在最前"
-        ))
-        .wx(Some(Wx::net(NetError::CertAuthorityInvalid))),
+        )),
     ];
-    let because = say!(lang, "the chain cannot be parsed (cert.trusted)", "证书链无法解析（cert.trusted）");
-    checks.extend(IDS[1..].iter().map(|id| Check::skip(*id, because.clone())));
+    let because = say!(
+        lang,
+        "the chain cannot be parsed ({cert_trusted})",
+        "证书链无法解析（{cert_trusted}）",
+        cert_trusted = CheckId::CertTrusted
+    );
+    checks.extend(CheckId::family("cert").skip(1).map(|id| Check::skip(id, because.clone())));
     checks
 }
 
@@ -247,8 +252,9 @@ fn trusted(a: &Analysis<'_>) -> Check {
             id,
             say!(
                 lang,
-                "cannot tell while the chain is incomplete (cert.chain)",
-                "证书链不完整，无法判断（cert.chain）"
+                "cannot tell while the chain is incomplete ({cert_chain})",
+                "证书链不完整，无法判断（{cert_chain}）",
+                cert_chain = CheckId::CertChain
             ),
         ),
         PathEnd::Missing { after, issuer } => untrusted(
@@ -266,13 +272,11 @@ fn trusted(a: &Analysis<'_>) -> Check {
 
 fn untrusted(summary: String, a: &Analysis<'_>) -> Check {
     let roots = roots_name(a.roots, a.lang);
-    Check::fail(CheckId::CertTrusted, summary)
-        .hint(say!(
-            a.lang,
-            "use a certificate from a CA that phones trust; the roots used here are {roots}",
-            "请使用手机信任的 CA 签发的证书；本次检查使用的根证书来自 {roots}"
-        ))
-        .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
+    Check::fail(CheckId::CertTrusted, summary).hint(say!(
+        a.lang,
+        "use a certificate from a CA that phones trust; the roots used here are {roots}",
+        "请使用手机信任的 CA 签发的证书；本次检查使用的根证书来自 {roots}"
+    ))
 }
 
 fn chain_check(a: &Analysis<'_>) -> Check {
@@ -285,8 +289,9 @@ fn chain_check(a: &Analysis<'_>) -> Check {
                 id,
                 say!(
                     lang,
-                    "a self-signed certificate has no chain (cert.trusted)",
-                    "自签名证书没有证书链（cert.trusted）"
+                    "a self-signed certificate has no chain ({cert_trusted})",
+                    "自签名证书没有证书链（{cert_trusted}）",
+                    cert_trusted = CheckId::CertTrusted
                 ),
             );
         }
@@ -348,7 +353,6 @@ fn missing_intermediate(a: &Analysis<'_>, issuer: &str) -> Check {
         "append '{issuer}' to the server's certificate file after the leaf; phones do not fetch missing intermediates",
         "请把“{issuer}”追加到服务器证书文件中叶子证书的后面；手机不会自动下载缺失的中间证书"
     ))
-    .wx(Some(Wx::net(NetError::CertAuthorityInvalid)))
     .data("missing", issuer.to_owned())
 }
 
@@ -386,7 +390,6 @@ fn hostname(a: &Analysis<'_>) -> Check {
             "reissue the certificate with DNS:{host} in its subjectAltName (the CN is ignored)",
             "请重新签发证书，并在 subjectAltName 中加入 DNS:{host}（CN 会被忽略）"
         ))
-        .wx(Some(Wx::net(NetError::CertCommonNameInvalid)))
         .data("san", sans)
 }
 
@@ -443,7 +446,7 @@ fn out_of_dates(a: &Analysis<'_>, index: usize, cert: &CertFacts) -> Option<Chec
     } else {
         say!(lang, "the intermediate '{}'", "中间证书“{}”", cert.name)
     };
-    let fail = |summary: String| Check::fail(CheckId::CertExpiry, summary).wx(Some(Wx::net(NetError::CertDateInvalid)));
+    let fail = |summary: String| Check::fail(CheckId::CertExpiry, summary);
     if cert.not_before > a.now {
         let (wait, date) = (span(cert.not_before - a.now, lang), rfc3339(cert.not_before));
         let summary = say!(
@@ -453,9 +456,8 @@ fn out_of_dates(a: &Analysis<'_>, index: usize, cert: &CertFacts) -> Option<Chec
         );
         return Some(fail(summary).hint(say!(
             lang,
-            "if the certificate is new, check this machine's clock (clock.skew); otherwise reissue it with a correct start date",
-            "如果证书是新签发的，请检查本机时钟（clock.skew）；否则请重新签发生效时间正确的证书"
-        )));
+            "if the certificate is new, check this machine's clock ({clock_skew}); otherwise reissue it with a correct start date",
+            "如果证书是新签发的，请检查本机时钟（{clock_skew}）；否则请重新签发生效时间正确的证书", clock_skew = CheckId::ClockSkew)));
     }
     if cert.not_after < a.now {
         let (ago, date) = (span(a.now - cert.not_after, lang), rfc3339(cert.not_after));
@@ -506,14 +508,14 @@ fn path_certs<'b>(a: &Analysis<'b>) -> impl Iterator<Item = &'b CertFacts> {
 fn key(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertKey;
     let lang = a.lang;
-    if let Some((cert, (what, wx))) = path_certs(a).find_map(|c| key_problem(&c.key, lang).map(|p| (c, p))) {
+    if let Some((cert, (what, phone))) = path_certs(a).find_map(|c| key_problem(&c.key, lang).map(|p| (c, p))) {
         return Check::fail(id, say!(lang, "'{}' has {what}", "“{}”使用了{what}", cert.name))
             .hint(say!(
                 lang,
                 "reissue the certificate with an RSA 2048+ or ECDSA P-256/P-384 key",
                 "请改用 RSA 2048 位以上或 ECDSA P-256/P-384 密钥重新签发证书"
             ))
-            .wx(wx);
+            .phone(phone);
     }
     let leaf_key = &a.chain[0].key;
     let shown = match (leaf_key, lang) {
@@ -526,15 +528,15 @@ fn key(a: &Analysis<'_>) -> Check {
 
 /// What is wrong with a key phones refuse, and the phone's error if it names one.
 /// A key the phone's TLS stack cannot use: no signature algorithm in common.
-fn mismatch() -> Wx {
-    Wx::net(NetError::SslVersionOrCipherMismatch)
+fn mismatch() -> Phone {
+    Phone::Net(NetError::SslVersionOrCipherMismatch)
 }
 
-fn key_problem(key: &Key, lang: Lang) -> Option<(String, Option<Wx>)> {
+fn key_problem(key: &Key, lang: Lang) -> Option<(String, Phone)> {
     match key {
         Key::Rsa { bits } if *bits < 2048 => Some((
             say!(lang, "an RSA key of {bits} bits (under 2048)", "长度为 {bits} 位的 RSA 密钥（低于 2048 位）"),
-            Some(Wx::net(NetError::CertWeakKey)),
+            Phone::Net(NetError::CertWeakKey),
         )),
         Key::Ec { curve } if curve != "P-256" && curve != "P-384" => Some((
             say!(
@@ -542,7 +544,7 @@ fn key_problem(key: &Key, lang: Lang) -> Option<(String, Option<Wx>)> {
                 "an EC key on {curve} (only P-256 and P-384 are accepted)",
                 "基于 {curve} 曲线的 EC 密钥（只接受 P-256 和 P-384）"
             ),
-            Some(mismatch()),
+            mismatch(),
         )),
         Key::Ed25519 | Key::Ed448 => Some((
             say!(
@@ -550,7 +552,7 @@ fn key_problem(key: &Key, lang: Lang) -> Option<(String, Option<Wx>)> {
                 "an {key} key, which the phone's TLS stack (Chromium/Cronet) does not accept in certificates",
                 "类型为 {key} 的密钥，而手机的 TLS 协议栈（Chromium/Cronet）不接受证书使用这类密钥"
             ),
-            Some(mismatch()),
+            mismatch(),
         )),
         Key::Other { algorithm } => Some((
             say!(
@@ -558,7 +560,7 @@ fn key_problem(key: &Key, lang: Lang) -> Option<(String, Option<Wx>)> {
                 "a key of algorithm {algorithm}, which phones do not accept",
                 "算法为 {algorithm} 的密钥，而手机不接受这类密钥"
             ),
-            Some(mismatch()),
+            mismatch(),
         )),
         _ => None,
     }
@@ -578,8 +580,7 @@ fn signature(a: &Analysis<'_>) -> Check {
             lang,
             "{hash} signatures are refused; reissue the certificate signed with SHA-256",
             "{hash} 签名会被拒绝；请重新签发使用 SHA-256 签名的证书"
-        ))
-        .wx(Some(Wx::net(NetError::CertWeakSignatureAlgorithm)));
+        ));
     }
     let mut algorithms: Vec<&str> = path_certs(a).map(|c| c.signature.name.as_str()).collect();
     algorithms.dedup();

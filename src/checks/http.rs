@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
 
-use super::wx::{NetError, Wx};
+use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::config::TimeoutSource;
 use crate::lang::Lang;
@@ -19,8 +19,8 @@ use crate::say;
 /// Skew beyond this makes certificate dates doubtful.
 const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
 
-pub(super) fn checks(cx: &Context<'_>) -> [Check; 4] {
-    [clock_skew(cx), timeout_budget(cx), redirect(cx), response(cx)]
+pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
+    vec![clock_skew(cx), timeout_budget(cx), redirect(cx), response(cx)]
 }
 
 fn http_trace<'a>(cx: &'a Context<'_>) -> Result<&'a HttpTrace, String> {
@@ -42,8 +42,9 @@ fn clock_skew(cx: &Context<'_>) -> Check {
                     id,
                     say!(
                         lang,
-                        "no response to read a Date header from (http.response)",
-                        "没有响应，无法读取 Date 响应头（http.response）"
+                        "no response to read a Date header from ({http_response})",
+                        "没有响应，无法读取 Date 响应头（{http_response}）",
+                        http_response = CheckId::HttpResponse
                     ),
                 );
             };
@@ -125,13 +126,21 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
     }
     let last = cx.trace.http.as_ref().and_then(|h| h.hops.last()).and_then(|hop| hop.response.as_ref());
     if last.is_some_and(|r| r.body_truncated) {
-        let because =
-            say!(lang, "the body was not read to its end (http.response)", "响应体没有读到结尾（http.response）");
+        let because = say!(
+            lang,
+            "the body was not read to its end ({http_response})",
+            "响应体没有读到结尾（{http_response}）",
+            http_response = CheckId::HttpResponse
+        );
         return Check::skip(id, because);
     }
     if last.is_none() {
-        let because =
-            say!(lang, "no complete response to time (http.response)", "没有完整的响应可供计时（http.response）");
+        let because = say!(
+            lang,
+            "no complete response to time ({http_response})",
+            "没有完整的响应可供计时（{http_response}）",
+            http_response = CheckId::HttpResponse
+        );
         return Check::skip(id, upstream(cx).unwrap_or(because));
     }
     let ms = millis(total);
@@ -167,7 +176,6 @@ fn ran_out(phase: Phase, budget_ms: u128, (source, field): (&str, &str), lang: L
             "make the server answer faster, or raise {field} in app.json (now {budget_ms} ms)",
             "请加快服务器响应，或调大 app.json 中的 {field}（当前为 {budget_ms} ms）"
         ))
-        .wx(Some(Wx::timeout()))
         .data("budget_ms", budget_ms as u64)
         .data("phase", phase.key())
 }
@@ -206,7 +214,8 @@ fn redirect(cx: &Context<'_>) -> Check {
             lang,
             "make every URL the redirects lead to reachable, or stop redirecting",
             "请确保重定向指向的每个 URL 都能访问，或者取消重定向"
-        )),
+        ))
+        .phone(None),
         _ if http.hops.len() > 1 => {
             let path = http.hops.iter().map(|h| h.url.path()).collect::<Vec<&str>>().join(" → ");
             let n = http.hops.len() - 1;
@@ -257,12 +266,12 @@ fn refused(refusal: &Refusal, status: u16, lang: Lang) -> Check {
     };
     // The phone reports a redirect off the allowed https: origin as a domain-list
     // miss, and a loop or a long chain as too many redirects.
-    let wx = match refusal {
-        Refusal::OtherHost(_) | Refusal::Insecure(_) => Some(Wx::not_in_domain_list()),
-        Refusal::Loop(_) | Refusal::TooMany(_) => Some(Wx::too_many_redirects()),
+    let phone = match refusal {
+        Refusal::OtherHost(_) | Refusal::Insecure(_) => Some(Phone::NotInDomainList),
+        Refusal::Loop(_) | Refusal::TooMany(_) => Some(Phone::TooManyRedirects),
         Refusal::BadLocation(_) => None,
     };
-    Check::fail(CheckId::HttpRedirect, summary).hint(hint).wx(wx)
+    Check::fail(CheckId::HttpRedirect, summary).hint(hint).phone(phone)
 }
 
 fn response(cx: &Context<'_>) -> Check {
@@ -328,13 +337,15 @@ fn websocket(last: &Response, summary: String, lang: Lang) -> Check {
             say!(lang, "{summary}: the WebSocket upgrade works", "{summary}：WebSocket 升级成功"),
         ),
         (101, _) => Check::fail(id, say!(lang, "101, but with a wrong or missing Sec-WebSocket-Accept", "返回了 101，但 Sec-WebSocket-Accept 缺失或不正确"))
-            .hint(say!(lang, "use a WebSocket server or library that follows RFC 6455", "请使用遵循 RFC 6455 的 WebSocket 服务端或库")),
+            .hint(say!(lang, "use a WebSocket server or library that follows RFC 6455", "请使用遵循 RFC 6455 的 WebSocket 服务端或库"))
+            .phone(None),
         _ => Check::fail(id, say!(lang, "the server answered {status} and did not upgrade to WebSocket", "服务器返回 {status}，没有升级为 WebSocket"))
             .hint(say!(
                 lang,
                 "serve WebSocket on this path, and let the proxy pass Upgrade (nginx: proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";)",
                 "请在该路径提供 WebSocket 服务，并让代理转发 Upgrade 头（nginx：proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";）"
-            )),
+            ))
+            .phone(None),
     }
     .data("status", status)
 }
@@ -366,18 +377,23 @@ fn body_check(last: &Response, summary: &str, cx: &Context<'_>) -> Option<Check>
 /// The response check of an exchange that ended before a complete response.
 fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
     let id = CheckId::HttpResponse;
-    let empty = Some(Wx::net(NetError::EmptyResponse));
     Some(match end {
         HttpEnd::Refused(_) | HttpEnd::HopUnreachable(_) => Check::skip(
             id,
-            say!(lang, "the redirect was not followed (http.redirect)", "未跟随重定向（http.redirect）"),
+            say!(
+                lang,
+                "the redirect was not followed ({http_redirect})",
+                "未跟随重定向（{http_redirect}）",
+                http_redirect = CheckId::HttpRedirect
+            ),
         ),
         HttpEnd::Failed(ExchangeError::TimedOutWaiting | ExchangeError::TimedOutReading) => Check::skip(
             id,
             say!(
                 lang,
-                "no complete response within the timeout budget (timeout.budget)",
-                "超时时间内未收到完整响应（timeout.budget）"
+                "no complete response within the timeout budget ({timeout_budget})",
+                "超时时间内未收到完整响应（{timeout_budget}）",
+                timeout_budget = CheckId::TimeoutBudget
             ),
         ),
         HttpEnd::Failed(ExchangeError::Empty) => Check::fail(
@@ -392,8 +408,7 @@ fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
             lang,
             "check the server's logs: it accepts the request but never answers",
             "请查看服务器日志：服务器接收了请求，但始终没有响应"
-        ))
-        .wx(empty),
+        )),
         HttpEnd::Failed(ExchangeError::Failed(why)) if why.contains("message head is too large") => {
             let max = crate::probe::http::MAX_HEAD / 1024;
             Check::fail(
@@ -405,16 +420,14 @@ fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
                 "phones refuse response heads over 256 KiB: send fewer or smaller headers (large cookies?)",
                 "手机会拒绝超过 256 KiB 的响应头：请减少或缩短响应头（是否有过大的 Cookie？）"
             ))
-            .wx(Some(Wx::net(NetError::ResponseHeadersTooBig)))
+            .phone(Phone::Net(NetError::ResponseHeadersTooBig))
         }
         HttpEnd::Failed(ExchangeError::Failed(why)) => {
-            Check::fail(id, say!(lang, "no valid HTTP response: {why}", "没有收到有效的 HTTP 响应：{why}"))
-                .hint(say!(
-                    lang,
-                    "the server does not speak HTTP/1.1 correctly on this connection",
-                    "服务器在此连接上没有正确使用 HTTP/1.1 协议"
-                ))
-                .wx(empty)
+            Check::fail(id, say!(lang, "no valid HTTP response: {why}", "没有收到有效的 HTTP 响应：{why}")).hint(say!(
+                lang,
+                "the server does not speak HTTP/1.1 correctly on this connection",
+                "服务器在此连接上没有正确使用 HTTP/1.1 协议"
+            ))
         }
         HttpEnd::Complete => return None,
     })

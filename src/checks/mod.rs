@@ -6,6 +6,7 @@
 //! built by hand. A failed check is data (`Status::Fail`), never an `Err`.
 
 mod allowlist;
+pub mod catalogue;
 mod cert;
 mod http;
 mod network;
@@ -21,12 +22,12 @@ use serde_json::{Map, Value};
 use crate::cert::Chain;
 use crate::config::ProbeOptions;
 use crate::lang::Lang;
-use crate::miniprogram::Api;
 use crate::probe::Trace;
 use crate::say;
 use crate::target::Target;
 pub use allowlist::{AllowEntry, origin_of};
-pub use wx::Wx;
+pub use catalogue::CheckId;
+pub use wx::{Phone, Wx};
 
 /// The outcome of one check, ordered from best to worst for the verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -60,60 +61,6 @@ impl Status {
     }
 }
 
-macro_rules! check_ids {
-    ($($variant:ident => $id:literal, $step:literal;)*) => {
-        /// Every check of the catalogue, declared in report (triage) order.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum CheckId { $($variant),* }
-
-        impl CheckId {
-            /// All ids, in the order the report lists them.
-            pub const ALL: &'static [CheckId] = &[$(CheckId::$variant),*];
-
-            /// The stable id scripts and metrics use, e.g. `cert.expiry`.
-            pub fn as_str(self) -> &'static str {
-                match self { $(CheckId::$variant => $id),* }
-            }
-
-            /// The triage step (1–6), or 0 for the request itself.
-            pub fn step(self) -> u8 {
-                match self { $(CheckId::$variant => $step),* }
-            }
-        }
-    };
-}
-
-check_ids! {
-    DnsResolve => "dns.resolve", 1;
-    TcpConnect => "tcp.connect", 1;
-    DomainAllowlist => "domain.allowlist", 2;
-    TlsHandshake => "tls.handshake", 3;
-    TlsVersion => "tls.version", 3;
-    CertTrusted => "cert.trusted", 3;
-    CertChain => "cert.chain", 3;
-    CertHostname => "cert.hostname", 3;
-    CertExpiry => "cert.expiry", 3;
-    CertKey => "cert.key", 3;
-    CertSignature => "cert.signature", 3;
-    ClockSkew => "clock.skew", 3;
-    UrlScheme => "url.scheme", 4;
-    UrlHost => "url.host", 4;
-    UrlPort => "url.port", 4;
-    IcpFiling => "icp.filing", 4;
-    TimeoutBudget => "timeout.budget", 5;
-    HttpRedirect => "http.redirect", 6;
-    UrlLength => "url.length", 0;
-    RequestMethod => "request.method", 0;
-    RequestHeader => "request.header", 0;
-    HttpResponse => "http.response", 0;
-}
-
-impl std::fmt::Display for CheckId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// One check's result: what scripts read (`id`, `status`, `wx`, `data`) and
 /// what people read (`summary`, `hint`).
 #[derive(Clone, Debug)]
@@ -122,7 +69,8 @@ pub struct Check {
     pub status: Status,
     pub summary: String,
     pub hint: Option<String>,
-    pub wx: Option<Wx>,
+    /// What the phone would report; rendered for the request's API in the report.
+    pub phone: Option<Phone>,
     pub data: Map<String, Value>,
     /// Time the check's own network phase took, where it has one.
     pub duration: Duration,
@@ -130,7 +78,15 @@ pub struct Check {
 
 impl Check {
     pub fn new(id: CheckId, status: Status, summary: impl Into<String>) -> Check {
-        Check { id, status, summary: summary.into(), hint: None, wx: None, data: Map::new(), duration: Duration::ZERO }
+        Check {
+            id,
+            status,
+            summary: summary.into(),
+            hint: None,
+            phone: None,
+            data: Map::new(),
+            duration: Duration::ZERO,
+        }
     }
 
     pub fn pass(id: CheckId, summary: impl Into<String>) -> Check {
@@ -141,8 +97,9 @@ impl Check {
         Check::new(id, Status::Warn, summary)
     }
 
+    /// A failure, with the phone error the catalogue names for `id` (see [`Check::phone`]).
     pub fn fail(id: CheckId, summary: impl Into<String>) -> Check {
-        Check::new(id, Status::Fail, summary)
+        Check { phone: id.row().phone, ..Check::new(id, Status::Fail, summary) }
     }
 
     pub fn info(id: CheckId, summary: impl Into<String>) -> Check {
@@ -159,8 +116,9 @@ impl Check {
         self
     }
 
-    pub fn wx(mut self, wx: Option<Wx>) -> Check {
-        self.wx = wx;
+    /// The phone error, when it is not the catalogue's default (`None`: the phone shows none).
+    pub fn phone(mut self, phone: impl Into<Option<Phone>>) -> Check {
+        self.phone = phone.into();
         self
     }
 
@@ -190,7 +148,7 @@ pub struct Context<'a> {
 
 /// Runs every rule and returns the checks in catalogue order.
 pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
-    let mut checks = Vec::with_capacity(CheckId::ALL.len());
+    let mut checks = Vec::with_capacity(catalogue::ROWS.len());
     checks.extend(network::checks(cx));
     checks.push(allowlist::check(cx));
     let certs = cert::checks(cx);
@@ -200,13 +158,7 @@ pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     checks.extend(url::checks(cx));
     checks.extend(http::checks(cx));
     checks.sort_by_key(|check| check.id);
-    let api = cx.options.request.api;
-    if api != Api::Request {
-        for wx in checks.iter_mut().filter_map(|c| c.wx.as_mut()) {
-            wx.err_msg = wx.err_msg.replacen("request:fail", &format!("{}:fail", api.name()), 1);
-        }
-    }
-    debug_assert_eq!(checks.len(), CheckId::ALL.len(), "one result per id");
+    debug_assert!(checks.iter().map(|c| c.id).eq(CheckId::always()), "one result per id, in order");
     checks
 }
 
@@ -232,22 +184,29 @@ pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
         let scheme = cx.target.url.scheme();
         return Some(say!(
             lang,
-            "the {scheme}: scheme cannot be requested (url.scheme)",
-            "{scheme}: 协议的 URL 无法发起请求（url.scheme）"
+            "the {scheme}: scheme cannot be requested ({url_scheme})",
+            "{scheme}: 协议的 URL 无法发起请求（{url_scheme}）",
+            url_scheme = CheckId::UrlScheme
         ));
     }
     let conn = cx.trace.connection.as_ref()?;
     if conn.dns.as_ref().is_some_and(|d| d.addresses().is_empty()) {
         return Some(say!(
             lang,
-            "no address: the DNS lookup failed (dns.resolve)",
-            "没有可用地址：DNS 解析失败（dns.resolve）"
+            "no address: the DNS lookup failed ({dns_resolve})",
+            "没有可用地址：DNS 解析失败（{dns_resolve}）",
+            dns_resolve = CheckId::DnsResolve
         ));
     }
     match &conn.tcp {
         None => return Some(say!(lang, "no address to connect to", "没有可连接的地址")),
         Some(tcp) if tcp.chosen.is_none() => {
-            return Some(say!(lang, "no TCP connection (tcp.connect)", "未建立 TCP 连接（tcp.connect）"));
+            return Some(say!(
+                lang,
+                "no TCP connection ({tcp_connect})",
+                "未建立 TCP 连接（{tcp_connect}）",
+                tcp_connect = CheckId::TcpConnect
+            ));
         }
         Some(_) => {}
     }
@@ -266,8 +225,9 @@ pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
     if !cx.options.request.method_is_valid() {
         return Some(say!(
             lang,
-            "the request was not sent: its method is invalid (request.method)",
-            "请求未发出：请求方法无效（request.method）"
+            "the request was not sent: its method is invalid ({request_method})",
+            "请求未发出：请求方法无效（{request_method}）",
+            request_method = CheckId::RequestMethod
         ));
     }
     None
@@ -278,14 +238,20 @@ fn no_session(failure: &crate::probe::tls::TlsFailure, version_refused: bool, la
     match failure {
         _ if version_refused => say!(
             lang,
-            "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)",
-            "未建立 TLS 会话：服务器不支持 TLS 1.2 和 1.3（tls.version）"
+            "no TLS session: the server refuses TLS 1.2 and 1.3 ({tls_version})",
+            "未建立 TLS 会话：服务器不支持 TLS 1.2 和 1.3（{tls_version}）",
+            tls_version = CheckId::TlsVersion
         ),
         crate::probe::tls::TlsFailure::Certificate(_) => say!(
             lang,
             "no TLS session: the handshake was aborted over the certificate (cert.*)",
             "未建立 TLS 会话：TLS 握手因证书问题中止（cert.*）"
         ),
-        _ => say!(lang, "no TLS session (tls.handshake)", "未建立 TLS 会话（tls.handshake）"),
+        _ => say!(
+            lang,
+            "no TLS session ({tls_handshake})",
+            "未建立 TLS 会话（{tls_handshake}）",
+            tls_handshake = CheckId::TlsHandshake
+        ),
     }
 }

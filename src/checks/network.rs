@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::wx::{NetError, Wx};
+use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::lang::Lang;
 use crate::probe::dns::{DnsLookup, DnsServer, Family};
@@ -12,8 +12,8 @@ use crate::probe::{ConnTrace, Phase};
 use crate::routing::{Fixed, Route};
 use crate::say;
 
-pub(super) fn checks(cx: &Context<'_>) -> [Check; 2] {
-    [dns_resolve(cx), tcp_connect(cx)]
+pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
+    vec![dns_resolve(cx), tcp_connect(cx)]
 }
 
 fn dns_resolve(cx: &Context<'_>) -> Check {
@@ -60,7 +60,7 @@ fn judge_lookup(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> C
     };
     if addresses.is_empty() {
         let (summary, hint) = no_address(lookup, budget_ran_out, cx);
-        return data(Check::fail(id, summary).hint(hint).wx(Some(Wx::net(NetError::NameNotResolved))));
+        return data(Check::fail(id, summary).hint(hint));
     }
     let via = match lookup.cnames.as_slice() {
         [] => String::new(),
@@ -336,7 +336,7 @@ fn no_connection(tcp: &TcpTrace, listing: &str, cx: &Context<'_>) -> Check {
     } else {
         say!(lang, "no address accepts a TCP connection: {listing}", "没有任何地址接受 TCP 连接：{listing}")
     };
-    Check::fail(CheckId::TcpConnect, summary).hint(hint).wx(Some(Wx::net(error)))
+    Check::fail(CheckId::TcpConnect, summary).hint(hint).phone(Phone::Net(error))
 }
 
 /// The fix for the first address's failure, and the error the phone reports.

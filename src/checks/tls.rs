@@ -4,7 +4,7 @@
 use rustls::AlertDescription;
 use serde_json::json;
 
-use super::wx::{NetError, Wx};
+use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::lang::Lang;
 use crate::probe::legacy::{LegacyAnswer, LegacyProbe};
@@ -13,12 +13,10 @@ use crate::say;
 
 /// `cert_failure` names the first failing cert.* check, which then carries a
 /// handshake that was aborted over the certificate.
-pub(super) fn checks(cx: &Context<'_>, cert_failure: Option<CheckId>) -> [Check; 2] {
+pub(super) fn checks(cx: &Context<'_>, cert_failure: Option<CheckId>) -> Vec<Check> {
     match tls_trace(cx) {
-        Ok(tls) => [handshake(tls, cx, cert_failure), version(tls, cx.lang)],
-        Err(because) => {
-            [Check::skip(CheckId::TlsHandshake, because.clone()), Check::skip(CheckId::TlsVersion, because)]
-        }
+        Ok(tls) => vec![handshake(tls, cx, cert_failure), version(tls, cx.lang)],
+        Err(because) => CheckId::family("tls").map(|id| Check::skip(id, because.clone())).collect(),
     }
 }
 
@@ -29,8 +27,9 @@ fn tls_trace<'a>(cx: &'a Context<'_>) -> Result<&'a TlsTrace, String> {
         let scheme = cx.target.url.scheme();
         return Err(say!(
             lang,
-            "{scheme}: URLs carry no TLS (url.scheme)",
-            "{scheme}: 协议的 URL 不使用 TLS（url.scheme）"
+            "{scheme}: URLs carry no TLS ({url_scheme})",
+            "{scheme}: 协议的 URL 不使用 TLS（{url_scheme}）",
+            url_scheme = CheckId::UrlScheme
         ));
     }
     cx.trace
@@ -67,8 +66,9 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
             id,
             say!(
                 lang,
-                "no TLS session: the server refuses TLS 1.2 and 1.3 (tls.version)",
-                "未建立 TLS 会话：服务器不支持 TLS 1.2 和 1.3（tls.version）"
+                "no TLS session: the server refuses TLS 1.2 and 1.3 ({tls_version})",
+                "未建立 TLS 会话：服务器不支持 TLS 1.2 和 1.3（{tls_version}）",
+                tls_version = CheckId::TlsVersion
             ),
         );
     }
@@ -81,7 +81,7 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
     let (port, budget_ms) = (cx.target.port(), cx.options.timeout.as_millis());
     Check::fail(id, failure_summary(failure, port, budget_ms, lang))
         .hint(failure_hint(failure, port, lang))
-        .wx(Some(phone_error(failure)))
+        .phone(phone_error(failure))
         .took(tls.duration)
 }
 
@@ -205,23 +205,23 @@ fn failure_hint(failure: &TlsFailure, port: u16, lang: Lang) -> String {
 }
 
 /// The error the phone reports for a failed handshake.
-fn phone_error(failure: &TlsFailure) -> Wx {
+fn phone_error(failure: &TlsFailure) -> Phone {
     match failure {
-        TlsFailure::TimedOut | TlsFailure::Stalled { .. } => Wx::timeout(),
-        TlsFailure::Closed => Wx::net(NetError::ConnectionClosed),
-        TlsFailure::Reset => Wx::net(NetError::ConnectionReset),
+        TlsFailure::TimedOut | TlsFailure::Stalled { .. } => Phone::Timeout,
+        TlsFailure::Closed => Phone::Net(NetError::ConnectionClosed),
+        TlsFailure::Reset => Phone::Net(NetError::ConnectionReset),
         // Chromium maps handshake_failure (after the ClientHello: nothing in
         // common) to the version/cipher mismatch; other alerts to a protocol error.
         TlsFailure::Alert(AlertDescription::HandshakeFailure)
         | TlsFailure::Incompatible(_)
-        | TlsFailure::Version(_) => Wx::net(NetError::SslVersionOrCipherMismatch),
-        TlsFailure::Alert(_) | TlsFailure::TooLarge => Wx::net(NetError::SslProtocolError),
-        TlsFailure::Certificate(_) => Wx::net(NetError::CertAuthorityInvalid),
+        | TlsFailure::Version(_) => Phone::Net(NetError::SslVersionOrCipherMismatch),
+        TlsFailure::Alert(_) | TlsFailure::TooLarge => Phone::Net(NetError::SslProtocolError),
+        TlsFailure::Certificate(_) => Phone::Net(NetError::CertAuthorityInvalid),
         TlsFailure::PlainHttp
         | TlsFailure::NotTls(_)
         | TlsFailure::Protocol(_)
         | TlsFailure::BadServerName(_)
-        | TlsFailure::Io(_) => Wx::net(NetError::SslProtocolError),
+        | TlsFailure::Io(_) => Phone::Net(NetError::SslProtocolError),
     }
 }
 
@@ -237,8 +237,9 @@ fn version(tls: &TlsTrace, lang: Lang) -> Check {
             id,
             say!(
                 lang,
-                "no TLS session to read the version from (tls.handshake)",
-                "未建立 TLS 会话，无法读取协议版本（tls.handshake）"
+                "no TLS session to read the version from ({tls_handshake})",
+                "未建立 TLS 会话，无法读取协议版本（{tls_handshake}）",
+                tls_handshake = CheckId::TlsHandshake
             ),
         );
     }
@@ -263,7 +264,6 @@ fn version(tls: &TlsTrace, lang: Lang) -> Check {
             "enable TLS 1.2 and 1.3 on the server (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`); phones refuse older versions",
             "请在服务器上启用 TLS 1.2 和 1.3（nginx：`ssl_protocols TLSv1.2 TLSv1.3;`）；手机会拒绝更旧的版本"
         ))
-        .wx(Some(Wx::net(NetError::SslVersionOrCipherMismatch)))
         .data("highest_version", highest.map(|v| v.name()))
         .data("legacy_probes", legacy_probes(tls.legacy.as_ref()))
 }

@@ -6,14 +6,14 @@ use std::net::IpAddr;
 
 use url::Host;
 
-use super::wx::Wx;
+use super::wx::Phone;
 use super::{Check, CheckId, Context};
 use crate::lang::Lang;
 use crate::request::{MAX_URL_BYTES, WX_METHODS};
 use crate::say;
 
-pub(super) fn checks(cx: &Context<'_>) -> [Check; 7] {
-    [scheme(cx), host(cx), port(cx), icp(cx), length(cx), method(cx), header(cx)]
+pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
+    vec![scheme(cx), host(cx), port(cx), icp(cx), length(cx), method(cx), header(cx)]
 }
 
 fn scheme(cx: &Context<'_>) -> Check {
@@ -35,14 +35,13 @@ fn scheme(cx: &Context<'_>) -> Check {
             lang,
             "serve it over TLS and change the URL to {want}://",
             "为服务开启 TLS，并把 URL 改成 {want}://"
-        ))
-        .wx(Some(Wx::not_in_domain_list())),
+        )),
         other => Check::fail(
             id,
             say!(lang, "{other}: is not a scheme wx.{name} can request", "wx.{name} 不能请求 {other}: 协议的地址"),
         )
         .hint(say!(lang, "wx.{name} takes {want}:// URLs", "wx.{name} 只接受 {want}:// 开头的地址"))
-        .wx(Some(Wx::invalid_url())),
+        .phone(Phone::InvalidUrl),
     }
 }
 
@@ -60,8 +59,7 @@ fn host(cx: &Context<'_>) -> Check {
                     "{name} 指向本机（localhost）：手机访问不到，合法域名里也无法配置"
                 ),
             )
-            .hint(say!(lang, "use the server's public domain name", "请改用服务器的公网域名"))
-            .wx(Some(Wx::not_in_domain_list()));
+            .hint(say!(lang, "use the server's public domain name", "请改用服务器的公网域名"));
         }
         Some(Host::Domain(name)) if cx.target.has_credentials() => {
             return Check::warn(
@@ -82,7 +80,7 @@ fn host(cx: &Context<'_>) -> Check {
         None => {
             return Check::fail(id, say!(lang, "the URL has no host", "URL 中没有主机名"))
                 .hint(say!(lang, "write the URL as https://host/path", "请把 URL 写成 https://域名/路径 的形式"))
-                .wx(Some(Wx::invalid_url()));
+                .phone(Phone::InvalidUrl);
         }
     };
     if is_private_lan(ip) {
@@ -113,7 +111,6 @@ fn host(cx: &Context<'_>) -> Check {
         "give the server a domain name (with ICP filing) and request that",
         "为服务器配置一个（已备案的）域名，并改用域名请求"
     ))
-    .wx(Some(Wx::not_in_domain_list()))
 }
 
 /// RFC 1918 IPv4 and unique-local IPv6 (fc00::/7): the mini program's "LAN communication".
@@ -154,7 +151,6 @@ fn port(cx: &Context<'_>) -> Check {
         "drop :{port} from the URL (serve on 443), or configure the origin with :{port} in the allow-list",
         "去掉 URL 里的 :{port}（改用 443 端口提供服务），或在合法域名中配置带 :{port} 的地址"
     ))
-    .wx(Some(Wx::not_in_domain_list()))
     .data("port", port)
 }
 
@@ -199,7 +195,6 @@ fn length(cx: &Context<'_>) -> Check {
             "send large parameters in a POST body instead of the query string",
             "把较大的参数放到 POST 请求体里，而不是查询字符串中"
         ))
-        .wx(Some(Wx::invalid_url()))
         .data("bytes", bytes);
     }
     Check::pass(

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::miniprogram::Api;
+
 /// The error object a mini program's `fail` callback receives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Wx {
@@ -93,34 +95,50 @@ impl NetError {
     }
 }
 
-impl Wx {
+/// What the phone reports, as a cause: rendered into a [`Wx`] for the API
+/// that made the request (`request:fail …`, `uploadFile:fail …`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phone {
     /// errno 600001: the request failed below HTTP, with the net error that caused it.
-    pub fn net(error: NetError) -> Wx {
-        let code = error.code();
-        Wx {
-            errno: 600_001,
-            err_msg: format!("request:fail errcode:{code} cronet_error_code:{code} error_msg:net::{}", error.name()),
+    Net(NetError),
+    /// errno 600002: release builds refuse an origin that is not on the allow-list.
+    NotInDomainList,
+    /// errno 600008: more redirects than the mini program follows.
+    TooManyRedirects,
+    /// errno 600009: the URL cannot be requested as written.
+    InvalidUrl,
+    /// errno 5: the request did not finish within `networkTimeout`.
+    Timeout,
+}
+
+impl Phone {
+    pub fn errno(self) -> u32 {
+        match self {
+            Phone::Net(_) => 600_001,
+            Phone::NotInDomainList => 600_002,
+            Phone::TooManyRedirects => 600_008,
+            Phone::InvalidUrl => 600_009,
+            Phone::Timeout => 5,
         }
     }
 
-    /// errno 600002: release builds refuse an origin that is not on the allow-list.
-    pub fn not_in_domain_list() -> Wx {
-        Wx { errno: 600_002, err_msg: "request:fail url not in domain list".to_owned() }
+    /// What follows `request:fail ` in the errMsg.
+    pub fn detail(self) -> String {
+        match self {
+            Phone::Net(error) => {
+                let code = error.code();
+                format!("errcode:{code} cronet_error_code:{code} error_msg:net::{}", error.name())
+            }
+            Phone::NotInDomainList => "url not in domain list".to_owned(),
+            Phone::TooManyRedirects => "max redirect count".to_owned(),
+            Phone::InvalidUrl => "invalid url".to_owned(),
+            Phone::Timeout => "timeout".to_owned(),
+        }
     }
 
-    /// errno 600008: more redirects than the mini program follows.
-    pub fn too_many_redirects() -> Wx {
-        Wx { errno: 600_008, err_msg: "request:fail max redirect count".to_owned() }
-    }
-
-    /// errno 600009: the URL cannot be requested as written.
-    pub fn invalid_url() -> Wx {
-        Wx { errno: 600_009, err_msg: "request:fail invalid url".to_owned() }
-    }
-
-    /// errno 5: the request did not finish within `networkTimeout.request`.
-    pub fn timeout() -> Wx {
-        Wx { errno: 5, err_msg: "request:fail timeout".to_owned() }
+    /// The error object of `api`'s `fail` callback, e.g. `request:fail timeout`.
+    pub fn wx(self, api: Api) -> Wx {
+        Wx { errno: self.errno(), err_msg: format!("{}:fail {}", api.name(), self.detail()) }
     }
 }
 
@@ -131,15 +149,16 @@ mod tests {
     #[test]
     fn net_errors_read_like_the_phone() {
         assert_eq!(
-            Wx::net(NetError::CertDateInvalid).err_msg,
+            Phone::Net(NetError::CertDateInvalid).wx(Api::Request).err_msg,
             "request:fail errcode:-201 cronet_error_code:-201 error_msg:net::ERR_CERT_DATE_INVALID"
         );
-        assert_eq!(Wx::net(NetError::NameNotResolved).errno, 600_001);
+        assert_eq!(Phone::Net(NetError::NameNotResolved).errno(), 600_001);
+        assert_eq!(Phone::Timeout.wx(Api::UploadFile).err_msg, "uploadFile:fail timeout");
     }
 
     #[test]
     fn serialises_with_the_phone_field_names() {
-        let json = serde_json::to_value(Wx::not_in_domain_list()).unwrap();
+        let json = serde_json::to_value(Phone::NotInDomainList.wx(Api::Request)).unwrap();
         assert_eq!(json, serde_json::json!({"errno": 600002, "errMsg": "request:fail url not in domain list"}));
     }
 }

@@ -60,8 +60,8 @@ pub fn render_text(e: &Explanation, lang: Lang, out: &mut dyn Write) -> io::Resu
     writeln!(out)?;
     writeln!(out, "  {} {}", say!(lang, "recognised: ", "识别为：   "), e.recognized.describe())?;
     writeln!(out, "  {} {}", say!(lang, "meaning:    ", "含义：     "), pick(entry.meaning))?;
-    let step = crate::report::text::step_title(entry.step, lang);
-    writeln!(out, "  {} {}", say!(lang, "triage step:", "排查步骤： "), step.trim())?;
+    let step = crate::checks::catalogue::step_heading(entry.step, lang);
+    writeln!(out, "  {} {}", say!(lang, "triage step:", "排查步骤： "), step)?;
     let checks: Vec<&str> = entry.checks.iter().map(|c| c.as_str()).collect();
     writeln!(out, "  {} {}", say!(lang, "checks:     ", "相关检查： "), checks.join(", "))?;
     writeln!(out)?;

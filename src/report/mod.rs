@@ -2,6 +2,7 @@
 //! `schema_version` 1), built from the checks and the trace. Renderers see
 //! only this type, so internals can change without changing the schema.
 
+pub mod catalogue;
 pub mod json;
 pub mod summary;
 pub mod text;
@@ -12,7 +13,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::cert::{Chain, PathEnd, rfc3339};
-use crate::checks::{Check, Status, Wx, millis, verdict};
+use crate::checks::{Check, CheckId, Status, Wx, millis, verdict};
+use crate::miniprogram::Api;
 use crate::probe::Trace;
 use crate::routing::Route;
 use crate::target::Target;
@@ -110,7 +112,7 @@ pub struct Tool {
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckReport {
     /// The stable check id, e.g. `cert.expiry`.
-    pub id: &'static str,
+    pub id: CheckId,
     /// The triage step, 1–6, or 0 for the request itself.
     pub step: u8,
     pub status: Status,
@@ -166,15 +168,16 @@ pub struct HttpSummary {
     pub final_url: String,
 }
 
-impl From<&Check> for CheckReport {
-    fn from(check: &Check) -> CheckReport {
+impl CheckReport {
+    /// The check as scripts read it; the phone error is written for `api`.
+    pub fn new(check: &Check, api: Api) -> CheckReport {
         CheckReport {
-            id: check.id.as_str(),
+            id: check.id,
             step: check.id.step(),
             status: check.status,
             summary: clean(&check.summary, MAX_LINE),
             hint: check.hint.as_deref().map(|hint| clean(hint, MAX_LINE)),
-            wx: check.wx.clone(),
+            wx: check.phone.map(|phone| phone.wx(api)),
             data: check.data.clone(),
             duration_ms: millis(check.duration),
         }
@@ -182,7 +185,7 @@ impl From<&Check> for CheckReport {
 }
 
 impl Report {
-    pub fn new(target: &Target, checks: &[Check], trace: &Trace, chain: Option<&Chain>) -> Report {
+    pub fn new(target: &Target, checks: &[Check], api: Api, trace: &Trace, chain: Option<&Chain>) -> Report {
         let ms = |d: Option<std::time::Duration>| d.map(millis);
         Report {
             schema_version: SCHEMA_VERSION,
@@ -190,7 +193,7 @@ impl Report {
             target: target.shown(),
             started_at: rfc3339_utc(trace.started_at),
             verdict: verdict(checks),
-            checks: checks.iter().map(CheckReport::from).collect(),
+            checks: checks.iter().map(|check| CheckReport::new(check, api)).collect(),
             timings_ms: TimingsMs {
                 dns: ms(trace.timings.dns),
                 connect: ms(trace.timings.connect),

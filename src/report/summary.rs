@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Report, TimingsMs};
-use crate::checks::Status;
+use crate::checks::{CheckId, Status};
 use crate::lang::Lang;
 use crate::say;
 
@@ -14,16 +14,16 @@ pub struct Row {
     pub target: String,
     pub verdict: Status,
     /// Failing check ids, then warning ones.
-    pub problems: Vec<&'static str>,
+    pub problems: Vec<CheckId>,
     /// The first failing (else warning) check's id and summary.
-    pub first: Option<(&'static str, String)>,
+    pub first: Option<(CheckId, String)>,
     pub timings: TimingsMs,
 }
 
 impl From<&Report> for Row {
     fn from(report: &Report) -> Row {
         let by = |status: Status| report.checks.iter().filter(move |c| c.status == status);
-        let problems: Vec<&'static str> = by(Status::Fail).chain(by(Status::Warn)).map(|c| c.id).collect();
+        let problems: Vec<CheckId> = by(Status::Fail).chain(by(Status::Warn)).map(|c| c.id).collect();
         let first = by(Status::Fail).chain(by(Status::Warn)).next().map(|c| (c.id, c.summary.clone()));
         Row {
             target: report.target.clone(),
@@ -46,7 +46,8 @@ pub fn render_table(rows: &mut [Row], lang: Lang, out: &mut dyn Write) -> io::Re
     writeln!(out)?;
     writeln!(out, "{target:<width$}  {verdict:<7}  {total:>9}  {checks}")?;
     for row in rows.iter() {
-        let problems = if row.problems.is_empty() { "-".to_owned() } else { row.problems.join(", ") };
+        let problems: Vec<&str> = row.problems.iter().map(|id| id.as_str()).collect();
+        let problems = if problems.is_empty() { "-".to_owned() } else { problems.join(", ") };
         let shown: String = row.target.chars().take(width).collect();
         writeln!(out, "{shown:<width$}  {:<7}  {:>9.1}  {problems}", row.verdict.as_str(), row.timings.total)?;
     }
@@ -119,7 +120,7 @@ fn perfdata(t: &TimingsMs, budget_ms: u64) -> String {
 mod tests {
     use super::*;
 
-    fn row(target: &str, verdict: Status, first: Option<(&'static str, &str)>) -> Row {
+    fn row(target: &str, verdict: Status, first: Option<(CheckId, &str)>) -> Row {
         Row {
             target: target.into(),
             verdict,
@@ -137,8 +138,11 @@ mod tests {
 
     #[test]
     fn one_target_is_one_plugin_line_with_perfdata() {
-        let text =
-            nagios(&[row("https://a.test/", Status::Fail, Some(("cert.expiry", "certificate expired 2 days ago")))]);
+        let text = nagios(&[row(
+            "https://a.test/",
+            Status::Fail,
+            Some((CheckId::CertExpiry, "certificate expired 2 days ago")),
+        )]);
         assert_eq!(
             text,
             "REQDOCTOR CRITICAL - cert.expiry: certificate expired 2 days ago | dns=1.2ms;;;0 connect=0.3ms;;;0 total=9.0ms;30000;60000;0\n"
@@ -151,7 +155,7 @@ mod tests {
     fn several_targets_add_counts_and_a_line_each() {
         let rows = [
             row("https://a.test/", Status::Pass, None),
-            row("https://b.test/", Status::Warn, Some(("http.response", "500 Internal Server Error"))),
+            row("https://b.test/", Status::Warn, Some((CheckId::HttpResponse, "500 Internal Server Error"))),
         ];
         let text = nagios(&rows);
         let lines: Vec<&str> = text.lines().collect();
@@ -169,7 +173,7 @@ mod tests {
     fn the_table_puts_the_worst_first() {
         let mut rows = [
             row("https://a.test/", Status::Pass, None),
-            row("https://b.test/", Status::Fail, Some(("dns.resolve", "x"))),
+            row("https://b.test/", Status::Fail, Some((CheckId::DnsResolve, "x"))),
         ];
         let mut out = Vec::new();
         render_table(&mut rows, Lang::En, &mut out).unwrap();

@@ -8,28 +8,9 @@ use colored::{Color, Colorize};
 
 use super::{CertEntry, CertificateReport, CheckReport, Report, TimingsMs};
 use crate::checks::Status;
+use crate::checks::catalogue::{STEP_ORDER, step_heading};
 use crate::lang::Lang;
 use crate::say;
-
-/// A step's heading: the mini-program guide's six steps, then the request (0).
-pub(crate) fn step_title(step: u8, lang: Lang) -> String {
-    match step {
-        1 => say!(lang, "1 the phone's network", "1 手机网络"),
-        2 => say!(lang, "2 the request allow-list", "2 request 合法域名"),
-        3 => say!(lang, "3 HTTPS certificate and TLS 1.2+", "3 HTTPS 证书与 TLS 1.2 以上"),
-        4 => say!(
-            lang,
-            "4 domain rules: no IP or localhost, no port, ICP filing",
-            "4 域名规范：不能是 IP 或 localhost、不带端口、已 ICP 备案"
-        ),
-        5 => say!(lang, "5 the timeout budget", "5 超时时间"),
-        6 => say!(lang, "6 redirects", "6 重定向"),
-        _ => say!(lang, "  the request itself", "  请求本身"),
-    }
-}
-
-/// The order steps are shown in.
-const STEP_ORDER: [u8; 7] = [1, 2, 3, 4, 5, 6, 0];
 
 /// Renders one report; `color` adds ANSI colours.
 pub fn render(report: &Report, out: &mut dyn Write, color: bool, lang: Lang) -> io::Result<()> {
@@ -45,14 +26,15 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool, lang: Lang) -> 
     if let Some(chain) = &report.certificate {
         writeln!(out, "  {certificate} {}", chain_line(chain, lang))?;
     }
-    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let width = report.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(0);
     for step in STEP_ORDER {
         let checks: Vec<&CheckReport> = report.checks.iter().filter(|c| c.step == step).collect();
         if checks.is_empty() {
             continue;
         }
         writeln!(out)?;
-        writeln!(out, "{}", paint.bold(&step_title(step, lang)))?;
+        let indent = if step == 0 { "  " } else { "" };
+        writeln!(out, "{indent}{}", paint.bold(&step_heading(step, lang)))?;
         for check in checks {
             render_check(check, width, &paint, lang, out)?;
         }
@@ -68,7 +50,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool, lang: Lang) -> 
 
 fn render_check(check: &CheckReport, width: usize, paint: &Painter, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let (mark, color) = mark(check.status);
-    let id = format!("{:<width$}", check.id);
+    let id = format!("{:<width$}", check.id.as_str());
     writeln!(out, "  {} {} {}", paint.color(mark, color), id, check.summary)?;
     if matches!(check.status, Status::Warn | Status::Fail) {
         if let Some(hint) = &check.hint {
@@ -129,8 +111,9 @@ fn timing_line(t: &TimingsMs, lang: Lang) -> String {
 }
 
 fn verdict_line(report: &Report, paint: &Painter, lang: Lang) -> String {
-    let ids =
-        |status: Status| -> Vec<&str> { report.checks.iter().filter(|c| c.status == status).map(|c| c.id).collect() };
+    let ids = |status: Status| -> Vec<&str> {
+        report.checks.iter().filter(|c| c.status == status).map(|c| c.id.as_str()).collect()
+    };
     let (fails, warns) = (ids(Status::Fail), ids(Status::Warn));
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let mut detail = Vec::new();

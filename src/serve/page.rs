@@ -60,7 +60,7 @@ impl History {
 fn row(html: &mut String, recent: &Recent) {
     let report = &recent.report;
     let verdict = report.verdict.as_str();
-    let failing: Vec<&str> = report.checks.iter().filter(|c| c.status.severity() > 0).map(|c| c.id).collect();
+    let failing: Vec<&str> = report.checks.iter().filter(|c| c.status.severity() > 0).map(|c| c.id.as_str()).collect();
     let _ = write!(
         html,
         "<tr><td>{id}</td><td>{at}</td><td>{target}</td><td>{module}</td><td class=\"{verdict}\">{verdict}</td>\

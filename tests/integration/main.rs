@@ -4,6 +4,7 @@
 
 mod baseline;
 mod batch;
+mod catalogue;
 mod cli;
 mod explain;
 mod fixtures;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::cli::{CATALOGUE, Report, assert_spec_shape, to};
+use crate::cli::{Report, assert_spec_shape, catalogue, to};
 use crate::support::{CertKind, https_server, pki, refused_port, shared_dns, tarpit};
 
 /// The longest any single HTTP exchange with the exporter or Prometheus may take.
@@ -326,7 +326,7 @@ fn assert_probe_answer(exporter: &Exporter, answer: &Answer) -> (Samples, Report
         .collect();
     assert_eq!(samples.check_statuses(), expected, "reqdoctor_check_status vs the stored report\n{}", answer.body);
     for ((check, step), _) in samples.check_statuses() {
-        assert!(CATALOGUE.contains(&(check.as_str(), step)), "{check} step {step} is not in SPEC's catalogue");
+        assert!(catalogue().contains(&(check.clone(), step)), "{check} step {step} is not in the catalogue");
     }
     samples.value("reqdoctor_phase_duration_seconds{phase=\"total\"}");
     for line in answer.body.lines().filter(|l| l.starts_with('#')) {
