@@ -55,6 +55,23 @@ impl Facts {
     }
 }
 
+/// A `--baseline` file that cannot be used (exit 3, before any network traffic).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read --baseline {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("--baseline {}: not a reqdoctor baseline (line {}): {source}", path.display(), source.line())]
+    NotBaseline { path: PathBuf, source: serde_json::Error },
+}
+
+/// The baseline file could not be written back.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write --baseline {}: {source}", path.display())]
+pub struct SaveError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
 /// The baseline file, loaded once per run and written back at its end.
 #[derive(Debug)]
 pub struct Store {
@@ -70,16 +87,15 @@ struct File {
 
 impl Store {
     /// A missing file is an empty baseline; an unreadable or invalid one is a usage error.
-    pub fn load(path: &Path) -> Result<Store, String> {
-        let shown = path.display();
+    pub fn load(path: &Path) -> Result<Store, LoadError> {
         let targets = match std::fs::read_to_string(path) {
             Ok(text) => {
                 let file: File = serde_json::from_str(&text)
-                    .map_err(|e| format!("--baseline {shown}: not a reqdoctor baseline (line {}): {e}", e.line()))?;
+                    .map_err(|source| LoadError::NotBaseline { path: path.to_owned(), source })?;
                 file.targets
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(format!("cannot read --baseline {shown}: {e}")),
+            Err(source) => return Err(LoadError::Read { path: path.to_owned(), source }),
         };
         Ok(Store { path: path.to_owned(), targets })
     }
@@ -103,12 +119,14 @@ impl Store {
     }
 
     /// Writes the file to a temporary sibling, then renames it over the old one.
-    pub fn save(&self) -> std::io::Result<()> {
+    pub fn save(&self) -> Result<(), SaveError> {
         let file = File { schema_version: 1, targets: self.targets.clone() };
-        let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
-        let tmp = self.path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&tmp, text + "\n")?;
-        std::fs::rename(&tmp, &self.path)
+        let written = serde_json::to_string_pretty(&file).map_err(std::io::Error::other).and_then(|text| {
+            let tmp = self.path.with_extension(format!("tmp-{}", std::process::id()));
+            std::fs::write(&tmp, text + "\n")?;
+            std::fs::rename(&tmp, &self.path)
+        });
+        written.map_err(|source| SaveError { path: self.path.clone(), source })
     }
 }
 
@@ -237,7 +255,7 @@ mod tests {
         let again = Store::load(&path).unwrap();
         assert_eq!(again.targets["https://api.test/"], facts("AA", 200));
         std::fs::write(&path, "{not json").unwrap();
-        let err = Store::load(&path).unwrap_err();
+        let err = Store::load(&path).unwrap_err().to_string();
         assert!(err.contains("not a reqdoctor baseline") && !err.contains('\n'), "{err}");
     }
 }

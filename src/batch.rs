@@ -1,45 +1,66 @@
 //! Many targets at once: a bounded number of diagnoses in flight, reports
 //! handed back as each finishes, a failing target never stopping the others,
-//! and Ctrl-C or SIGTERM ending the run cleanly with what has finished.
+//! and Ctrl-C or SIGTERM ending the run cleanly with what has finished. A
+//! diagnosis that panics is a target that could not run, never a pass.
 
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use crate::config::Plan;
-use crate::diagnose;
+use crate::baseline::Store;
+use crate::lang::Lang;
+use crate::outcome::Outcome;
+use crate::pipeline::{Options, diagnose};
 use crate::report::Report;
+use crate::target::Target;
 use crate::targets::{self, Entry};
 
-/// How a batch ended.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
-    /// The worst verdict's exit code (0–2) among finished targets.
-    pub worst: u8,
-    pub finished: usize,
-    /// Lines of the targets file that were not URLs.
-    pub bad_lines: usize,
-    /// Ctrl-C or SIGTERM stopped the batch early.
-    pub interrupted: bool,
-    /// The reader of the output went away (a broken pipe): not an error.
-    pub output_closed: bool,
+/// Targets diagnosed at once unless told otherwise.
+pub const DEFAULT_CONCURRENCY: u16 = 32;
+
+/// What one batch diagnoses, and how.
+#[derive(Debug)]
+pub struct Batch {
+    pub targets: Vec<Target>,
+    /// More targets, read as the batch goes (`-` for stdin).
+    pub targets_file: Option<PathBuf>,
+    /// Targets diagnosed at once.
+    pub concurrency: usize,
+    pub options: Arc<Options>,
+    /// The language of summaries and hints.
+    pub lang: Lang,
+}
+
+impl Batch {
+    /// Whether more than one target may come (the output then ends with a summary).
+    pub fn is_many(&self) -> bool {
+        self.targets.len() > 1 || self.targets_file.is_some()
+    }
 }
 
 /// What the batch tells its caller.
 pub trait Listener {
     /// A finished report; an error (e.g. a closed pipe) stops the batch.
-    fn report(&mut self, report: &Report) -> std::io::Result<()>;
+    fn report(&mut self, report: &Report) -> io::Result<()>;
     /// A line that is not a URL, as one message.
     fn bad_line(&mut self, message: &str);
+    /// A target whose diagnosis stopped unexpectedly (shown as given, credentials masked).
+    fn crashed(&mut self, target: &str);
 }
 
-/// Diagnoses every target of the plan, `plan.concurrency` at a time.
-pub async fn run(plan: &Plan, listener: &mut dyn Listener) -> std::io::Result<Outcome> {
-    let mut entries = targets::stream(plan.targets.clone(), plan.targets_file.clone());
+/// Diagnoses every target of the batch, `batch.concurrency` at a time; each
+/// report is judged against `baseline` (when given) before it is handed on.
+/// A reader that goes away (a broken pipe) ends the batch without an error.
+pub async fn run(batch: &Batch, mut baseline: Option<&mut Store>, listener: &mut dyn Listener) -> io::Result<Outcome> {
+    let mut entries = targets::stream(batch.targets.clone(), batch.targets_file.clone());
     let mut running: JoinSet<Report> = JoinSet::new();
+    let mut names: HashMap<tokio::task::Id, String> = HashMap::new();
     let mut outcome = Outcome::default();
     let mut input_done = false;
-    let stop = shutdown_signal();
+    let stop = crate::shutdown::signal();
     tokio::pin!(stop);
     while !(input_done && running.is_empty()) {
         tokio::select! {
@@ -48,26 +69,38 @@ pub async fn run(plan: &Plan, listener: &mut dyn Listener) -> std::io::Result<Ou
                 outcome.interrupted = true;
                 break;
             }
-            Some(joined) = running.join_next(), if !running.is_empty() => {
-                let Ok(mut report) = joined else {
-                    listener.bad_line("a diagnosis stopped unexpectedly; the other targets go on");
-                    continue;
+            Some(joined) = running.join_next_with_id(), if !running.is_empty() => {
+                let mut report = match joined {
+                    Ok((id, report)) => {
+                        names.remove(&id);
+                        report
+                    }
+                    Err(error) => {
+                        outcome.crashed += 1;
+                        listener.crashed(&names.remove(&error.id()).unwrap_or_default());
+                        continue;
+                    }
                 };
-                if let Some(store) = &plan.baseline {
-                    store.lock().expect("not poisoned").judge(&mut report, plan.lang);
+                if let Some(store) = baseline.as_deref_mut() {
+                    store.judge(&mut report, batch.lang);
                 }
-                outcome.worst = outcome.worst.max(report.exit_code());
-                outcome.finished += 1;
-                if let Err(e) = listener.report(&report) {
-                    outcome.output_closed = true;
-                    return if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(outcome) } else { Err(e) };
+                outcome.record(report.verdict);
+                match listener.report(&report) {
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(outcome),
+                    other => other?,
                 }
             }
-            entry = entries.recv(), if !input_done && running.len() < plan.concurrency => match entry {
+            entry = entries.recv(), if !input_done && running.len() < batch.concurrency => match entry {
                 None => input_done = true,
                 Some(Entry::Target(target)) => {
-                    let (options, lang) = (Arc::clone(&plan.options), plan.lang);
-                    running.spawn(async move { diagnose(&target, &options, lang).await });
+                    let (options, lang) = (Arc::clone(&batch.options), batch.lang);
+                    let shown = target.shown();
+                    let task = running.spawn(async move {
+                        #[cfg(debug_assertions)]
+                        panic_for_tests(&target);
+                        diagnose(&target, &options, lang).await
+                    });
+                    names.insert(task.id(), shown);
                 }
                 Some(Entry::Bad(message)) => {
                     outcome.bad_lines += 1;
@@ -79,22 +112,12 @@ pub async fn run(plan: &Plan, listener: &mut dyn Listener) -> std::io::Result<Ou
     Ok(outcome)
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+/// Debug builds only: a diagnosis of the host named by
+/// `REQDOCTOR_TEST_PANIC_HOST` panics, so the test suite can show that a
+/// crashed diagnosis is reported as one that could not run.
+#[cfg(debug_assertions)]
+fn panic_for_tests(target: &Target) {
+    if std::env::var_os("REQDOCTOR_TEST_PANIC_HOST").is_some_and(|host| host == target.host().as_str()) {
+        panic!("REQDOCTOR_TEST_PANIC_HOST: a deliberate panic for the test suite");
     }
 }

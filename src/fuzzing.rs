@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use rustls_pki_types::CertificateDer;
 
+use crate::allowlist::{AllowEntry, origin_of};
 use crate::cert::{CertFacts, Chain};
-use crate::checks::{AllowEntry, origin_of};
 use crate::routing::{ConnectTo, Resolve, Routes};
 use crate::target::Target;
 use crate::trust::Roots;

@@ -59,6 +59,9 @@ impl Api {
     }
 }
 
+/// The mini program's default for every `networkTimeout` field, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
+
 /// The client version segment of the Referer: `devtools`, `0` (develop and
 /// trial builds) or the released version number.
 pub const DEFAULT_APP_VERSION: &str = "0";

@@ -6,23 +6,46 @@ use std::io::{self, IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::batch::{Listener, Outcome};
-use crate::cli::Format;
-use crate::config::Plan;
+use crate::batch::Listener;
+use crate::lang::Lang;
+use crate::outcome::Outcome;
 use crate::report::summary::{self, Row};
 use crate::report::{self, Report};
+use crate::text::{MAX_LINE, clean};
+
+/// How the report is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Nagios,
+}
+
+/// How one run's output looks.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub format: Format,
+    /// ANSI colours in the text report.
+    pub color: bool,
+    pub lang: Lang,
+    /// The timeout budget, for the nagios perfdata thresholds.
+    pub budget_ms: u64,
+}
 
 /// The sink of one `reqdoctor check` run.
 pub struct Output<'a> {
-    plan: &'a Plan,
+    style: Style,
     out: &'a mut dyn Write,
     rows: Vec<Row>,
+    /// Targets whose diagnosis stopped unexpectedly, as shown.
+    crashed: Vec<String>,
     progress: Option<ProgressBar>,
 }
 
 impl<'a> Output<'a> {
-    pub fn new(plan: &'a Plan, out: &'a mut dyn Write) -> Output<'a> {
-        let many = plan.targets.len() > 1 || plan.targets_file.is_some();
+    /// `many`: more than one target may come (a progress bar on a terminal).
+    pub fn new(style: Style, many: bool, out: &'a mut dyn Write) -> Output<'a> {
         let progress = (many && io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
@@ -31,44 +54,52 @@ impl<'a> Output<'a> {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        Output { plan, out, rows: Vec::new(), progress }
+        Output { style, out, rows: Vec::new(), crashed: Vec::new(), progress }
     }
 
-    /// The end of the batch: the summary table (text, several targets) or the
-    /// plugin lines (nagios).
+    /// The end of the batch: the summary table (text, several targets or
+    /// anything that did not run) or the plugin lines (nagios).
     pub fn finish(mut self, outcome: &Outcome) -> io::Result<()> {
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
         }
-        match self.plan.format {
+        let decision = outcome.decide();
+        match self.style.format {
             Format::Nagios => {
-                summary::render_nagios(&self.rows, self.plan.options.timeout.as_millis() as u64, self.out)?
+                summary::render_nagios(&self.rows, &self.crashed, &decision, self.style.budget_ms, self.out)?
             }
-            Format::Text if self.rows.len() > 1 || outcome.bad_lines > 0 => {
-                summary::render_table(&mut self.rows, self.plan.lang, self.out)?
+            Format::Text if self.rows.len() + self.crashed.len() > usize::from(decision.shortfalls.is_empty()) => {
+                summary::render_table(&mut self.rows, &self.crashed, outcome, self.style.lang, self.out)?
             }
             _ => {}
         }
         self.out.flush()
+    }
+
+    fn say(&self, line: String) {
+        match &self.progress {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
     }
 }
 
 impl Listener for Output<'_> {
     fn report(&mut self, report: &Report) -> io::Result<()> {
         let first = self.rows.is_empty();
-        if matches!(self.plan.format, Format::Text | Format::Nagios) {
+        if matches!(self.style.format, Format::Text | Format::Nagios) {
             self.rows.push(Row::from(report));
         }
         if let Some(bar) = &self.progress {
             bar.inc(1);
-            bar.set_message(report.target.clone());
+            bar.set_message(clean(&report.target, MAX_LINE));
         }
-        match self.plan.format {
+        match self.style.format {
             Format::Text => {
                 if !first {
                     writeln!(self.out)?;
                 }
-                report::text::render(report, self.out, self.plan.color, self.plan.lang)?;
+                report::text::render(report, self.out, self.style.color, self.style.lang)?;
                 self.out.flush()
             }
             Format::Json => {
@@ -81,10 +112,18 @@ impl Listener for Output<'_> {
     }
 
     fn bad_line(&mut self, message: &str) {
-        let line = format!("reqdoctor: {message}");
-        match &self.progress {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
-        }
+        self.say(format!("reqdoctor: {}", clean(message, MAX_LINE)));
+    }
+
+    fn crashed(&mut self, target: &str) {
+        let shown = clean(target, MAX_LINE);
+        let line = match self.style.lang {
+            Lang::En => format!(
+                "reqdoctor: {shown}: the diagnosis stopped unexpectedly (a bug in reqdoctor; please report it); the other targets go on"
+            ),
+            Lang::Zh => format!("reqdoctor: {shown}：诊断意外中止（这是 reqdoctor 的缺陷，请报告）；其他目标继续"),
+        };
+        self.say(line);
+        self.crashed.push(shown);
     }
 }

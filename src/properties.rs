@@ -8,8 +8,8 @@
 
 use proptest::prelude::*;
 
+use crate::allowlist::{AllowEntry, origin_of};
 use crate::cert::{CertFacts, Chain};
-use crate::checks::{AllowEntry, origin_of};
 use crate::probe::legacy::read_flight;
 use crate::probe::redirect::{Next, next};
 use crate::routing::{ConnectTo, Resolve};
@@ -104,10 +104,12 @@ proptest! {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("app-{}.json", text.len()));
         std::fs::write(&path, &text).unwrap();
-        if let Err(message) = crate::project::read_app_json(&path, "--app-json") {
+        if let Err(error) = crate::cli::project::read_app_json(&path, "--app-json") {
+            let message = error.to_string();
             prop_assert!(!message.contains('\n'), "{}", message);
         }
-        if let Err(message) = crate::project::read_domains_file(&path, crate::miniprogram::Api::Request) {
+        if let Err(error) = crate::cli::project::read_domains_file(&path, crate::miniprogram::Api::Request) {
+            let message = error.to_string();
             prop_assert!(!message.contains('\n'), "{}", message);
         }
     }
@@ -164,7 +166,8 @@ proptest! {
     ) {
         let dir = scratch("project");
         std::fs::write(dir.join("project.config.json"), &text).unwrap();
-        if let Err(message) = crate::project::read_project(&dir) {
+        if let Err(error) = crate::cli::project::read_project(&dir) {
+            let message = error.to_string();
             prop_assert!(!message.contains('\n'), "{}", message);
         }
     }
@@ -175,7 +178,8 @@ proptest! {
     ) {
         let path = scratch("serve").join("serve.toml");
         std::fs::write(&path, &text).unwrap();
-        if let Err(message) = crate::serve::config::Config::read(&path) {
+        if let Err(error) = crate::cli::serve_config::read(&path) {
+            let message = error.to_string();
             prop_assert!(!message.contains('\n'), "{}", message);
         }
     }

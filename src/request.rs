@@ -4,8 +4,26 @@
 
 use url::Url;
 
-use crate::config::RequestSpec;
 use crate::miniprogram::{Api, USER_AGENT, WEBSOCKET_KEY};
+
+/// The method of a request when none is given.
+pub const DEFAULT_METHOD: &str = "GET";
+
+/// The request as the mini program would send it.
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    /// Exactly as given; request.method judges it.
+    pub method: String,
+    /// Extra headers in the order given (names as typed).
+    pub headers: Vec<(String, String)>,
+    pub data: Option<String>,
+    /// The Referer the mini program sends (it cannot be changed).
+    pub referer: String,
+    /// `dataType: "json"`: the page expects a JSON body.
+    pub expect_json: bool,
+    /// Which wx API sends it; its rules, timeout and allow-list apply.
+    pub api: Api,
+}
 
 /// The methods `wx.request` accepts, uppercase only.
 pub const WX_METHODS: [&str; 8] = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"];

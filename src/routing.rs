@@ -68,8 +68,8 @@ impl Routes {
 }
 
 impl ConnectTo {
-    pub fn parse(raw: &str) -> Result<ConnectTo, String> {
-        let bad = |why: &str| format!("--connect-to '{raw}': {why}; expected HOST:PORT:ADDR:PORT2");
+    pub fn parse(raw: &str) -> Result<ConnectTo, BadRule> {
+        let bad = |why: &str| BadRule::new("--connect-to", raw, why, "HOST:PORT:ADDR:PORT2");
         let fields = split_fields(raw).ok_or_else(|| bad("unbalanced [ ]"))?;
         let [host, port, to_host, to_port] = fields.as_slice() else {
             return Err(bad("it needs exactly four fields"));
@@ -89,8 +89,8 @@ impl ConnectTo {
 }
 
 impl Resolve {
-    pub fn parse(raw: &str) -> Result<Resolve, String> {
-        let bad = |why: &str| format!("--resolve '{raw}': {why}; expected HOST:PORT:ADDR[,ADDR...]");
+    pub fn parse(raw: &str) -> Result<Resolve, BadRule> {
+        let bad = |why: &str| BadRule::new("--resolve", raw, why, "HOST:PORT:ADDR[,ADDR...]");
         let mut parts = raw.splitn(3, ':');
         let (Some(host), Some(port), Some(addrs)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad("it needs three fields"));
@@ -108,6 +108,22 @@ impl Resolve {
 
     fn matches(&self, host: &str, port: u16) -> bool {
         (self.host == "*" || self.host.eq_ignore_ascii_case(host)) && self.port == port
+    }
+}
+
+/// A `--connect-to` or `--resolve` rule that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag} '{raw}': {why}; expected {form}")]
+pub struct BadRule {
+    pub flag: &'static str,
+    pub raw: String,
+    pub why: String,
+    pub form: &'static str,
+}
+
+impl BadRule {
+    fn new(flag: &'static str, raw: &str, why: &str, form: &'static str) -> BadRule {
+        BadRule { flag, raw: raw.to_owned(), why: why.to_owned(), form }
     }
 }
 
@@ -206,7 +222,7 @@ mod tests {
             ("api.test:x:127.0.0.1:1", "'x' is not a port"),
             ("[::1:443:a:1", "unbalanced"),
         ] {
-            let err = ConnectTo::parse(raw).unwrap_err();
+            let err = ConnectTo::parse(raw).unwrap_err().to_string();
             assert!(err.contains(needle), "{raw}: {err}");
         }
         for (raw, needle) in [
@@ -215,7 +231,7 @@ mod tests {
             (":443:1.2.3.4", "HOST is empty"),
             ("a:0:1.2.3.4", "'0' is not a port"),
         ] {
-            let err = Resolve::parse(raw).unwrap_err();
+            let err = Resolve::parse(raw).unwrap_err().to_string();
             assert!(err.contains(needle), "{raw}: {err}");
         }
     }

@@ -40,6 +40,37 @@ impl fmt::Display for RootsSource {
     }
 }
 
+/// A `--ca-file` that cannot serve as a trust store.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct RootsError {
+    pub path: PathBuf,
+    pub problem: RootsProblem,
+}
+
+/// What is wrong with a `--ca-file`.
+#[derive(Debug)]
+pub enum RootsProblem {
+    Read(std::io::Error),
+    Pem(rustls_pki_types::pem::Error),
+    NotARoot { number: usize, why: rustls::Error },
+    Empty,
+}
+
+impl RootsError {
+    fn message(&self) -> String {
+        let shown = self.path.display();
+        match &self.problem {
+            RootsProblem::Read(e) => format!("cannot read --ca-file {shown}: {e}"),
+            RootsProblem::Pem(e) => format!("--ca-file {shown}: not valid PEM: {e}"),
+            RootsProblem::NotARoot { number, why } => {
+                format!("--ca-file {shown}: certificate {number} is not usable as a root: {why}")
+            }
+            RootsProblem::Empty => format!("--ca-file {shown}: no PEM certificates found"),
+        }
+    }
+}
+
 impl Roots {
     pub fn mozilla() -> Roots {
         let store = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
@@ -47,18 +78,16 @@ impl Roots {
     }
 
     /// Reads every certificate of a PEM file; each must be a usable trust anchor.
-    pub fn from_pem_file(path: &Path) -> Result<Roots, String> {
-        let shown = path.display();
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read --ca-file {shown}: {e}"))?;
+    pub fn from_pem_file(path: &Path) -> Result<Roots, RootsError> {
+        let bad = |problem| RootsError { path: path.to_owned(), problem };
+        let bytes = std::fs::read(path).map_err(|e| bad(RootsProblem::Read(e)))?;
         let mut store = RootCertStore::empty();
         for (index, item) in CertificateDer::pem_slice_iter(&bytes).enumerate() {
-            let cert = item.map_err(|e| format!("--ca-file {shown}: not valid PEM: {e}"))?;
-            store
-                .add(cert)
-                .map_err(|e| format!("--ca-file {shown}: certificate {} is not usable as a root: {e}", index + 1))?;
+            let cert = item.map_err(|e| bad(RootsProblem::Pem(e)))?;
+            store.add(cert).map_err(|e| bad(RootsProblem::NotARoot { number: index + 1, why: e }))?;
         }
         if store.is_empty() {
-            return Err(format!("--ca-file {shown}: no PEM certificates found"));
+            return Err(bad(RootsProblem::Empty));
         }
         Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()), cache: Arc::default() })
     }
@@ -142,13 +171,15 @@ mod tests {
 
     #[test]
     fn a_missing_or_empty_ca_file_is_a_one_line_error() {
-        let missing = Roots::from_pem_file(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        let missing = Roots::from_pem_file(Path::new("/nonexistent/ca.pem")).unwrap_err().to_string();
         assert!(missing.starts_with("cannot read --ca-file /nonexistent/ca.pem"), "{missing}");
         let dir = std::env::temp_dir().join(format!("reqdoctor-trust-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let empty = dir.join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
         let err = Roots::from_pem_file(&empty).unwrap_err();
+        assert!(matches!(err.problem, RootsProblem::Empty), "{err}");
+        let err = err.to_string();
         assert!(err.contains("no PEM certificates found"), "{err}");
         assert!(!err.contains('\n'));
     }

@@ -1,71 +1,19 @@
 //! Step 2: is the URL's origin on the mini program's request allow-list
 //! ("服务器域名" in the admin console)? Release builds refuse any other origin.
 
-use url::Url;
-
 use super::wx::Phone;
 use super::{Check, CheckId, Context};
+use crate::allowlist::{AllowEntry, origin_of};
 use crate::lang::Lang;
 use crate::say;
 use crate::target::Target;
-
-/// One allow-list entry, e.g. `https://api.example.com` or `https://api.example.com:8443`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AllowEntry {
-    pub raw: String,
-    scheme: String,
-    host: String,
-    port: Option<u16>,
-}
-
-impl AllowEntry {
-    /// Parses one entry; the error starts with the entry, for the caller to prefix.
-    pub fn parse(raw: &str) -> Result<AllowEntry, String> {
-        let bad = |why: &str| format!("'{raw}': {why}");
-        if raw.contains('*') {
-            return Err(bad("the allow-list takes no wildcards: list each domain"));
-        }
-        let target = Target::parse(raw).map_err(|e| bad(&e.reason))?;
-        let url: &Url = &target.url;
-        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-            return Err(bad("an entry is an origin only (scheme://host[:port]), without a path"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("an entry carries no user name or password"));
-        }
-        Ok(AllowEntry {
-            raw: raw.to_owned(),
-            scheme: url.scheme().to_owned(),
-            host: target.host(),
-            port: target.explicit_port,
-        })
-    }
-
-    /// The documented rule: exact scheme and host; an entry without a port
-    /// allows only port-less URLs, one with a port allows exactly that port.
-    pub fn allows(&self, target: &Target) -> bool {
-        self.scheme == target.url.scheme() && self.host == target.host() && self.port == target.explicit_port
-    }
-
-    pub fn port(&self) -> Option<u16> {
-        self.port
-    }
-
-    fn same_host(&self, target: &Target) -> bool {
-        self.host == target.host()
-    }
-
-    fn parent_of(&self, target: &Target) -> bool {
-        target.host().ends_with(&format!(".{}", self.host))
-    }
-}
 
 /// A host no allow-list can hold: WeChat's own server API.
 const WECHAT_API_HOST: &str = "api.weixin.qq.com";
 
 pub(super) fn check(cx: &Context<'_>) -> Check {
     let (id, lang) = (CheckId::DomainAllowlist, cx.lang);
-    let api = cx.options.request.api;
+    let api = cx.probe.request.api;
     let origin = origin_of(cx.target);
     if cx.target.host() == WECHAT_API_HOST {
         return Check::fail(id, say!(lang, "{WECHAT_API_HOST} can never be on a mini program's allow-list", "{WECHAT_API_HOST} 永远无法配置为小程序的合法域名"))
@@ -91,7 +39,7 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
             "除了访问局域网设备，请使用已配置在合法域名中的域名"
         ));
     }
-    let Some(entries) = &cx.options.allow_list else {
+    let Some(entries) = &cx.rules.allow_list else {
         return Check::skip(
             id,
             say!(
@@ -111,7 +59,7 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
     let name = api.name();
     let summary =
         say!(lang, "{origin} is not on the {name} allow-list ({shown})", "{origin} 不在 {list} 中（{shown}）");
-    let check = if cx.options.debug_mode {
+    let check = if cx.rules.debug_mode {
         let summary = say!(
             lang,
             "{summary}; debug mode lets it through, release builds refuse it",
@@ -132,18 +80,6 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
 fn lan_ip(target: &Target) -> Option<std::net::IpAddr> {
     let ip = target.host().parse().ok()?;
     super::url::is_private_lan(ip).then_some(ip)
-}
-
-/// The origin as the admin console spells it: scheme, host, and the port only when written.
-pub fn origin_of(target: &Target) -> String {
-    let host = match target.url.host() {
-        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
-        _ => target.host(),
-    };
-    match target.explicit_port {
-        Some(port) => format!("{}://{host}:{port}", target.url.scheme()),
-        None => format!("{}://{host}", target.url.scheme()),
-    }
 }
 
 fn miss_hint(entries: &[AllowEntry], target: &Target, origin: &str, list: &str, lang: Lang) -> String {
@@ -184,31 +120,6 @@ mod tests {
     }
 
     #[test]
-    fn ports_must_match_exactly() {
-        let cases = [
-            ("https://api.test", "https://api.test/x", true),
-            ("https://api.test", "https://API.test/x?y=1", true),
-            ("https://api.test", "https://api.test:443/x", false),
-            ("https://api.test:443", "https://api.test:443/x", true),
-            ("https://api.test:8443", "https://api.test:8443/", true),
-            ("https://api.test:8443", "https://api.test/", false),
-            ("https://test", "https://api.test/", false),
-            ("https://api.test", "http://api.test/", false),
-        ];
-        for (allow, url, expected) in cases {
-            assert_eq!(entry(allow).allows(&target(url)), expected, "{allow} vs {url}");
-        }
-    }
-
-    #[test]
-    fn entries_are_origins_only() {
-        for raw in ["api.test", "https://api.test/path", "https://u:p@api.test", "https://api.test/?q"] {
-            assert!(AllowEntry::parse(raw).is_err(), "{raw}");
-        }
-        assert!(AllowEntry::parse("https://api.test/").is_ok());
-    }
-
-    #[test]
     fn hints_explain_near_misses() {
         let entries = [entry("https://example.test")];
         let hint = miss_hint(
@@ -222,12 +133,5 @@ mod tests {
         let entries = [entry("https://api.test:8443")];
         let hint = miss_hint(&entries, &target("https://api.test/"), "https://api.test", "request合法域名", Lang::En);
         assert!(hint.contains("ports and schemes must match"), "{hint}");
-    }
-
-    #[test]
-    fn origins_show_only_written_ports() {
-        assert_eq!(origin_of(&target("https://api.test:443/x")), "https://api.test:443");
-        assert_eq!(origin_of(&target("https://api.test/x")), "https://api.test");
-        assert_eq!(origin_of(&target("https://[::1]:8443/")), "https://[::1]:8443");
     }
 }

@@ -56,9 +56,9 @@ pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
     let input = Input {
         host: &host,
         now,
-        expiry_warn_days: cx.options.expiry_warn_days,
+        expiry_warn_days: cx.rules.expiry_warn_days,
         refusal,
-        roots: &cx.options.roots.source,
+        roots: &cx.probe.roots.source,
         lang,
     };
     judge(chain, &input)

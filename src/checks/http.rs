@@ -6,9 +6,9 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
 
+use super::TimeoutSource;
 use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
-use crate::config::TimeoutSource;
 use crate::lang::Lang;
 use crate::miniprogram::{Api, WEBSOCKET_KEY, websocket_accept};
 use crate::probe::http::{ExchangeError, Response};
@@ -109,9 +109,9 @@ fn skew_check(skew: i64, lang: Lang) -> Check {
 fn timeout_budget(cx: &Context<'_>) -> Check {
     let id = CheckId::TimeoutBudget;
     let lang = cx.lang;
-    let budget = cx.options.timeout;
-    let field = format!("networkTimeout.{}", cx.options.request.api.name());
-    let source = match &cx.options.timeout_source {
+    let budget = cx.probe.timeout;
+    let field = format!("networkTimeout.{}", cx.probe.request.api.name());
+    let source = match &cx.rules.timeout_source {
         TimeoutSource::Default => say!(lang, "the default {field}", "默认的 {field}"),
         TimeoutSource::Flag => "--timeout-ms".to_owned(),
         TimeoutSource::AppJson(path) => say!(lang, "{field} in {}", "{} 中的 {field}", path.display()),
@@ -294,7 +294,7 @@ fn response(cx: &Context<'_>) -> Check {
         "{status} {reason}, {bytes} bytes (first byte after {ttfb} ms)",
         "{status} {reason}，{bytes} 字节（首字节耗时 {ttfb} ms）"
     );
-    if cx.options.request.api == Api::ConnectSocket {
+    if cx.probe.request.api == Api::ConnectSocket {
         return websocket(last, summary, lang);
     }
     let check = if last.body_truncated {
@@ -353,7 +353,7 @@ fn websocket(last: &Response, summary: String, lang: Lang) -> Check {
 /// dataType json: a 2xx body that is not JSON reaches the page as a String; a BOM is noted.
 fn body_check(last: &Response, summary: &str, cx: &Context<'_>) -> Option<Check> {
     let (id, lang) = (CheckId::HttpResponse, cx.lang);
-    let request = &cx.options.request;
+    let request = &cx.probe.request;
     if request.api != Api::Request || !request.expect_json || !(200..300).contains(&last.status) {
         return None;
     }

@@ -19,13 +19,12 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::allowlist::AllowEntry;
 use crate::cert::Chain;
-use crate::config::ProbeOptions;
 use crate::lang::Lang;
-use crate::probe::Trace;
+use crate::probe::{Settings, Trace};
 use crate::say;
 use crate::target::Target;
-pub use allowlist::{AllowEntry, origin_of};
 pub use catalogue::CheckId;
 pub use wx::{Phone, Wx};
 
@@ -133,10 +132,40 @@ impl Check {
     }
 }
 
+/// Warn when the leaf expires within this many days, unless told otherwise.
+pub const DEFAULT_EXPIRY_WARN_DAYS: u32 = 14;
+
+/// What the rules judge against, beyond what the probe saw: shared by every target of a run.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// `None` when no allow-list was given (domain.allowlist is then `skip`).
+    pub allow_list: Option<Vec<AllowEntry>>,
+    /// Debug mode (or devtools' URL check off): allow-list misses only warn.
+    pub debug_mode: bool,
+    pub expiry_warn_days: u32,
+    /// Where the probe's timeout budget came from, so timeout.budget can say so.
+    pub timeout_source: TimeoutSource,
+}
+
+/// Where the timeout budget came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeoutSource {
+    /// The mini program's default `networkTimeout`.
+    Default,
+    /// `--timeout-ms`.
+    Flag,
+    /// `networkTimeout` in this app.json.
+    AppJson(std::path::PathBuf),
+    /// `serve` cut the budget to Prometheus' scrape timeout (less a margin).
+    ScrapeTimeout,
+}
+
 /// Everything a rule may look at.
 pub struct Context<'a> {
     pub target: &'a Target,
-    pub options: &'a ProbeOptions,
+    /// How the target was probed (its budget, roots and request).
+    pub probe: &'a Settings,
+    pub rules: &'a Rules,
     pub trace: &'a Trace,
     /// This machine's clock when the probe ran (passed in so rules are pure).
     pub now: SystemTime,
@@ -222,7 +251,7 @@ pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
             ));
         }
     }
-    if !cx.options.request.method_is_valid() {
+    if !cx.probe.request.method_is_valid() {
         return Some(say!(
             lang,
             "the request was not sent: its method is invalid ({request_method})",

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::lang::Lang;
-use crate::probe::dns::{DnsLookup, DnsServer, Family};
+use crate::probe::dns::{DnsLookup, DnsServer, Failure, Family};
 use crate::probe::tcp::{TcpResult, TcpTrace};
 use crate::probe::{ConnTrace, Phase};
 use crate::routing::{Fixed, Route};
@@ -50,7 +50,7 @@ fn judge_lookup(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> C
     let shown: Vec<String> = addresses.iter().map(ToString::to_string).collect();
     let data = |check: Check| {
         check
-            .data("server", lookup.server.to_string())
+            .data("server", server_name(&lookup.server, Lang::En))
             .data("addresses", shown.clone())
             .data("a", describe(&lookup.v4, Lang::En))
             .data("aaaa", describe(&lookup.v6, Lang::En))
@@ -119,7 +119,7 @@ fn no_address(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> (St
     let (host, server) = (&lookup.host, server_name(&lookup.server, lang));
     let families = [&lookup.v4, &lookup.v6];
     if budget_ran_out {
-        let budget = cx.options.timeout.as_millis();
+        let budget = cx.probe.timeout.as_millis();
         return (
             say!(
                 lang,
@@ -148,7 +148,8 @@ fn no_address(lookup: &DnsLookup, budget_ran_out: bool, cx: &Context<'_>) -> (St
             ),
         );
     }
-    if let Some(Family::Error(message)) = families.into_iter().find(|f| matches!(f, Family::Error(_))) {
+    if let Some(Family::Error(failure)) = families.into_iter().find(|f| matches!(f, Family::Error(_))) {
+        let message = failure_text(failure, lang);
         let hint = match &lookup.server {
             DnsServer::System => say!(lang, "check this machine's DNS configuration", "请检查本机的 DNS 配置"),
             DnsServer::Given(server) => say!(
@@ -250,11 +251,35 @@ fn denied(lookup: &DnsLookup, lang: Lang) -> Option<(String, String)> {
     None
 }
 
-/// The DNS server, as the summaries name it (`data` keeps its English name).
+/// The DNS server, as the summaries name it; `Lang::En` is the form `data` carries.
 fn server_name(server: &DnsServer, lang: Lang) -> String {
     match (server, lang) {
+        (DnsServer::System, Lang::En) => "the system resolver".to_owned(),
         (DnsServer::System, Lang::Zh) => "系统 DNS".to_owned(),
-        _ => server.to_string(),
+        (DnsServer::Given(addr), _) => addr.to_string(),
+    }
+}
+
+/// Why the resolver gave no answer at all, in words.
+fn failure_text(failure: &Failure, lang: Lang) -> String {
+    match failure {
+        Failure::SystemConfig(why) => say!(
+            lang,
+            "cannot read the system DNS configuration (/etc/resolv.conf): {why}",
+            "无法读取系统 DNS 配置（/etc/resolv.conf）：{why}"
+        ),
+        Failure::Setup(why) => say!(lang, "cannot set up the DNS resolver: {why}", "无法初始化 DNS 解析器：{why}"),
+        Failure::Truncated => say!(
+            lang,
+            "the answer over UDP was truncated, and the retry over TCP got none",
+            "UDP 应答被截断（truncated），改用 TCP 重试也没有得到应答"
+        ),
+        Failure::TcpClosed => say!(
+            lang,
+            "the DNS server closed the TCP connection without answering (the retry of a truncated UDP answer)",
+            "DNS 服务器未应答就关闭了 TCP 连接（这是 UDP 应答被截断（truncated）后的重试）"
+        ),
+        Failure::Other(why) => why.clone(),
     }
 }
 
@@ -268,7 +293,7 @@ fn describe(family: &Family, lang: Lang) -> String {
         Family::Refused => "REFUSED".into(),
         Family::Rcode(code) => code.clone(),
         Family::Timeout => say!(lang, "no answer", "无应答"),
-        Family::Error(message) => message.clone(),
+        Family::Error(failure) => failure_text(failure, lang),
     }
 }
 

@@ -78,7 +78,7 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
             say!(lang, "the handshake was aborted over the certificate ({check})", "TLS 握手因证书问题中止（{check}）"),
         );
     }
-    let (port, budget_ms) = (cx.target.port(), cx.options.timeout.as_millis());
+    let (port, budget_ms) = (cx.target.port(), cx.probe.timeout.as_millis());
     Check::fail(id, failure_summary(failure, port, budget_ms, lang))
         .hint(failure_hint(failure, port, lang))
         .phone(phone_error(failure))

@@ -18,7 +18,7 @@ pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
 
 fn scheme(cx: &Context<'_>) -> Check {
     let (id, lang) = (CheckId::UrlScheme, cx.lang);
-    let api = cx.options.request.api;
+    let api = cx.probe.request.api;
     let (want, name) = (api.scheme(), api.name());
     match cx.target.url.scheme() {
         scheme if scheme == want => Check::pass(id, scheme.to_owned()),
@@ -126,7 +126,7 @@ fn port(cx: &Context<'_>) -> Check {
     let Some(port) = cx.target.explicit_port else {
         return Check::pass(id, say!(lang, "the URL carries no port", "URL 没有带端口"));
     };
-    let entries = cx.options.allow_list.as_deref().unwrap_or_default();
+    let entries = cx.rules.allow_list.as_deref().unwrap_or_default();
     if let Some(entry) = entries.iter().find(|e| e.allows(cx.target)) {
         let raw = &entry.raw;
         return Check::pass(
@@ -173,7 +173,7 @@ fn icp(cx: &Context<'_>) -> Check {
 
 fn length(cx: &Context<'_>) -> Check {
     let (id, lang) = (CheckId::UrlLength, cx.lang);
-    let text = cx.options.request.url_text(&cx.target.raw);
+    let text = cx.probe.request.url_text(&cx.target.raw);
     let bytes = text.len();
     let appended = text != cx.target.raw.trim();
     let with_data = match (appended, lang) {
@@ -210,7 +210,7 @@ fn length(cx: &Context<'_>) -> Check {
 
 fn method(cx: &Context<'_>) -> Check {
     let (id, lang) = (CheckId::RequestMethod, cx.lang);
-    let request = &cx.options.request;
+    let request = &cx.probe.request;
     let method = request.method();
     if request.method_is_valid() {
         return Check::pass(id, method.to_owned());
@@ -233,8 +233,8 @@ fn method(cx: &Context<'_>) -> Check {
 
 fn header(cx: &Context<'_>) -> Check {
     let (id, lang) = (CheckId::RequestHeader, cx.lang);
-    let given = cx.options.request.headers.len();
-    if let Some(referer) = cx.options.request.header("referer") {
+    let given = cx.probe.request.headers.len();
+    if let Some(referer) = cx.probe.request.header("referer") {
         return Check::warn(
             id,
             say!(lang, "a Referer header was given ({referer}), but the mini program cannot set it", "指定了 Referer 请求头（{referer}），但小程序无法设置它"),

@@ -19,18 +19,34 @@ const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_CNAME_HOPS: usize = 16;
 
 /// Which resolver answers: the system's, or the one given with `--dns-server`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DnsServer {
     System,
     Given(SocketAddr),
 }
 
-impl fmt::Display for DnsServer {
+/// The run's resolver, built once before any lookup: building it reads
+/// /etc/resolv.conf and /etc/hosts, which an async task must not wait on.
+/// Clones share it (and its connections).
+#[derive(Clone)]
+pub struct Resolver {
+    server: DnsServer,
+    built: Result<TokioResolver, Failure>,
+}
+
+impl Resolver {
+    pub fn new(server: DnsServer) -> Resolver {
+        Resolver { server, built: resolver(server) }
+    }
+
+    pub fn server(&self) -> DnsServer {
+        self.server
+    }
+}
+
+impl fmt::Debug for Resolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DnsServer::System => f.write_str("the system resolver"),
-            DnsServer::Given(addr) => write!(f, "{addr}"),
-        }
+        f.debug_struct("Resolver").field("server", &self.server).field("ready", &self.built.is_ok()).finish()
     }
 }
 
@@ -47,8 +63,24 @@ pub enum Family {
     Rcode(String),
     /// No answer before the query deadline (or the request's budget).
     Timeout,
-    /// The resolver itself failed (no configuration, socket error…).
-    Error(String),
+    /// The resolver itself failed, or gave up without an answer.
+    Error(Failure),
+}
+
+/// Why the resolver produced no answer at all; the checks say it in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The system's DNS configuration cannot be read (hickory's message).
+    SystemConfig(String),
+    /// The resolver cannot be set up (hickory's message).
+    Setup(String),
+    /// The answer over UDP was truncated and the retry over TCP failed.
+    Truncated,
+    /// The server closed a TCP connection without answering. Only the retry of
+    /// a truncated UDP answer goes over TCP here, so that is what it was.
+    TcpClosed,
+    /// Another resolver error, in hickory's words.
+    Other(String),
 }
 
 /// What DNS said about a host.
@@ -79,9 +111,9 @@ impl DnsLookup {
 }
 
 /// Looks up `host`; never fails as a function: every failure is in the result.
-pub async fn lookup(host: &str, server: &DnsServer) -> DnsLookup {
+pub async fn lookup(host: &str, resolver: &Resolver) -> DnsLookup {
     let started = Instant::now();
-    let (v4, v6, cnames) = match resolver(server) {
+    let (v4, v6, cnames) = match &resolver.built {
         Ok(resolver) => {
             let name = fully_qualified(host);
             let (a, aaaa) = tokio::join!(
@@ -92,15 +124,16 @@ pub async fn lookup(host: &str, server: &DnsServer) -> DnsLookup {
             let (v4, v6) = (family_of(a), family_of(aaaa));
             let chain = match cnames {
                 Some(names) => (names, false),
-                None if v4 == Family::NoData && v6 == Family::NoData => follow_cnames(&resolver, &name).await,
+                None if v4 == Family::NoData && v6 == Family::NoData => follow_cnames(resolver, &name).await,
                 None => (Vec::new(), false),
             };
             (v4, v6, chain)
         }
-        Err(error) => (Family::Error(error.clone()), Family::Error(error), (Vec::new(), false)),
+        Err(error) => (Family::Error(error.clone()), Family::Error(error.clone()), (Vec::new(), false)),
     };
     let (cnames, cname_loop) = cnames;
-    DnsLookup { host: host.to_owned(), server: server.clone(), v4, v6, cnames, cname_loop, duration: started.elapsed() }
+    let server = resolver.server;
+    DnsLookup { host: host.to_owned(), server, v4, v6, cnames, cname_loop, duration: started.elapsed() }
 }
 
 /// The CNAME chain from `name`, one CNAME query per hop, and whether it loops.
@@ -129,10 +162,10 @@ async fn follow_cnames(resolver: &TokioResolver, name: &str) -> (Vec<String>, bo
 }
 
 /// A lookup cut short by the request's budget: both families timed out.
-pub fn timed_out(host: &str, server: &DnsServer, duration: Duration) -> DnsLookup {
+pub fn timed_out(host: &str, server: DnsServer, duration: Duration) -> DnsLookup {
     DnsLookup {
         host: host.to_owned(),
-        server: server.clone(),
+        server,
         v4: Family::Timeout,
         v6: Family::Timeout,
         cnames: Vec::new(),
@@ -141,10 +174,9 @@ pub fn timed_out(host: &str, server: &DnsServer, duration: Duration) -> DnsLooku
     }
 }
 
-fn resolver(server: &DnsServer) -> Result<TokioResolver, String> {
+fn resolver(server: DnsServer) -> Result<TokioResolver, Failure> {
     let mut builder = match server {
-        DnsServer::System => TokioResolver::builder_tokio()
-            .map_err(|e| format!("cannot read the system DNS configuration (/etc/resolv.conf): {e}"))?,
+        DnsServer::System => TokioResolver::builder_tokio().map_err(|e| Failure::SystemConfig(e.to_string()))?,
         DnsServer::Given(addr) => {
             let connections = [ConnectionConfig::udp(), ConnectionConfig::tcp()]
                 .into_iter()
@@ -165,7 +197,7 @@ fn resolver(server: &DnsServer) -> Result<TokioResolver, String> {
     if matches!(server, DnsServer::Given(_)) {
         options.use_hosts_file = ResolveHosts::Never;
     }
-    builder.build().map_err(|e| format!("cannot set up the DNS resolver: {e}"))
+    builder.build().map_err(|e| Failure::Setup(e.to_string()))
 }
 
 /// A dotted name is asked as-is (no search-list suffixes), as a phone would.
@@ -191,18 +223,19 @@ fn family_of(result: Result<Lookup, NetError>) -> Family {
     }
 }
 
+/// Names a resolver error by its kind, never by its wording.
 fn family_of_error(error: &NetError) -> Family {
     match error {
         NetError::Dns(DnsError::NoRecordsFound(none)) => rcode_family(none.response_code),
         NetError::Dns(DnsError::ResponseCode(code)) => rcode_family(*code),
         NetError::Timeout => Family::Timeout,
-        other if other.to_string().contains("timed out") => Family::Timeout,
-        // hickory's internal wording when the TCP retry of a truncated UDP
-        // answer is closed by the server: say what happened instead.
-        other if other.to_string().contains("canceled") => Family::Error(
-            "the DNS server closed the TCP connection without answering (the retry of a truncated UDP answer)".into(),
-        ),
-        other => Family::Error(other.to_string()),
+        NetError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Family::Timeout,
+        NetError::Truncated => Family::Error(Failure::Truncated),
+        // hickory's internal channel errors: the connection that carried the
+        // query went away without an answer. With UDP first, that connection
+        // was the TCP retry of a truncated answer.
+        NetError::Message(_) | NetError::Msg(_) => Family::Error(Failure::TcpClosed),
+        other => Family::Error(Failure::Other(other.to_string())),
     }
 }
 
@@ -247,5 +280,9 @@ mod tests {
         assert_eq!(rcode_family(ResponseCode::Refused), Family::Refused);
         assert_eq!(rcode_family(ResponseCode::NoError), Family::NoData);
         assert_eq!(family_of_error(&NetError::Timeout), Family::Timeout);
+        let timed_out = NetError::Io(std::sync::Arc::new(std::io::ErrorKind::TimedOut.into()));
+        assert_eq!(family_of_error(&timed_out), Family::Timeout);
+        assert_eq!(family_of_error(&NetError::Truncated), Family::Error(Failure::Truncated));
+        assert_eq!(family_of_error(&NetError::from("receiver was canceled")), Family::Error(Failure::TcpClosed));
     }
 }

@@ -17,14 +17,33 @@ use std::time::{Duration, SystemTime};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-use crate::config::ProbeOptions;
-use crate::routing::Route;
+use crate::request::RequestSpec;
+use crate::routing::{Route, Routes};
 use crate::target::Target;
-use dns::{DnsLookup, DnsServer};
+use crate::trust::Roots;
+use dns::{DnsLookup, Resolver};
 use http::{Connection, ExchangeError, Outgoing};
 use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use tls::TlsTrace;
+
+/// How many redirects are followed unless told otherwise.
+pub const DEFAULT_MAX_REDIRECTS: u32 = 20;
+
+/// How every target of a run is probed: shared by all of them.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub roots: Roots,
+    pub routes: Routes,
+    /// The run's resolver (the system's, or `--dns-server`), built once.
+    pub resolver: Resolver,
+    /// The mini program's timeout budget: one deadline for the whole request.
+    pub timeout: Duration,
+    pub max_redirects: u32,
+    /// Never connect to loopback, private or link-local addresses (the exporter's default).
+    pub deny_internal: bool,
+    pub request: RequestSpec,
+}
 
 /// Everything the probe saw for one target.
 #[derive(Debug)]
@@ -140,10 +159,10 @@ impl fmt::Display for Phase {
 const DATE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Diagnoses the network path of one target within its timeout budget.
-pub async fn run(target: &Target, options: &ProbeOptions) -> Trace {
+pub async fn run(target: &Target, settings: &Settings) -> Trace {
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let mut session = Session { options, deadline: started + options.timeout, ran_out: None };
+    let mut session = Session { settings, deadline: started + settings.timeout, ran_out: None };
     let mut trace = Trace { started_at, connection: None, http: None, timings: Timings::default(), ran_out: None };
     if target.is_fetchable() {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls()).await;
@@ -154,7 +173,7 @@ pub async fn run(target: &Target, options: &ProbeOptions) -> Trace {
             ..Timings::default()
         };
         trace.connection = Some(conn);
-        if let Some(io) = io.filter(|_| options.request.method_is_valid()) {
+        if let Some(io) = io.filter(|_| settings.request.method_is_valid()) {
             let http = session.fetch(io, target).await;
             trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
             trace.http = Some(http);
@@ -167,7 +186,7 @@ pub async fn run(target: &Target, options: &ProbeOptions) -> Trace {
 
 /// One diagnosis in progress: the budget and where it ran out.
 struct Session<'a> {
-    options: &'a ProbeOptions,
+    settings: &'a Settings,
     deadline: Instant,
     ran_out: Option<Phase>,
 }
@@ -180,7 +199,7 @@ impl Session<'_> {
     /// Resolves, connects and (for https) handshakes; returns a usable stream
     /// only when every step worked and the certificate was accepted.
     async fn open(&mut self, host: &str, port: u16, use_tls: bool) -> (ConnTrace, Option<Box<dyn http::Io>>) {
-        let route = self.options.routes.route(host, port);
+        let route = self.settings.routes.route(host, port);
         let mut conn = ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None, refused_date: None };
         let addrs = match route {
             Route::Fixed { addrs, .. } => addrs,
@@ -195,7 +214,7 @@ impl Session<'_> {
             return (conn, None);
         }
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
-            addrs.into_iter().partition(|a| !(self.options.deny_internal && tcp::is_internal(a.ip())));
+            addrs.into_iter().partition(|a| !(self.settings.deny_internal && tcp::is_internal(a.ip())));
         let (mut tcp, stream) = tcp::connect_all(&allowed, self.deadline).await;
         tcp.attempts.extend(denied.into_iter().map(|addr| tcp::TcpAttempt {
             addr,
@@ -212,7 +231,7 @@ impl Session<'_> {
         if !use_tls {
             return (conn, Some(Box::new(stream)));
         }
-        let (mut tls, stream) = tls::handshake(stream, host, &self.options.roots, self.deadline).await;
+        let (mut tls, stream) = tls::handshake(stream, host, &self.settings.roots, self.deadline).await;
         if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
         }
@@ -239,27 +258,26 @@ impl Session<'_> {
     async fn probe_legacy(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
         let legacy = legacy::probe(addr, host, self.deadline).await;
         if tls.presented.is_empty() && !legacy.certificates.is_empty() {
-            tls.verdict = Some(tls::verify_chain(&legacy.certificates, host, &self.options.roots));
+            tls.verdict = Some(tls::verify_chain(&legacy.certificates, host, &self.settings.roots));
             tls.presented = legacy.certificates.clone();
         }
         tls.legacy = Some(legacy);
     }
 
     async fn resolve(&mut self, host: &str) -> DnsLookup {
-        let server = self.options.dns_server.map_or(DnsServer::System, DnsServer::Given);
         let started = Instant::now();
-        match timeout_at(self.deadline, dns::lookup(host, &server)).await {
+        match timeout_at(self.deadline, dns::lookup(host, &self.settings.resolver)).await {
             Ok(lookup) => lookup,
             Err(_) => {
                 self.note_timeout(Phase::Dns);
-                dns::timed_out(host, &server, started.elapsed())
+                dns::timed_out(host, self.settings.resolver.server(), started.elapsed())
             }
         }
     }
 
     /// Sends the request and follows same-host redirects.
     async fn fetch(&mut self, io: Box<dyn http::Io>, target: &Target) -> HttpTrace {
-        let spec = &self.options.request;
+        let spec = &self.settings.request;
         let mut trace = HttpTrace::default();
         let mut conn = match Connection::open(io, self.deadline).await {
             Ok(conn) => conn,
@@ -289,7 +307,7 @@ impl Session<'_> {
                 response.status,
                 response.location.as_deref(),
                 &visited,
-                self.options.max_redirects,
+                self.settings.max_redirects,
                 &method,
             );
             let (next_url, next_method, keep_body) = match next {

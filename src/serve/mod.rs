@@ -3,7 +3,7 @@
 //! `/metrics` has the exporter's own; `/healthz` answers 200; `/` lists the
 //! last probes with links to their reports.
 
-pub(crate) mod config;
+pub mod config;
 mod metrics;
 mod page;
 
@@ -21,11 +21,12 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::cli::ServeArgs;
+use crate::checks::TimeoutSource;
 use crate::lang::Lang;
+use crate::pipeline::{self, Options};
 use crate::report::Report;
 use crate::target::Target;
-pub use config::{Config, DEFAULT_MODULE};
+pub use config::{Config, DEFAULT_MODULE, Module};
 use metrics::Exporter;
 use page::History;
 
@@ -43,27 +44,37 @@ const MAX_TARGET: usize = 4096;
 /// How much of Prometheus' scrape timeout is left for sending the answer.
 const SCRAPE_MARGIN: Duration = Duration::from_millis(500);
 
-/// Runs the exporter until Ctrl-C or SIGTERM; an `Err` is a usage error (exit 3).
-pub fn run(args: &ServeArgs) -> Result<(), String> {
-    let config = match &args.config {
-        Some(path) => Config::read(path)?,
-        None => Config::builtin()?,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(crate::worker_threads())
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+/// What `serve` needs: plain values, read and checked by the caller.
+#[derive(Debug)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub config: Config,
+    /// The language of the stored reports' summaries.
+    pub lang: Lang,
+}
+
+/// Why the exporter could not run (exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Runs the exporter until Ctrl-C or SIGTERM.
+pub fn run(options: ServeOptions) -> Result<(), ServeError> {
+    let ServeOptions { listen, config, lang } = options;
+    let runtime = pipeline::runtime().map_err(ServeError::Runtime)?;
     runtime.block_on(async {
-        let listener =
-            TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        let listener = TcpListener::bind(listen).await.map_err(|source| ServeError::Listen { addr: listen, source })?;
+        let bound = listener.local_addr().map_err(|source| ServeError::Listen { addr: listen, source })?;
         let modules: Vec<&str> = config.modules.keys().map(String::as_str).collect();
         eprintln!("reqdoctor serve: listening on http://{bound} (modules: {})", modules.join(", "));
         let state = Arc::new(State {
             permits: Semaphore::new(config.max_concurrent),
             config,
-            lang: Lang::resolve(args.lang),
+            lang,
             history: Mutex::default(),
             exporter: Mutex::default(),
         });
@@ -73,7 +84,7 @@ pub fn run(args: &ServeArgs) -> Result<(), String> {
 }
 
 async fn accept(listener: TcpListener, state: Arc<State>) {
-    let stop = crate::batch::shutdown_signal();
+    let stop = crate::shutdown::signal();
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -141,9 +152,9 @@ async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
         return text(StatusCode::SERVICE_UNAVAILABLE, "too many probes running; try again\n".into());
     };
     let mut options = chosen.options.as_ref().clone();
-    if let Some(limit) = scrape_limit(req).filter(|limit| *limit < options.timeout) {
-        options.timeout = limit;
-        options.timeout_source = crate::config::TimeoutSource::ScrapeTimeout;
+    if let Some(limit) = scrape_limit(req).filter(|limit| *limit < options.probe.timeout) {
+        options.probe.timeout = limit;
+        options.rules.timeout_source = TimeoutSource::ScrapeTimeout;
     }
     let report = run_probe(&target, &options, state).await;
     let id = state.history.lock().expect("not poisoned").push(module, Arc::clone(&report));
@@ -154,10 +165,10 @@ async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
     answer
 }
 
-async fn run_probe(target: &Target, options: &crate::config::ProbeOptions, state: &State) -> Arc<Report> {
+async fn run_probe(target: &Target, options: &Options, state: &State) -> Arc<Report> {
     let _in_flight = InFlight::start(&state.exporter);
     let started = Instant::now();
-    let report = Arc::new(crate::diagnose(target, options, state.lang).await);
+    let report = Arc::new(pipeline::diagnose(target, options, state.lang).await);
     state.exporter.lock().expect("not poisoned").observe(report.verdict, started.elapsed().as_secs_f64());
     report
 }
@@ -232,6 +243,11 @@ fn with_type(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> A
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9688";
 
 /// Parses `--listen`.
-pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
-    text.parse().map_err(|_| format!("'{text}' is not an address like 127.0.0.1:9688"))
+pub fn parse_listen(text: &str) -> Result<SocketAddr, BadListen> {
+    text.parse().map_err(|_| BadListen(text.to_owned()))
 }
+
+/// A `--listen` value that is not an address.
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not an address like 127.0.0.1:9688")]
+pub struct BadListen(String);

@@ -2,10 +2,12 @@
 //! self-tests (`fixtures`), and the end-to-end tests that run the built `reqdoctor`
 //! against them. One binary keeps link time low and lets every test share fixtures.
 
+mod architecture;
 mod baseline;
 mod batch;
 mod catalogue;
 mod cli;
+mod exit;
 mod explain;
 mod fixtures;
 mod hostile;

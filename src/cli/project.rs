@@ -7,11 +7,26 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::checks::AllowEntry;
+use crate::allowlist::{AllowEntry, BadEntry};
 use crate::miniprogram::Api;
 
-/// The mini program's default for every `networkTimeout` field, in milliseconds.
-pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
+/// A project file, app.json or allow-list file that cannot be used: one line
+/// naming the option, the file and (for JSON) the line, column and field.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("cannot read {flag} {}: {source}", path.display())]
+    Read { flag: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{flag} {}: {field} at line {line}, column {column}: {message}", path.display())]
+    Field { flag: &'static str, path: PathBuf, field: String, line: usize, column: usize, message: String },
+    #[error("{flag} {}: invalid JSON at line {line}, column {column}: {message}", path.display())]
+    Json { flag: &'static str, path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{flag} {}: {field} must be a positive whole number of milliseconds, found 0", path.display())]
+    ZeroTimeout { flag: &'static str, path: PathBuf, field: String },
+    #[error("--domains-file {}: {list}: {entry}", path.display())]
+    DomainList { path: PathBuf, list: &'static str, entry: BadEntry },
+    #[error("--domains-file {} line {line}: {entry}", path.display())]
+    DomainLine { path: PathBuf, line: usize, entry: BadEntry },
+}
 
 /// What a project directory says.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -92,7 +107,7 @@ struct AppJson {
 
 /// Reads a project directory: project.config.json (required), then
 /// project.private.config.json's overrides, then app.json under `miniprogramRoot`.
-pub fn read_project(dir: &Path) -> Result<Project, String> {
+pub fn read_project(dir: &Path) -> Result<Project, ProjectError> {
     let config: ProjectConfig = read_json(&dir.join("project.config.json"), "--project")?;
     let private = dir.join("project.private.config.json");
     let private: Option<ProjectConfig> = if private.exists() { Some(read_json(&private, "--project")?) } else { None };
@@ -111,16 +126,13 @@ pub fn read_project(dir: &Path) -> Result<Project, String> {
 }
 
 /// Reads app.json's `networkTimeout`; `flag` names the option that led here.
-pub fn read_app_json(path: &Path, flag: &str) -> Result<NetworkTimeout, String> {
+pub fn read_app_json(path: &Path, flag: &'static str) -> Result<NetworkTimeout, ProjectError> {
     let app: AppJson = read_json(path, flag)?;
     let timeouts = app.network_timeout.unwrap_or_default();
     for api in [Api::Request, Api::ConnectSocket, Api::UploadFile, Api::DownloadFile] {
         if timeouts.of(api) == Some(0) {
             let field = format!("networkTimeout.{}", api.name());
-            return Err(format!(
-                "{flag} {}: {field} must be a positive whole number of milliseconds, found 0",
-                path.display()
-            ));
+            return Err(ProjectError::ZeroTimeout { flag, path: path.to_owned(), field });
         }
     }
     Ok(timeouts)
@@ -128,17 +140,19 @@ pub fn read_app_json(path: &Path, flag: &str) -> Result<NetworkTimeout, String> 
 
 /// The allow-list of `api` from a `--domains-file`: JSON with the admin API's
 /// names (`requestdomain`, …), or one origin per line (`#` comments).
-pub fn read_domains_file(path: &Path, api: Api) -> Result<Vec<AllowEntry>, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --domains-file {shown}: {e}"))?;
+pub fn read_domains_file(path: &Path, api: Api) -> Result<Vec<AllowEntry>, ProjectError> {
+    let flag = "--domains-file";
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ProjectError::Read { flag, path: path.to_owned(), source })?;
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('{') {
-        let lists: DomainLists = read_json(path, "--domains-file")?;
-        let list = lists.of(api);
-        return list
+        let lists: DomainLists = read_json(path, flag)?;
+        let list = api.domain_list();
+        return lists
+            .of(api)
             .iter()
             .map(|raw| {
-                AllowEntry::parse(raw).map_err(|e| format!("--domains-file {shown}: {}: {e}", api.domain_list()))
+                AllowEntry::parse(raw).map_err(|entry| ProjectError::DomainList { path: path.to_owned(), list, entry })
             })
             .collect();
     }
@@ -146,24 +160,26 @@ pub fn read_domains_file(path: &Path, api: Api) -> Result<Vec<AllowEntry>, Strin
         .enumerate()
         .map(|(n, line)| (n + 1, line.split('#').next().unwrap_or("").trim()))
         .filter(|(_, line)| !line.is_empty())
-        .map(|(n, line)| AllowEntry::parse(line).map_err(|e| format!("--domains-file {shown} line {n}: {e}")))
+        .map(|(line, text)| {
+            AllowEntry::parse(text).map_err(|entry| ProjectError::DomainLine { path: path.to_owned(), line, entry })
+        })
         .collect()
 }
 
 /// Parses a JSON file into `T`; errors name the file, line, column and field path.
-fn read_json<T: DeserializeOwned>(path: &Path, flag: &str) -> Result<T, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {flag} {shown}: {e}"))?;
+fn read_json<T: DeserializeOwned>(path: &Path, flag: &'static str) -> Result<T, ProjectError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ProjectError::Read { flag, path: path.to_owned(), source })?;
     let mut json = serde_json::Deserializer::from_str(text.trim_start_matches('\u{feff}'));
     serde_path_to_error::deserialize(&mut json).map_err(|e| {
         let inner = e.inner();
-        let at = format!("line {}, column {}", inner.line(), inner.column());
+        let (path, line, column) = (path.to_owned(), inner.line(), inner.column());
         let message = strip_position(&inner.to_string()).to_owned();
-        match (inner.classify(), e.path().to_string().as_str()) {
+        match (inner.classify(), e.path().to_string()) {
             (serde_json::error::Category::Data, field) if field != "." => {
-                format!("{flag} {shown}: {field} at {at}: {message}")
+                ProjectError::Field { flag, path, field, line, column, message }
             }
-            _ => format!("{flag} {shown}: invalid JSON at {at}: {message}"),
+            _ => ProjectError::Json { flag, path, line, column, message },
         }
     })
 }
@@ -236,20 +252,22 @@ mod tests {
     #[test]
     fn errors_name_file_line_and_field() {
         let dir = dir_with(&[("project.config.json", "{\n  \"setting\": {\"urlCheck\": \"no\"}\n}")]);
-        let err = read_project(dir.path()).unwrap_err();
+        let err = read_project(dir.path()).unwrap_err().to_string();
         assert!(err.contains("project.config.json: setting.urlCheck at line 2"), "{err}");
         assert!(err.contains("expected a boolean"), "{err}");
         let dir =
             dir_with(&[("project.config.json", "{}"), ("app.json", "{\"networkTimeout\": {\"request\": 5000,}}")]);
-        let err = read_project(dir.path()).unwrap_err();
+        let err = read_project(dir.path()).unwrap_err().to_string();
         assert!(err.contains("app.json: invalid JSON at line 1"), "{err}");
         let dir =
             dir_with(&[("project.config.json", "{}"), ("app.json", r#"{"networkTimeout": {"request": "5000"}}"#)]);
-        let err = read_project(dir.path()).unwrap_err();
+        let err = read_project(dir.path()).unwrap_err().to_string();
         assert!(err.contains("networkTimeout.request at line 1"), "{err}");
         let dir = dir_with(&[("project.config.json", "{}"), ("app.json", r#"{"networkTimeout": {"request": 0}}"#)]);
-        assert!(read_project(dir.path()).unwrap_err().contains("networkTimeout.request must be a positive"));
-        assert!(!read_project(Path::new("/nonexistent")).unwrap_err().contains('\n'));
+        assert!(
+            read_project(dir.path()).unwrap_err().to_string().contains("networkTimeout.request must be a positive")
+        );
+        assert!(!read_project(Path::new("/nonexistent")).unwrap_err().to_string().contains('\n'));
     }
 
     #[test]

@@ -1,12 +1,22 @@
-//! The command line, as clap derive structs: names, help and defaults only.
-//! Validation and file reading happen in [`crate::config`].
+//! The command line: clap's structs (names, help and defaults, which come
+//! from the engine's constants), their translation into the engine's plain
+//! settings ([`plan`]), the developer's files that feed it ([`project`], the
+//! exporter's TOML in [`serve_config`]), and running a command ([`run`]).
+//! Nothing below this layer sees a flag.
+
+pub mod plan;
+pub mod project;
+pub mod run;
+pub mod serve_config;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
 use crate::miniprogram::{self, Api};
+use crate::output::Format;
+use crate::{batch, checks, probe, request};
 
 /// Would a mini program's wx.request to this URL work, and if not, why?
 #[derive(Debug, Parser)]
@@ -116,7 +126,7 @@ pub struct CheckArgs {
     pub targets_file: Option<PathBuf>,
 
     /// How many targets are diagnosed at once.
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    #[arg(long, value_name = "N", default_value_t = batch::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub concurrency: u16,
 
     /// Print the report as one JSON document instead of text.
@@ -164,8 +174,7 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "IP[:PORT]")]
     pub dns_server: Option<String>,
 
-    /// The request's timeout budget in milliseconds (overrides app.json) [default: 60000].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = timeout_help())]
     pub timeout_ms: Option<u64>,
 
     /// Read networkTimeout from a mini program's app.json (the field of --api).
@@ -181,7 +190,7 @@ pub struct ProbeArgs {
     pub debug_mode: bool,
 
     /// The request method, as the mini program sends it.
-    #[arg(short = 'X', long, value_name = "METHOD", default_value = "GET")]
+    #[arg(short = 'X', long, value_name = "METHOD", default_value = request::DEFAULT_METHOD)]
     pub method: String,
 
     /// An extra request header 'Name: value' (repeatable).
@@ -194,11 +203,11 @@ pub struct ProbeArgs {
     pub data: Option<String>,
 
     /// Warn when the leaf certificate expires within N days.
-    #[arg(long, value_name = "N", default_value_t = 14)]
+    #[arg(long, value_name = "N", default_value_t = checks::DEFAULT_EXPIRY_WARN_DAYS)]
     pub expiry_warn_days: u32,
 
     /// The most redirects to follow before http.redirect fails.
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = probe::DEFAULT_MAX_REDIRECTS)]
     pub max_redirects: u32,
 
     /// A mini-program project: project.config.json (+ project.private.config.json) and app.json.
@@ -235,32 +244,20 @@ pub struct ProbeArgs {
 }
 
 impl Default for ProbeArgs {
-    /// The same defaults as the command line's.
+    /// What the command line gives when no option is set: clap's defaults are the only copy.
     fn default() -> ProbeArgs {
-        ProbeArgs {
-            ca_file: None,
-            connect_to: Vec::new(),
-            resolve: Vec::new(),
-            dns_server: None,
-            timeout_ms: None,
-            app_json: None,
-            allow_domain: Vec::new(),
-            debug_mode: false,
-            method: "GET".to_owned(),
-            headers: Vec::new(),
-            data: None,
-            expiry_warn_days: 14,
-            max_redirects: 20,
-            project: None,
-            domains_file: None,
-            api: Api::Request,
-            appid: None,
-            app_version: miniprogram::DEFAULT_APP_VERSION.to_owned(),
-            data_type: DataType::Json,
-            allow_private_targets: false,
-            allowed_targets: Vec::new(),
-        }
+        let command = ProbeArgs::augment_args(clap::Command::new("defaults"));
+        let matches = command.try_get_matches_from(["defaults"]).expect("no option needs a value");
+        ProbeArgs::from_arg_matches(&matches).expect("the defaults parse")
     }
+}
+
+/// `--timeout-ms`'s help, with the mini program's default.
+fn timeout_help() -> String {
+    format!(
+        "The request's timeout budget in milliseconds (overrides app.json) [default: {}]",
+        miniprogram::DEFAULT_TIMEOUT_MS
+    )
 }
 
 /// wx.request's `dataType`.
@@ -269,13 +266,4 @@ impl Default for ProbeArgs {
 pub enum DataType {
     Json,
     Text,
-}
-
-/// How the report is printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Jsonl,
-    Nagios,
 }

@@ -1,0 +1,144 @@
+//! Runs one parsed command and decides its exit: `check` batches, `explain`,
+//! `checks` and `serve`. Problems the user can fix are one line on stderr and
+//! [`Exit::Unknown`]; a closed stdout (a broken pipe) is not an error.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use super::plan::{Plan, UsageError};
+use super::{CheckArgs, ChecksArgs, Command, ExplainArgs, ServeArgs, serve_config};
+use crate::baseline::{SaveError, Store};
+use crate::lang::Lang;
+use crate::outcome::{Exit, Outcome, Shortfall};
+use crate::output::Output;
+use crate::{batch, explain, pipeline, report, serve};
+
+/// Runs `command` and returns how it ended.
+pub fn command(command: Command) -> Exit {
+    match command {
+        Command::Check(args) => check(&args),
+        Command::Explain(args) => self::explain(&args),
+        Command::Checks(args) => checks(&args),
+        Command::Serve(args) => self::serve(&args),
+    }
+}
+
+/// Why a `check` run stopped before its end.
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    Baseline(#[from] SaveError),
+    #[error("cannot write the report: {0}")]
+    Output(#[source] io::Error),
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] io::Error),
+}
+
+/// `reqdoctor check`: the batch, then the exit the outcome decides.
+fn check(args: &CheckArgs) -> Exit {
+    let plan = match Plan::from_args(args) {
+        Ok(plan) => plan,
+        Err(error) => return fail(&error.to_string()),
+    };
+    colored::control::set_override(plan.style.color);
+    let mut store = match plan.baseline.as_deref().map(Store::load).transpose() {
+        Ok(store) => store,
+        Err(error) => return fail(&UsageError::from(error).to_string()),
+    };
+    let mut stdout = io::stdout().lock();
+    let outcome = match run_batch(&plan, store.as_mut(), &mut stdout) {
+        Ok(outcome) => outcome,
+        Err(error) => return fail(&error.to_string()),
+    };
+    if let Some(store) = &store
+        && let Err(error) = store.save()
+    {
+        return fail(&RunError::from(error).to_string());
+    }
+    let decision = outcome.decide();
+    for shortfall in &decision.shortfalls {
+        let line = match shortfall {
+            Shortfall::Interrupted if outcome.finished() == 0 => "interrupted before any target finished".to_owned(),
+            Shortfall::Interrupted => {
+                format!("interrupted; {} target(s) finished and were written", outcome.finished())
+            }
+            other => other.describe(plan.style.lang),
+        };
+        let _ = writeln!(io::stderr(), "reqdoctor: {line}");
+    }
+    decision.exit
+}
+
+/// Diagnoses the plan's targets, writing each report to `out` as it finishes
+/// and the summary at the end; a closed `out` ends the batch quietly.
+fn run_batch(plan: &Plan, store: Option<&mut Store>, out: &mut dyn Write) -> Result<Outcome, RunError> {
+    let runtime = pipeline::runtime().map_err(RunError::Runtime)?;
+    let result = runtime.block_on(async {
+        let mut output = Output::new(plan.style, plan.batch.is_many(), out);
+        let outcome = batch::run(&plan.batch, store, &mut output).await.map_err(RunError::Output)?;
+        match output.finish(&outcome) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(RunError::Output(e)),
+            _ => Ok(outcome),
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
+}
+
+/// `reqdoctor explain`: 0 when the error is recognised, 3 with one line when not.
+fn explain(args: &ExplainArgs) -> Exit {
+    let lang = Lang::resolve(args.lang);
+    let input = args.error.join(" ");
+    let Some(explanation) = explain::explain(&input, args.url.as_deref()) else {
+        return fail(&explain::unknown(&input, lang));
+    };
+    let mut stdout = io::stdout().lock();
+    let written = if args.json {
+        explain::render_json(&explanation, lang, &mut stdout)
+    } else {
+        explain::render_text(&explanation, lang, &mut stdout)
+    };
+    finished(written, "cannot write the answer")
+}
+
+/// `reqdoctor checks`: the catalogue, as text or JSON.
+fn checks(args: &ChecksArgs) -> Exit {
+    let mut stdout = io::stdout().lock();
+    let written = if args.json {
+        report::catalogue::render_json(&mut stdout)
+    } else {
+        report::catalogue::render_text(Lang::resolve(args.lang), &mut stdout)
+    };
+    finished(written, "cannot write the catalogue")
+}
+
+/// `reqdoctor serve`: runs until Ctrl-C or SIGTERM.
+fn serve(args: &ServeArgs) -> Exit {
+    let config = match &args.config {
+        Some(path) => serve_config::read(path),
+        None => serve_config::builtin(),
+    };
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let options = serve::ServeOptions { listen: args.listen, config, lang: Lang::resolve(args.lang) };
+    match serve::run(options) {
+        Ok(()) => Exit::Ok,
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+/// Success unless writing failed for a reason other than a closed pipe.
+fn finished(written: io::Result<()>, what: &str) -> Exit {
+    match written {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => fail(&format!("{what}: {error}")),
+        _ => Exit::Ok,
+    }
+}
+
+/// One line on stderr, and the state of a run that could not run.
+pub fn fail(message: &str) -> Exit {
+    let _ = writeln!(io::stderr(), "reqdoctor: {message}");
+    Exit::Unknown
+}

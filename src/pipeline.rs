@@ -1,0 +1,48 @@
+//! One diagnosis, end to end: the probe records what happens on the network
+//! (a [`Trace`](crate::probe::Trace)), the certificate chain is parsed once,
+//! the rules judge the record with the clock passed in, and the result becomes
+//! a [`Report`]. `check`'s batches and `serve`'s probes both come through here.
+
+use std::time::SystemTime;
+
+use crate::cert::Chain;
+use crate::checks::{self, Context, Rules};
+use crate::lang::Lang;
+use crate::probe::{self, Settings};
+use crate::report::Report;
+use crate::target::Target;
+
+/// Everything one diagnosis needs besides its target, shared by a whole run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub probe: Settings,
+    pub rules: Rules,
+}
+
+/// Diagnoses one target: probe the network, then judge every check.
+pub async fn diagnose(target: &Target, options: &Options, lang: Lang) -> Report {
+    let trace = probe::run(target, &options.probe).await;
+    let chain = trace.presented().map(|der| Chain::analyze(der, &options.probe.roots));
+    let cx = Context {
+        target,
+        probe: &options.probe,
+        rules: &options.rules,
+        trace: &trace,
+        now: SystemTime::now(),
+        chain: chain.as_ref(),
+        lang,
+    };
+    let checks = checks::evaluate(&cx);
+    let chain = chain.as_ref().and_then(|c| c.as_ref().ok());
+    Report::new(target, &checks, options.probe.request.api, &trace, chain)
+}
+
+/// One runtime worker per CPU, at least two.
+pub fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
+/// The multi-threaded runtime diagnoses run on.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build()
+}
