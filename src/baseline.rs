@@ -31,25 +31,18 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The facts of one report, read from its typed fields.
     pub fn of(report: &Report) -> Facts {
         let leaf = report.certificate.as_ref().and_then(|c| c.chain.first());
         let mut addresses = report.addresses.clone();
         addresses.sort();
-        let redirects = report
-            .checks
-            .iter()
-            .find(|c| c.id == CheckId::HttpRedirect)
-            .and_then(|c| c.data.get("hops"))
-            .and_then(|hops| hops.as_array())
-            .map(|hops| hops.iter().filter_map(|h| h["url"].as_str().map(str::to_owned)).collect())
-            .unwrap_or_default();
         Facts {
-            recorded_at: report.started_at.clone(),
+            recorded_at: report.started_at.to_string(),
             cert_sha256: leaf.map(|l| l.sha256.clone()),
-            cert_not_after: leaf.map(|l| l.not_after.clone()),
+            cert_not_after: leaf.map(|l| l.not_after.to_string()),
             addresses,
             tls_version: report.tls.as_ref().map(|t| t.version.clone()),
-            redirects,
+            redirects: report.requested.clone(),
             status: report.http.as_ref().map(|h| h.status),
         }
     }
@@ -112,7 +105,7 @@ impl Store {
             Some(before) => compare(before, &now, lang),
         };
         report.checks.push(check);
-        report.verdict = crate::report::verdict_of(&report.checks);
+        report.verdict = Status::worst(report.checks.iter().map(|c| c.status));
         if report.verdict != Status::Fail {
             self.targets.insert(report.target.clone(), now);
         }

@@ -1,7 +1,6 @@
 //! The root certificates a diagnosis trusts: Mozilla's (webpki-roots), the
 //! closest public stand-in for a phone's store, or only those of `--ca-file`.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -29,15 +28,6 @@ struct Cache {
 pub enum RootsSource {
     Mozilla,
     File(PathBuf),
-}
-
-impl fmt::Display for RootsSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RootsSource::Mozilla => f.write_str("the Mozilla root store"),
-            RootsSource::File(path) => write!(f, "--ca-file {}", path.display()),
-        }
-    }
 }
 
 /// A `--ca-file` that cannot serve as a trust store.

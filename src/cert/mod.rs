@@ -12,7 +12,7 @@ use crate::text::{MAX_NAME, clean};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-pub use path::{Path, PathEnd, host_matches, san_covers};
+pub use path::{Path, PathEnd, PathStep, draw, host_matches, san_covers};
 
 use rustls_pki_types::CertificateDer;
 
@@ -26,8 +26,9 @@ pub struct Chain {
     pub path: Path,
 }
 
-/// What a sent certificate is to the chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a sent certificate is to the chain (`leaf`, `intermediate`, `root`, `extra` in the JSON).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Leaf,
     Intermediate,
@@ -36,27 +37,25 @@ pub enum Role {
     Extra,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Leaf => "leaf",
-            Role::Intermediate => "intermediate",
-            Role::Root => "root",
-            Role::Extra => "extra",
-        }
-    }
+/// Why a chain could not be analysed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainError {
+    /// The server sent no certificate.
+    Empty,
+    /// The certificate at `position` (1-based) is not X.509; `reason` is the parser's.
+    Unparseable { position: usize, reason: String },
 }
 
 impl Chain {
     /// Parses every certificate; an unparseable one is an error naming its position.
-    pub fn analyze(der: &[CertificateDer<'_>], roots: &Roots) -> Result<Chain, String> {
+    pub fn analyze(der: &[CertificateDer<'_>], roots: &Roots) -> Result<Chain, ChainError> {
         if der.is_empty() {
-            return Err("the server sent no certificate".into());
+            return Err(ChainError::Empty);
         }
         let certs = der
             .iter()
             .enumerate()
-            .map(|(i, d)| CertFacts::parse(d).map_err(|e| format!("certificate {} of the chain is {e}", i + 1)))
+            .map(|(i, d)| CertFacts::parse(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason }))
             .collect::<Result<Vec<_>, _>>()?;
         let path = Path::build(&certs, roots);
         Ok(Chain { certs, path })
@@ -143,7 +142,7 @@ pub struct Signature {
 
 impl CertFacts {
     pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
-        let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
         let (dns_names, ip_addrs) = alt_names(&cert);
         let name = common_name(cert.subject())
             .or_else(|| Some(cert.subject().to_string()).filter(|s| !s.is_empty()))

@@ -5,6 +5,8 @@
 use std::net::IpAddr;
 
 use super::CertFacts;
+use crate::lang::Lang;
+use crate::say;
 use crate::trust::Roots;
 
 /// The path from the leaf upward through the certificates the server sent.
@@ -30,7 +32,43 @@ pub enum PathEnd {
     Missing { after: usize, issuer: String },
 }
 
+/// One step of the path as people read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathStep {
+    /// A certificate the server sent, by its index in the chain.
+    Sent(usize),
+    /// The sent, self-issued certificate the path ends at, and whether it is a trusted root.
+    SentRoot { index: usize, trusted: bool },
+    /// The trusted root the path ends at, from the trust store (not sent).
+    StoreRoot(String),
+    /// The issuer where the path stops: neither sent nor trusted.
+    Missing(String),
+}
+
 impl Path {
+    /// The path as steps, leaf first, ending where the path ends.
+    pub fn steps(&self, chain: &[CertFacts]) -> Vec<PathStep> {
+        let last = self.links.len() - 1;
+        let trusted = matches!(self.end, PathEnd::Trusted(_));
+        let mut steps: Vec<PathStep> = self
+            .links
+            .iter()
+            .enumerate()
+            .map(|(position, &index)| match position == last && position > 0 && chain[index].self_issued() {
+                true => PathStep::SentRoot { index, trusted },
+                false => PathStep::Sent(index),
+            })
+            .collect();
+        match &self.end {
+            PathEnd::Trusted(root) if !chain[self.links[last]].self_issued() => {
+                steps.push(PathStep::StoreRoot(root.clone()));
+            }
+            PathEnd::Missing { issuer, .. } => steps.push(PathStep::Missing(issuer.clone())),
+            _ => {}
+        }
+        steps
+    }
+
     pub fn build(chain: &[CertFacts], roots: &Roots) -> Path {
         let mut links = vec![0];
         let end = loop {
@@ -59,6 +97,25 @@ impl Path {
 
 fn unused(chain: &[CertFacts], links: &[usize], wanted: impl Fn(&CertFacts) -> bool) -> Option<usize> {
     (0..chain.len()).find(|i| !links.contains(i) && wanted(&chain[*i]))
+}
+
+/// Draws the path as one line, `leaf → intermediate → root (trusted root)`:
+/// `sent` words each certificate the server sent (`Some(trusted)` for a sent
+/// root); a root from the trust store and a missing issuer are worded here,
+/// the same for every caller (`cert.chain` and the text report's chain line).
+pub fn draw(steps: &[PathStep], lang: Lang, sent: impl Fn(usize, Option<bool>) -> String) -> String {
+    let words: Vec<String> = steps
+        .iter()
+        .map(|step| match step {
+            PathStep::Sent(index) => sent(*index, None),
+            PathStep::SentRoot { index, trusted } => sent(*index, Some(*trusted)),
+            PathStep::StoreRoot(root) => say!(lang, "{root} (trusted root)", "{root}（受信任的根证书）"),
+            PathStep::Missing(issuer) => {
+                say!(lang, "{issuer} (not sent, not trusted)", "{issuer}（服务器未发送，也不受信任）")
+            }
+        })
+        .collect();
+    words.join(" → ")
 }
 
 /// Whether `host` is covered by the certificate's subjectAltName (CN ignored):
@@ -131,6 +188,27 @@ mod tests {
         assert_eq!(path.links, vec![0, 1]);
         assert_eq!(path.end, PathEnd::Missing { after: 1, issuer: "root".into() });
         assert!(!path.out_of_order && path.extras.is_empty());
+    }
+
+    #[test]
+    fn a_sent_trusted_root_is_one_step_not_two() {
+        let chain = [cert("leaf", "int"), cert("int", "root"), cert("root", "root")];
+        let mut store = rustls::RootCertStore::empty();
+        store.roots.push(rustls_pki_types::TrustAnchor {
+            subject: b"root".to_vec().into(),
+            subject_public_key_info: Vec::new().into(),
+            name_constraints: None,
+        });
+        let path = Path::build(&chain, &Roots::from_store(store));
+        let steps = path.steps(&chain);
+        assert_eq!(steps, [PathStep::Sent(0), PathStep::Sent(1), PathStep::SentRoot { index: 2, trusted: true }]);
+        let line = draw(&steps, Lang::En, |i, root| match root {
+            Some(true) => format!("{} (trusted root)", chain[i].name),
+            _ => chain[i].name.clone(),
+        });
+        assert_eq!(line, "leaf → int → root (trusted root)");
+        let sent_without_root = Path::build(&chain[..2], &Roots::from_store(rustls::RootCertStore::empty()));
+        assert_eq!(sent_without_root.steps(&chain[..2]).last(), Some(&PathStep::Missing("root".into())));
     }
 
     #[test]

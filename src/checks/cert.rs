@@ -6,7 +6,9 @@ use std::time::UNIX_EPOCH;
 
 use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, Status, upstream};
-use crate::cert::{CertFacts, Chain, Key, Path, PathEnd, host_matches, rfc3339, san_covers};
+use crate::cert::{
+    CertFacts, Chain, ChainError, Key, Path, PathEnd, PathStep, draw, host_matches, rfc3339, san_covers,
+};
 use crate::lang::Lang;
 use crate::say;
 use crate::trust::RootsSource;
@@ -178,7 +180,15 @@ fn skip_all(because: &str) -> Vec<Check> {
     CheckId::family("cert").map(|id| Check::skip(id, because)).collect()
 }
 
-fn unparseable(why: &str, lang: Lang) -> Vec<Check> {
+fn unparseable(error: &ChainError, lang: Lang) -> Vec<Check> {
+    let why = match error {
+        ChainError::Empty => say!(lang, "the server sent no certificate", "服务器没有发送证书"),
+        ChainError::Unparseable { position, reason } => say!(
+            lang,
+            "certificate {position} of the chain is not a valid X.509 certificate: {reason}",
+            "证书链中的第 {position} 张证书不是有效的 X.509 证书：{reason}"
+        ),
+    };
     let mut checks = vec![
         Check::fail(
             CheckId::CertTrusted,
@@ -200,22 +210,24 @@ fn unparseable(why: &str, lang: Lang) -> Vec<Check> {
     checks
 }
 
-/// The path as names, `leaf → intermediate → root`; `Lang::En` is the form `data` carries.
+/// The path as names, `leaf → intermediate → root (trusted root)`, drawn by
+/// the same function as the text report's chain line (a missing issuer is
+/// cert.chain's own finding); `Lang::En` is the form `data` carries.
 fn chain_names(a: &Analysis<'_>, lang: Lang) -> String {
-    let mut names: Vec<String> = a.path.links.iter().map(|i| a.chain[*i].name.clone()).collect();
-    if let PathEnd::Trusted(root) = &a.path.end
-        && a.path.links.last().is_none_or(|i| !a.chain[*i].self_issued())
-    {
-        names.push(say!(lang, "{root} (trusted root)", "{root}（受信任的根证书）"));
-    }
-    names.join(" → ")
+    let steps: Vec<PathStep> =
+        a.path.steps(a.chain).into_iter().filter(|step| !matches!(step, PathStep::Missing(_))).collect();
+    draw(&steps, lang, |index, root| match root {
+        Some(true) => say!(lang, "{} (trusted root)", "{}（受信任的根证书）", a.chain[index].name),
+        _ => a.chain[index].name.clone(),
+    })
 }
 
 /// The root store, as the summaries name it.
 fn roots_name(roots: &RootsSource, lang: Lang) -> String {
     match (roots, lang) {
+        (RootsSource::Mozilla, Lang::En) => "the Mozilla root store".to_owned(),
         (RootsSource::Mozilla, Lang::Zh) => "Mozilla 根证书库".to_owned(),
-        _ => roots.to_string(),
+        (RootsSource::File(path), _) => format!("--ca-file {}", path.display()),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::lang::Lang;
 use crate::miniprogram::{Api, WEBSOCKET_KEY, websocket_accept};
 use crate::probe::http::{ExchangeError, Response};
 use crate::probe::redirect::Refusal;
-use crate::probe::{HttpEnd, HttpTrace, Phase};
+use crate::probe::{HopFailure, HttpEnd, HttpTrace, Phase};
 use crate::say;
 
 /// Skew beyond this makes certificate dates doubtful.
@@ -164,12 +164,12 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
 /// The budget ran out during `phase`; `source` names where the budget was set,
 /// `field` the app.json field that sets it.
 fn ran_out(phase: Phase, budget_ms: u128, (source, field): (&str, &str), lang: Lang) -> Check {
-    let summary = match lang {
-        Lang::En => {
-            format!("the request did not finish within {budget_ms} ms ({source}): the time ran out during {phase}")
-        }
-        Lang::Zh => format!("请求未能在 {budget_ms} ms（{source}）内完成：{}时超时", phase_zh(phase)),
-    };
+    let during = phase_name(phase, lang);
+    let summary = say!(
+        lang,
+        "the request did not finish within {budget_ms} ms ({source}): the time ran out during {during}",
+        "请求未能在 {budget_ms} ms（{source}）内完成：{during}时超时"
+    );
     Check::fail(CheckId::TimeoutBudget, summary)
         .hint(say!(
             lang,
@@ -180,14 +180,69 @@ fn ran_out(phase: Phase, budget_ms: u128, (source, field): (&str, &str), lang: L
         .data("phase", phase.key())
 }
 
-/// The phase in Chinese, as `Phase`'s Display names it in English.
-fn phase_zh(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Dns => "DNS 解析",
-        Phase::Connect => "TCP 连接",
-        Phase::Tls => "TLS 握手",
-        Phase::FirstByte => "等待响应",
-        Phase::Body => "读取响应体",
+/// A phase of the request, as people name it.
+fn phase_name(phase: Phase, lang: Lang) -> &'static str {
+    match (phase, lang) {
+        (Phase::Dns, Lang::En) => "the DNS lookup",
+        (Phase::Dns, Lang::Zh) => "DNS 解析",
+        (Phase::Connect, Lang::En) => "the TCP connect",
+        (Phase::Connect, Lang::Zh) => "TCP 连接",
+        (Phase::Tls, Lang::En) => "the TLS handshake",
+        (Phase::Tls, Lang::Zh) => "TLS 握手",
+        (Phase::FirstByte, Lang::En) => "waiting for the response",
+        (Phase::FirstByte, Lang::Zh) => "等待响应",
+        (Phase::Body, Lang::En) => "reading the response body",
+        (Phase::Body, Lang::Zh) => "读取响应体",
+    }
+}
+
+/// Why a redirect hop's new connection failed, in a few words.
+fn hop_failure(failure: &HopFailure, budget_ms: u128, lang: Lang) -> String {
+    let (host, port, conn) = match failure {
+        HopFailure::Http(error) => return exchange_error(error, lang),
+        HopFailure::Connect { host, port, conn } => (host, *port, conn),
+    };
+    let why = if let Some(refusal) = conn.tls.as_ref().and_then(|t| t.refusal()) {
+        say!(lang, "the certificate was refused: {refusal}", "证书被拒绝：{refusal}")
+    } else if let Some(failure) = conn.tls.as_ref().and_then(|t| t.failure()) {
+        super::tls::failure_summary(failure, port, budget_ms, lang)
+    } else if let Some(tcp) = &conn.tcp {
+        let tried: Vec<String> = tcp
+            .attempts
+            .iter()
+            .map(|a| format!("{} {}", a.addr, super::network::outcome_text(&a.result, a.elapsed, lang)))
+            .collect();
+        format!("TCP: {}", tried.join(", "))
+    } else if let Some(lookup) = &conn.dns {
+        let (a, aaaa) = (super::network::describe(&lookup.v4, lang), super::network::describe(&lookup.v6, lang));
+        format!("DNS: A {a}, AAAA {aaaa}")
+    } else {
+        say!(lang, "no address", "没有地址").to_owned()
+    };
+    say!(lang, "could not connect to {host}:{port}: {why}", "无法连接 {host}:{port}：{why}")
+}
+
+/// An exchange that produced no usable response, in a few words (hyper's own for what it found).
+fn exchange_error(error: &ExchangeError, lang: Lang) -> String {
+    match error {
+        ExchangeError::TimedOutWaiting => say!(lang, "no response within the timeout budget", "超时时间内没有响应"),
+        ExchangeError::TimedOutReading => {
+            say!(lang, "the body did not end within the timeout budget", "超时时间内响应体没有读完")
+        }
+        ExchangeError::Empty => {
+            say!(
+                lang,
+                "the server closed the connection without an HTTP response",
+                "服务器未返回 HTTP 响应就关闭了连接"
+            )
+        }
+        ExchangeError::HeadTooLarge => {
+            let max = crate::probe::http::MAX_HEAD / 1024;
+            say!(lang, "the response head is too large (over {max} KiB)", "响应头太大（超过 {max} KiB）")
+        }
+        ExchangeError::Invalid(why) => why.clone(),
+        ExchangeError::Body(why) => say!(lang, "reading the body: {why}", "读取响应体时出错：{why}"),
+        ExchangeError::Request(why) => say!(lang, "cannot build the request: {why}", "无法构造请求：{why}"),
     }
 }
 
@@ -206,10 +261,10 @@ fn redirect(cx: &Context<'_>) -> Check {
     let status = http.hops.last().and_then(|h| h.response.as_ref()).map_or(0, |r| r.status);
     let check = match &http.end {
         Some(HttpEnd::Refused(refusal)) => refused(refusal, status, lang),
-        Some(HttpEnd::HopUnreachable(why)) => Check::fail(
-            id,
-            say!(lang, "a same-host redirect could not be followed: {why}", "无法跟随同域名下的重定向：{why}"),
-        )
+        Some(HttpEnd::HopUnreachable(failure)) => Check::fail(id, {
+            let why = hop_failure(failure, cx.probe.timeout.as_millis(), lang);
+            say!(lang, "a same-host redirect could not be followed: {why}", "无法跟随同域名下的重定向：{why}")
+        })
         .hint(say!(
             lang,
             "make every URL the redirects lead to reachable, or stop redirecting",
@@ -396,33 +451,20 @@ fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
                 timeout_budget = CheckId::TimeoutBudget
             ),
         ),
-        HttpEnd::Failed(ExchangeError::Empty) => Check::fail(
-            id,
-            say!(
-                lang,
-                "the server closed the connection without an HTTP response",
-                "服务器未返回 HTTP 响应就关闭了连接"
-            ),
-        )
-        .hint(say!(
+        HttpEnd::Failed(error @ ExchangeError::Empty) => Check::fail(id, exchange_error(error, lang)).hint(say!(
             lang,
             "check the server's logs: it accepts the request but never answers",
             "请查看服务器日志：服务器接收了请求，但始终没有响应"
         )),
-        HttpEnd::Failed(ExchangeError::Failed(why)) if why.contains("message head is too large") => {
-            let max = crate::probe::http::MAX_HEAD / 1024;
-            Check::fail(
-                id,
-                say!(lang, "the response head is too large (over {max} KiB)", "响应头太大（超过 {max} KiB）"),
-            )
+        HttpEnd::Failed(error @ ExchangeError::HeadTooLarge) => Check::fail(id, exchange_error(error, lang))
             .hint(say!(
                 lang,
                 "phones refuse response heads over 256 KiB: send fewer or smaller headers (large cookies?)",
                 "手机会拒绝超过 256 KiB 的响应头：请减少或缩短响应头（是否有过大的 Cookie？）"
             ))
-            .phone(Phone::Net(NetError::ResponseHeadersTooBig))
-        }
-        HttpEnd::Failed(ExchangeError::Failed(why)) => {
+            .phone(Phone::Net(NetError::ResponseHeadersTooBig)),
+        HttpEnd::Failed(error) => {
+            let why = exchange_error(error, lang);
             Check::fail(id, say!(lang, "no valid HTTP response: {why}", "没有收到有效的 HTTP 响应：{why}")).hint(say!(
                 lang,
                 "the server does not speak HTTP/1.1 correctly on this connection",

@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::allowlist::AllowEntry;
-use crate::cert::Chain;
+use crate::cert::{Chain, ChainError};
 use crate::lang::Lang;
 use crate::probe::{Settings, Trace};
 use crate::say;
@@ -46,6 +46,15 @@ impl Status {
             Status::Pass | Status::Info | Status::Skip => 0,
             Status::Warn => 1,
             Status::Fail => 2,
+        }
+    }
+
+    /// The verdict of some checks: the worst status (`info`/`skip` count as `pass`).
+    pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
+        match statuses.into_iter().map(Status::severity).max() {
+            Some(2) => Status::Fail,
+            Some(1) => Status::Warn,
+            _ => Status::Pass,
         }
     }
 
@@ -170,7 +179,7 @@ pub struct Context<'a> {
     /// This machine's clock when the probe ran (passed in so rules are pure).
     pub now: SystemTime,
     /// The server's certificate chain, parsed once (`None` when none was received).
-    pub chain: Option<&'a Result<Chain, String>>,
+    pub chain: Option<&'a Result<Chain, ChainError>>,
     /// The language summaries and hints are written in.
     pub lang: Lang,
 }
@@ -189,15 +198,6 @@ pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     checks.sort_by_key(|check| check.id);
     debug_assert!(checks.iter().map(|c| c.id).eq(CheckId::always()), "one result per id, in order");
     checks
-}
-
-/// The verdict: the worst status among the checks.
-pub fn verdict(checks: &[Check]) -> Status {
-    match checks.iter().map(|c| c.status.severity()).max() {
-        Some(2) => Status::Fail,
-        Some(1) => Status::Warn,
-        _ => Status::Pass,
-    }
 }
 
 /// Milliseconds with microsecond precision, as the report shows durations.

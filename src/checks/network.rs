@@ -284,7 +284,7 @@ fn failure_text(failure: &Failure, lang: Lang) -> String {
 }
 
 /// One family's answer as people read it; `Lang::En` is the form `data` carries.
-fn describe(family: &Family, lang: Lang) -> String {
+pub(super) fn describe(family: &Family, lang: Lang) -> String {
     match family {
         Family::Addrs(addrs) => addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
         Family::NoData => say!(lang, "no record", "无记录"),
@@ -423,7 +423,7 @@ fn outcome_name(result: &TcpResult) -> &'static str {
     }
 }
 
-fn outcome_text(result: &TcpResult, elapsed: std::time::Duration, lang: Lang) -> String {
+pub(super) fn outcome_text(result: &TcpResult, elapsed: std::time::Duration, lang: Lang) -> String {
     let ms = millis(elapsed);
     match result {
         TcpResult::Connected => say!(lang, "connected in {ms} ms", "连接成功（{ms} ms）"),

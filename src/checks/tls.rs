@@ -8,7 +8,7 @@ use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::lang::Lang;
 use crate::probe::legacy::{LegacyAnswer, LegacyProbe};
-use crate::probe::tls::{TlsFailure, TlsTrace};
+use crate::probe::tls::{TlsFailure, TlsTrace, VersionRefusal};
 use crate::say;
 
 /// `cert_failure` names the first failing cert.* check, which then carries a
@@ -43,8 +43,8 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
     let id = CheckId::TlsHandshake;
     let lang = cx.lang;
     if let Some(session) = tls.session() {
-        let mut summary = format!("{}, {}", session.version, session.cipher_suite);
-        if let Some(group) = &session.group {
+        let mut summary = format!("{}, {}", session.version_name(), session.cipher_suite_name());
+        if let Some(group) = session.group_name() {
             summary.push_str(&format!(", {group}"));
         }
         if let Some(alpn) = &session.alpn {
@@ -53,9 +53,9 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
         let ms = millis(tls.duration);
         summary.push_str(&say!(lang, " in {ms} ms", "，耗时 {ms} ms"));
         return Check::pass(id, summary)
-            .data("version", session.version.clone())
-            .data("cipher_suite", session.cipher_suite.clone())
-            .data("group", session.group.clone())
+            .data("version", session.version_name())
+            .data("cipher_suite", session.cipher_suite_name())
+            .data("group", session.group_name())
             .data("alpn", session.alpn.clone())
             .data("ocsp_stapled", tls.ocsp_stapled)
             .took(tls.duration);
@@ -86,7 +86,7 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
 }
 
 /// What went wrong in a failed handshake; `budget_ms` is the request's timeout.
-fn failure_summary(failure: &TlsFailure, port: u16, budget_ms: u128, lang: Lang) -> String {
+pub(super) fn failure_summary(failure: &TlsFailure, port: u16, budget_ms: u128, lang: Lang) -> String {
     match failure {
         TlsFailure::TimedOut => say!(
             lang,
@@ -142,7 +142,7 @@ fn failure_summary(failure: &TlsFailure, port: u16, budget_ms: u128, lang: Lang)
             "该主机名无法作为 TLS 服务器名称（SNI）发送：{why}"
         ),
         TlsFailure::Io(message) => say!(lang, "the handshake failed: {message}", "TLS 握手失败：{message}"),
-        TlsFailure::Version(detail) => detail.clone(),
+        TlsFailure::Version(refusal) => version_refusal(refusal, lang),
     }
 }
 
@@ -228,9 +228,8 @@ fn phone_error(failure: &TlsFailure) -> Phone {
 fn version(tls: &TlsTrace, lang: Lang) -> Check {
     let id = CheckId::TlsVersion;
     if let Some(session) = tls.session() {
-        let version = &session.version;
-        return Check::pass(id, say!(lang, "{version} negotiated", "已协商使用 {version}"))
-            .data("version", version.clone());
+        let version = session.version_name();
+        return Check::pass(id, say!(lang, "{version} negotiated", "已协商使用 {version}")).data("version", version);
     }
     if !tls.version_refused() {
         return Check::skip(
@@ -251,11 +250,14 @@ fn version(tls: &TlsTrace, lang: Lang) -> Check {
             "服务器最高只支持 {}：不支持 TLS 1.2 和 1.3",
             version.name()
         ),
-        (None, Some(TlsFailure::Version(detail))) => say!(
-            lang,
-            "the server does not negotiate TLS 1.2 or 1.3 ({detail}), nor answer TLS 1.1 or 1.0",
-            "服务器无法协商 TLS 1.2 或 1.3（{detail}），对 TLS 1.1 和 1.0 也没有响应"
-        ),
+        (None, Some(TlsFailure::Version(refusal))) => {
+            let detail = version_refusal(refusal, lang);
+            say!(
+                lang,
+                "the server does not negotiate TLS 1.2 or 1.3 ({detail}), nor answer TLS 1.1 or 1.0",
+                "服务器无法协商 TLS 1.2 或 1.3（{detail}），对 TLS 1.1 和 1.0 也没有响应"
+            )
+        }
         (None, _) => say!(lang, "the server does not negotiate TLS 1.2 or 1.3", "服务器无法协商 TLS 1.2 或 1.3"),
     };
     Check::fail(id, summary)
@@ -287,6 +289,18 @@ fn legacy_probes(legacy: Option<&LegacyProbe>) -> serde_json::Value {
         .collect()
 }
 
+/// How the server refused TLS 1.2 and 1.3, in a few words.
+fn version_refusal(refusal: &VersionRefusal, lang: Lang) -> String {
+    match refusal {
+        VersionRefusal::Alert => say!(
+            lang,
+            "the server answered TLS 1.2/1.3 with a protocol_version alert",
+            "服务器对 TLS 1.2/1.3 的握手回应了 protocol_version 告警"
+        ),
+        VersionRefusal::Incompatible(why) => say!(lang, "no version in common: {why:?}", "没有共同支持的版本：{why:?}"),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
     let text: String = bytes.iter().take(8).map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' }).collect();
@@ -311,8 +325,12 @@ mod tests {
 
     #[test]
     fn a_version_failure_is_summarized_by_its_detail_and_has_no_hint() {
-        let version = TlsFailure::Version("protocol_version alert".into());
-        assert_eq!(failure_summary(&version, 443, 5000, Lang::Zh), "protocol_version alert");
+        let version = TlsFailure::Version(VersionRefusal::Alert);
+        assert_eq!(
+            failure_summary(&version, 443, 5000, Lang::En),
+            "the server answered TLS 1.2/1.3 with a protocol_version alert"
+        );
+        assert!(failure_summary(&version, 443, 5000, Lang::Zh).contains("protocol_version 告警"));
         assert_eq!(failure_hint(&version, 443, Lang::Zh), "");
     }
 

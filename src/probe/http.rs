@@ -44,12 +44,9 @@ pub struct Response {
     /// Whether the body is valid JSON (after a UTF-8 BOM, if any), and whether it had a BOM.
     pub body_json: Option<bool>,
     pub body_bom: bool,
-    pub body_time: Duration,
     pub body_bytes: u64,
     /// Reading stopped at the cap before the body ended.
     pub body_truncated: bool,
-    /// The first bytes of the body.
-    pub body: Bytes,
 }
 
 /// Why no complete response arrived.
@@ -61,7 +58,14 @@ pub enum ExchangeError {
     TimedOutReading,
     /// The server closed the connection without answering.
     Empty,
-    Failed(String),
+    /// The response head is larger than a phone accepts ([`MAX_HEAD`]).
+    HeadTooLarge,
+    /// The bytes are not a valid HTTP/1.1 response (hyper's words).
+    Invalid(String),
+    /// The body broke off or was malformed (hyper's words).
+    Body(String),
+    /// The request could not be written (hyper's or http's words).
+    Request(String),
 }
 
 /// The request to send.
@@ -71,9 +75,6 @@ pub struct Outgoing<'a> {
     pub headers: &'a [(String, String)],
     pub body: Vec<u8>,
 }
-
-/// hyper's own words for a head over `max_buf_size`, which checks/http.rs names.
-const HEAD_TOO_LARGE: &str = "message head is too large";
 
 /// The size of a response head as sent: the status line, each header line and
 /// the blank line (the reason phrase counted at its usual length).
@@ -92,7 +93,7 @@ impl Connection {
         let (sender, driver) = timeout_at(deadline, handshake)
             .await
             .map_err(|_| ExchangeError::TimedOutWaiting)?
-            .map_err(|e| ExchangeError::Failed(e.to_string()))?;
+            .map_err(|e| ExchangeError::Invalid(e.to_string()))?;
         tokio::spawn(driver);
         Ok(Connection { sender })
     }
@@ -108,14 +109,16 @@ impl Connection {
         let head = timeout_at(deadline, self.sender.send_request(request))
             .await
             .map_err(|_| ExchangeError::TimedOutWaiting)?
-            .map_err(|e| {
-                if e.is_incomplete_message() { ExchangeError::Empty } else { ExchangeError::Failed(e.to_string()) }
+            .map_err(|e| match () {
+                () if e.is_incomplete_message() => ExchangeError::Empty,
+                () if e.is_parse_too_large() => ExchangeError::HeadTooLarge,
+                () => ExchangeError::Invalid(e.to_string()),
             })?;
         let ttfb = sent.elapsed();
         // hyper checks its buffer limit only between reads, so one large read
         // can carry a head past it: check the head itself, as Chromium does.
         if head_size(&head) > MAX_HEAD {
-            return Err(ExchangeError::Failed(HEAD_TOO_LARGE.to_owned()));
+            return Err(ExchangeError::HeadTooLarge);
         }
         let received_at = SystemTime::now();
         let header = |name: &str| head.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -125,7 +128,6 @@ impl Connection {
         let websocket_accept = header("sec-websocket-accept");
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let status = head.status().as_u16();
-        let reading = Instant::now();
         let (body_bytes, body, body_truncated) = read_body(head.into_body(), deadline).await?;
         Ok(Response {
             status,
@@ -136,10 +138,8 @@ impl Connection {
             websocket_accept,
             body_json: is_json(&body, body_bytes),
             body_bom: body.starts_with(BOM),
-            body_time: reading.elapsed(),
             body_bytes,
             body_truncated,
-            body,
         })
     }
 }
@@ -174,7 +174,7 @@ fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, Exchang
     let host = match (url.host_str(), url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
         (Some(host), None) => host.to_owned(),
-        (None, _) => return Err(ExchangeError::Failed("the URL has no host".into())),
+        (None, _) => return Err(ExchangeError::Request("the URL has no host".into())),
     };
     let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let mut builder = hyper::Request::builder()
@@ -184,9 +184,7 @@ fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, Exchang
     for (name, value) in outgoing.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    builder
-        .body(Full::new(Bytes::from(outgoing.body.clone())))
-        .map_err(|e| ExchangeError::Failed(format!("cannot build the request: {e}")))
+    builder.body(Full::new(Bytes::from(outgoing.body.clone()))).map_err(|e| ExchangeError::Request(e.to_string()))
 }
 
 /// Reads the body up to [`MAX_BODY`]; `truncated` when it went on past that.
@@ -200,7 +198,7 @@ async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result
         let frame = match timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(ExchangeError::TimedOutReading),
             Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(ExchangeError::Failed(format!("reading the body: {e}"))),
+            Ok(Some(Err(e))) => return Err(ExchangeError::Body(e.to_string())),
             Ok(Some(Ok(frame))) => frame,
         };
         if let Some(data) = frame.data_ref() {

@@ -10,7 +10,6 @@ pub mod redirect;
 pub mod tcp;
 pub mod tls;
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
@@ -98,7 +97,7 @@ pub struct Hop {
 }
 
 /// Why the request stopped where it did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum HttpEnd {
     /// A final (non-redirect) response arrived.
     Complete,
@@ -107,7 +106,16 @@ pub enum HttpEnd {
     /// The exchange failed at the last hop.
     Failed(ExchangeError),
     /// A redirect needed a new connection, which could not be made.
-    HopUnreachable(String),
+    HopUnreachable(HopFailure),
+}
+
+/// Why a redirect hop's new connection failed.
+#[derive(Debug)]
+pub enum HopFailure {
+    /// Connecting to `host:port` failed; `conn` holds how far it got.
+    Connect { host: String, port: u16, conn: Box<ConnTrace> },
+    /// The connection opened, but HTTP could not start on it.
+    Http(ExchangeError),
 }
 
 /// Where time goes, phase by phase (first connection only, except `total`).
@@ -140,18 +148,6 @@ impl Phase {
             Phase::FirstByte => "ttfb",
             Phase::Body => "body",
         }
-    }
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Phase::Dns => "the DNS lookup",
-            Phase::Connect => "the TCP connect",
-            Phase::Tls => "the TLS handshake",
-            Phase::FirstByte => "waiting for the response",
-            Phase::Body => "reading the response body",
-        })
     }
 }
 
@@ -347,34 +343,14 @@ impl Session<'_> {
         trace
     }
 
-    /// A new connection for a redirect hop; the error names what failed.
-    async fn reconnect(&mut self, url: &Url) -> Result<Connection, String> {
+    /// A new connection for a redirect hop; the error says how far it got.
+    async fn reconnect(&mut self, url: &Url) -> Result<Connection, HopFailure> {
         let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
         let port = url.port_or_known_default().unwrap_or(443);
         let (conn, io) = self.open(&host, port, url.scheme() == "https").await;
         let Some(io) = io else {
-            return Err(format!("could not connect to {host}:{port}: {}", describe_failed_open(&conn)));
+            return Err(HopFailure::Connect { host, port, conn: Box::new(conn) });
         };
-        Connection::open(io, self.deadline).await.map_err(|e| format!("{e:?}"))
-    }
-}
-
-/// A one-line reason for a failed connection, for redirect hops.
-fn describe_failed_open(conn: &ConnTrace) -> String {
-    if let Some(tls) = &conn.tls {
-        if let Some(refusal) = tls.refusal() {
-            return format!("certificate refused: {refusal}");
-        }
-        if let Some(failure) = tls.failure() {
-            return format!("TLS failed: {failure:?}");
-        }
-    }
-    if let Some(tcp) = &conn.tcp {
-        let outcomes: Vec<String> = tcp.attempts.iter().map(|a| format!("{} {:?}", a.addr, a.result)).collect();
-        return format!("TCP: {}", outcomes.join(", "));
-    }
-    match &conn.dns {
-        Some(lookup) => format!("DNS: A {:?}, AAAA {:?}", lookup.v4, lookup.v6),
-        None => "no address".to_owned(),
+        Connection::open(io, self.deadline).await.map_err(HopFailure::Http)
     }
 }

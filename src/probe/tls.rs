@@ -67,11 +67,42 @@ impl TlsTrace {
 /// The facts of an established session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsSession {
-    /// `TLS1.3` or `TLS1.2`, as SPEC's metric label spells it.
-    pub version: String,
-    pub cipher_suite: String,
-    pub group: Option<String>,
+    pub version: rustls::ProtocolVersion,
+    pub cipher_suite: rustls::CipherSuite,
+    pub group: Option<rustls::NamedGroup>,
     pub alpn: Option<String>,
+}
+
+impl TlsSession {
+    /// `TLS1.3` or `TLS1.2`, as SPEC's metric label spells it.
+    pub fn version_name(&self) -> String {
+        match self.version {
+            rustls::ProtocolVersion::TLSv1_3 => "TLS1.3".to_owned(),
+            rustls::ProtocolVersion::TLSv1_2 => "TLS1.2".to_owned(),
+            other => format!("0x{:04x}", u16::from(other)),
+        }
+    }
+
+    /// The suite's IANA name as rustls spells it, e.g. `TLS13_AES_128_GCM_SHA256`.
+    pub fn cipher_suite_name(&self) -> String {
+        let suite = self.cipher_suite;
+        suite.as_str().map_or_else(|| format!("0x{:04x}", u16::from(suite)), str::to_owned)
+    }
+
+    /// The key exchange group, e.g. `X25519`.
+    pub fn group_name(&self) -> Option<String> {
+        let group = self.group?;
+        Some(group.as_str().map_or_else(|| format!("0x{:04x}", u16::from(group)), str::to_owned))
+    }
+}
+
+/// How a server refused TLS 1.2 and 1.3.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VersionRefusal {
+    /// It answered the hello with a protocol_version alert.
+    Alert,
+    /// rustls found no version in common.
+    Incompatible(PeerIncompatible),
 }
 
 /// Why no TLS session was established.
@@ -95,7 +126,7 @@ pub enum TlsFailure {
     /// The bytes received are not TLS records.
     NotTls(Vec<u8>),
     /// The server refused TLS 1.2 and 1.3 (protocol_version alert or incompatibility).
-    Version(String),
+    Version(VersionRefusal),
     /// Another fatal alert from the server.
     Alert(AlertDescription),
     /// rustls refused the server's certificate while verifying a signature.
@@ -199,15 +230,11 @@ fn client_config(verifier: Arc<WebPkiServerVerifier>) -> ClientConfig {
 
 fn session_of(stream: &Stream) -> TlsSession {
     let (_, conn) = stream.get_ref();
-    let version = match conn.protocol_version() {
-        Some(rustls::ProtocolVersion::TLSv1_3) => "TLS1.3".to_owned(),
-        Some(rustls::ProtocolVersion::TLSv1_2) => "TLS1.2".to_owned(),
-        other => format!("{other:?}"),
-    };
+    // A finished handshake has negotiated both; the fallbacks only keep this total.
     TlsSession {
-        version,
-        cipher_suite: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default(),
-        group: conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name())),
+        version: conn.protocol_version().unwrap_or(rustls::ProtocolVersion::Unknown(0)),
+        cipher_suite: conn.negotiated_cipher_suite().map_or(rustls::CipherSuite::Unknown(0), |s| s.suite()),
+        group: conn.negotiated_key_exchange_group().map(|g| g.name()),
         alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
     }
 }
@@ -229,14 +256,12 @@ fn classify(error: &io::Error, first_bytes: &[u8]) -> TlsFailure {
 
 fn classify_rustls(error: &Error, first_bytes: &[u8]) -> TlsFailure {
     match error {
-        Error::AlertReceived(AlertDescription::ProtocolVersion) => {
-            TlsFailure::Version("the server answered TLS 1.2/1.3 with a protocol_version alert".into())
-        }
+        Error::AlertReceived(AlertDescription::ProtocolVersion) => TlsFailure::Version(VersionRefusal::Alert),
         Error::PeerIncompatible(
             why @ (PeerIncompatible::ServerDoesNotSupportTls12Or13
             | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
             | PeerIncompatible::SupportedVersionsExtensionRequired),
-        ) => TlsFailure::Version(format!("{why:?}")),
+        ) => TlsFailure::Version(VersionRefusal::Incompatible(why.clone())),
         Error::PeerIncompatible(why) => TlsFailure::Incompatible(why.clone()),
         Error::AlertReceived(alert) => TlsFailure::Alert(*alert),
         Error::InvalidCertificate(_) | Error::InvalidCertRevocationList(_) => TlsFailure::Certificate(error.clone()),

@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cert::{Chain, PathEnd, rfc3339};
-use crate::checks::{Check, CheckId, Status, Wx, millis, verdict};
+use crate::cert::{Chain, PathEnd, PathStep, Role, rfc3339};
+use crate::checks::{Check, CheckId, Status, Wx, millis};
 use crate::miniprogram::Api;
 use crate::probe::Trace;
 use crate::routing::Route;
@@ -33,7 +33,7 @@ pub struct Report {
     /// The URL as given, with any credentials (`user:password@`) masked as `***@`.
     pub target: String,
     /// When the diagnosis started, RFC 3339 in UTC.
-    pub started_at: String,
+    pub started_at: Timestamp,
     /// The worst status among the checks: `pass`, `warn` or `fail`.
     pub verdict: Status,
     /// Every applicable check, in triage order (steps 1–6, then 0).
@@ -52,6 +52,31 @@ pub struct Report {
     /// The certificates the server sent, when it sent any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateReport>,
+    /// Every URL requested, in order (http.redirect's hops), for `--baseline`.
+    #[serde(skip)]
+    pub requested: Vec<String>,
+}
+
+/// A point in time, Unix seconds; written as RFC 3339 in UTC (`2026-11-25T10:00:00Z`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn of(time: std::time::SystemTime) -> Timestamp {
+        Timestamp(time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64))
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&rfc3339(self.0))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// The server's chain, as sent, with what each certificate says.
@@ -61,19 +86,22 @@ pub struct CertificateReport {
     pub chain: Vec<CertEntry>,
     /// The path from the leaf toward a root, as indices into `chain`.
     pub path: Vec<usize>,
-    /// The trusted root the path ends at (not sent; from the trust store).
+    /// The trusted root the path ends at (from the trust store; the server may have sent it too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_root: Option<String>,
     /// The issuer the path stops at because it is neither sent nor trusted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_issuer: Option<String>,
+    /// The path as people read it (what the text report's chain line draws).
+    #[serde(skip)]
+    pub steps: Vec<PathStep>,
 }
 
 /// One certificate's facts.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertEntry {
     /// `leaf`, `intermediate`, `root` or `extra` (sent but not on the path).
-    pub role: &'static str,
+    pub role: Role,
     /// A readable name: the subject's CN, else the subject, else the first SAN.
     pub name: String,
     pub subject: String,
@@ -82,8 +110,8 @@ pub struct CertEntry {
     pub serial: String,
     /// SHA-256 of the DER, `AB:CD:…`.
     pub sha256: String,
-    pub not_before: String,
-    pub not_after: String,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
     /// Whole days until `not_after`, rounded toward zero (negative once expired).
     pub days_left: i64,
     /// e.g. `ECDSA P-256`, `RSA 2048-bit`.
@@ -191,8 +219,8 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool { name: "reqdoctor", version: env!("CARGO_PKG_VERSION") },
             target: target.shown(),
-            started_at: rfc3339_utc(trace.started_at),
-            verdict: verdict(checks),
+            started_at: Timestamp::of(trace.started_at),
+            verdict: Status::worst(checks.iter().map(|c| c.status)),
             checks: checks.iter().map(|check| CheckReport::new(check, api)).collect(),
             timings_ms: TimingsMs {
                 dns: ms(trace.timings.dns),
@@ -205,6 +233,7 @@ impl Report {
             tls: tls_summary(trace),
             http: http_summary(trace),
             certificate: chain.map(|chain| certificate_report(chain, trace.started_at)),
+            requested: trace.http.iter().flat_map(|http| &http.hops).map(|hop| hop.url.to_string()).collect(),
         }
     }
 
@@ -217,14 +246,14 @@ impl Report {
 fn certificate_report(chain: &Chain, now: std::time::SystemTime) -> CertificateReport {
     let now = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let entries = chain.certs.iter().enumerate().map(|(index, cert)| CertEntry {
-        role: chain.role(index).as_str(),
+        role: chain.role(index),
         name: cert.name.clone(),
         subject: cert.subject.clone(),
         issuer: cert.issuer.clone(),
         serial: cert.serial.clone(),
         sha256: cert.sha256.clone(),
-        not_before: rfc3339(cert.not_before),
-        not_after: rfc3339(cert.not_after),
+        not_before: Timestamp(cert.not_before),
+        not_after: Timestamp(cert.not_after),
         days_left: (cert.not_after - now) / 86_400,
         key: cert.key.to_string(),
         signature_algorithm: cert.signature.name.clone(),
@@ -240,7 +269,13 @@ fn certificate_report(chain: &Chain, now: std::time::SystemTime) -> CertificateR
         PathEnd::Missing { issuer, .. } => (None, Some(issuer.clone())),
         PathEnd::UntrustedRoot(_) => (None, None),
     };
-    CertificateReport { chain: entries.collect(), path: chain.path.links.clone(), trusted_root, missing_issuer }
+    CertificateReport {
+        chain: entries.collect(),
+        path: chain.path.links.clone(),
+        trusted_root,
+        missing_issuer,
+        steps: chain.path.steps(&chain.certs),
+    }
 }
 
 fn addresses(trace: &Trace) -> Vec<String> {
@@ -260,9 +295,9 @@ fn tls_summary(trace: &Trace) -> Option<TlsSummary> {
     let tls = trace.connection.as_ref()?.tls.as_ref()?;
     let session = tls.session()?;
     Some(TlsSummary {
-        version: session.version.clone(),
-        cipher_suite: session.cipher_suite.clone(),
-        group: session.group.clone(),
+        version: session.version_name(),
+        cipher_suite: session.cipher_suite_name(),
+        group: session.group_name(),
         alpn: session.alpn.clone(),
         ocsp_stapled: tls.ocsp_stapled,
     })
@@ -272,19 +307,4 @@ fn http_summary(trace: &Trace) -> Option<HttpSummary> {
     let http = trace.http.as_ref()?;
     let (index, hop) = http.hops.iter().enumerate().rev().find(|(_, h)| h.response.is_some())?;
     Some(HttpSummary { status: hop.response.as_ref()?.status, redirects: index, final_url: hop.url.to_string() })
-}
-
-/// The verdict of a report's checks: the worst status (`info`/`skip` count as `pass`).
-pub fn verdict_of(checks: &[CheckReport]) -> Status {
-    match checks.iter().map(|c| c.status.severity()).max() {
-        Some(2) => Status::Fail,
-        Some(1) => Status::Warn,
-        _ => Status::Pass,
-    }
-}
-
-/// RFC 3339 in UTC with whole seconds, e.g. `2026-11-25T10:00:00Z`.
-pub fn rfc3339_utc(time: std::time::SystemTime) -> String {
-    let secs = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    rfc3339(secs)
 }

@@ -7,15 +7,17 @@ use std::io::{self, Write};
 use colored::{Color, Colorize};
 
 use super::{CertEntry, CertificateReport, CheckReport, Report, TimingsMs};
+use crate::cert::{self, Role};
 use crate::checks::Status;
 use crate::checks::catalogue::{STEP_ORDER, step_heading};
 use crate::lang::Lang;
 use crate::say;
+use crate::text::{MAX_LINE, clean};
 
 /// Renders one report; `color` adds ANSI colours.
 pub fn render(report: &Report, out: &mut dyn Write, color: bool, lang: Lang) -> io::Result<()> {
     let paint = Painter { color };
-    writeln!(out, "{} {}", paint.bold("reqdoctor check"), report.target)?;
+    writeln!(out, "{} {}", paint.bold("reqdoctor check"), clean(&report.target, MAX_LINE))?;
     let (addresses, certificate) = match lang {
         Lang::En => ("addresses:  ", "certificate:"),
         Lang::Zh => ("地址：", "证书链："),
@@ -74,24 +76,23 @@ fn mark(status: Status) -> (&'static str, Color) {
     }
 }
 
-/// `leaf (89 days left) → intermediate (1094 days left) → root (trusted root)`, plus extras.
+/// `leaf (89 days left) → intermediate (1094 days left) → root (trusted root)`, plus extras:
+/// the path drawn by [`cert::draw`], as `cert.chain` draws it, with each sent certificate's days.
 fn chain_line(certificate: &CertificateReport, lang: Lang) -> String {
-    let days = |entry: &CertEntry| match entry.days_left {
-        _ if entry.role == "root" => say!(lang, "untrusted root", "不受信任的根证书"),
-        d if d < 0 => say!(lang, "expired {} days ago", "已过期 {} 天", -d),
-        1 => say!(lang, "1 day left", "剩 1 天"),
-        d => say!(lang, "{d} days left", "剩 {d} 天"),
+    let words = |index: usize, root: Option<bool>| {
+        let entry: &CertEntry = &certificate.chain[index];
+        let what = match (root, entry.days_left) {
+            (Some(true), _) => say!(lang, "trusted root", "受信任的根证书"),
+            (Some(false), _) => say!(lang, "untrusted root", "不受信任的根证书"),
+            (None, d) if d < 0 => say!(lang, "expired {} days ago", "已过期 {} 天", -d),
+            (None, 1) => say!(lang, "1 day left", "剩 1 天"),
+            (None, d) => say!(lang, "{d} days left", "剩 {d} 天"),
+        };
+        say!(lang, "{} ({what})", "{}（{what}）", entry.name)
     };
-    let entry = |e: &CertEntry| say!(lang, "{} ({})", "{}（{}）", e.name, days(e));
-    let mut parts: Vec<String> = certificate.path.iter().map(|i| entry(&certificate.chain[*i])).collect();
-    if let Some(root) = &certificate.trusted_root {
-        parts.push(say!(lang, "{root} (trusted root)", "{root}（受信任的根证书）"));
-    }
-    if let Some(issuer) = &certificate.missing_issuer {
-        parts.push(say!(lang, "{issuer} (not sent, not trusted)", "{issuer}（服务器未发送，也不受信任）"));
-    }
-    let mut line = parts.join(" → ");
-    let extras: Vec<&str> = certificate.chain.iter().filter(|e| e.role == "extra").map(|e| e.name.as_str()).collect();
+    let mut line = cert::draw(&certificate.steps, lang, words);
+    let extras: Vec<&str> =
+        certificate.chain.iter().filter(|e| e.role == Role::Extra).map(|e| e.name.as_str()).collect();
     if !extras.is_empty() {
         line.push_str(&say!(lang, "; also sent: {}", "；另外发送了：{}", extras.join(", ")));
     }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::cert::Role;
 use crate::checks::Status;
 use crate::report::Report;
 
@@ -83,8 +84,8 @@ fn certificate(out: &mut String, report: &Report) {
         .path
         .iter()
         .filter_map(|i| certificate.chain.get(*i))
-        .filter(|entry| entry.role != "root")
-        .filter_map(|entry| unix_time(&entry.not_after))
+        .filter(|entry| entry.role != Role::Root)
+        .map(|entry| entry.not_after.0)
         .min();
     if let Some(earliest) = earliest {
         family(
@@ -101,11 +102,6 @@ fn certificate(out: &mut String, report: &Report) {
 fn seconds(ms: f64) -> String {
     let text = format!("{:.6}", ms / 1000.0);
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-fn unix_time(rfc3339: &str) -> Option<i64> {
-    let parsed = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(parsed.unix_timestamp())
 }
 
 /// The exporter's own counters, kept across probes.
@@ -184,6 +180,5 @@ mod tests {
         assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
         assert_eq!(seconds(45.69), "0.04569");
         assert_eq!(seconds(1000.0), "1");
-        assert_eq!(unix_time("2026-11-25T10:00:00Z"), Some(1_795_600_800));
     }
 }

@@ -67,7 +67,7 @@ fn row(html: &mut String, recent: &Recent) {
          <td>{failing}</td><td>{ms:.1}</td><td><a href=\"/report/{id}.txt\">text</a> \
          <a href=\"/report/{id}.json\">json</a></td></tr>",
         id = recent.id,
-        at = escape(&report.started_at),
+        at = report.started_at,
         target = escape(&report.target),
         module = escape(&recent.module),
         failing = escape(&failing.join(", ")),

@@ -57,3 +57,27 @@ fn a_broken_baseline_is_a_usage_error() {
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("not a reqdoctor baseline") && run.stderr.lines().count() == 1, "{}", run.stderr);
 }
+
+/// The redirect chain is a typed fact of the report: a target whose redirect
+/// now leads elsewhere is named as drift, and only that.
+#[test]
+fn a_changed_redirect_chain_is_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("baseline.json");
+    let route = to(https_server(CertKind::Valid));
+    let run = |to_path: &str| {
+        let data = format!("{{\"to\":\"{to_path}\"}}");
+        let baseline = file.to_str().unwrap();
+        check(&["--baseline", baseline, "--connect-to", &route, "--data", &data, "https://api.test/redirect/302"])
+    };
+    let first = run("/ok");
+    first.expect("http.redirect", "pass", "followed 1 same-host redirect(s)");
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let redirects = &stored["targets"]["https://api.test/redirect/302"]["redirects"];
+    assert_eq!(redirects, &serde_json::json!(["https://api.test/redirect/302?to=%2Fok", "https://api.test/ok"]));
+    run("/ok").expect("baseline.drift", "info", "nothing changed");
+    let moved = run("/ok?v=2");
+    let drift =
+        moved.expect("baseline.drift", "warn", "the redirect chain changed (now ends at https://api.test/ok?v=2)");
+    assert_eq!(drift.data["changed"], serde_json::json!(["redirects"]));
+}

@@ -471,7 +471,9 @@ fn rsa_key_bits(cert: &X509Certificate<'_>) -> usize {
 
 #[test]
 fn new_valid_cert_kinds_are_accepted() {
-    for kind in [CertKind::NoSubjectCn, CertKind::EcdsaP384, CertKind::ReversedChain, CertKind::ExtraCerts] {
+    for kind in
+        [CertKind::NoSubjectCn, CertKind::EcdsaP384, CertKind::ReversedChain, CertKind::ExtraCerts, CertKind::WithRoot]
+    {
         assert_eq!(handshake_error(kind), None, "{kind:?} must be accepted");
     }
 }
@@ -541,6 +543,9 @@ fn reversed_and_extra_chains_have_the_documented_order() {
     let unrelated = parse_cert(&extra.chain[2]);
     assert_eq!(unrelated.subject(), unrelated.issuer(), "the extra cert is self-signed");
     assert!(unrelated.subject().to_string().contains("reqdoctor unrelated cert"));
+    let whole = pki().server_cert(CertKind::WithRoot);
+    let names: Vec<String> = whole.chain.iter().map(subject).collect();
+    assert!(names.len() == 3 && names[2].contains("reqdoctor test root"), "{names:?}");
 }
 
 #[test]

@@ -44,6 +44,23 @@ fn text_report_of_a_failing_target() {
     insta::assert_snapshot!("text_expired", masked(&run.stdout));
 }
 
+/// A server that sends its root too: the chain line draws the root once, as
+/// the trusted root, exactly as cert.chain draws the path.
+#[test]
+fn a_sent_root_is_drawn_once_in_the_chain_line() {
+    let route = to(https_server(CertKind::WithRoot));
+    let ca = root();
+    let run = reqdoctor(&["check", "--ca-file", &ca, "--connect-to", &route, "https://api.test/ok"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let line = run.stdout.lines().find(|l| l.trim_start().starts_with("certificate:")).expect("a chain line");
+    assert_eq!(
+        masked(line),
+        "  certificate: api.test ([n] days left) → reqdoctor test intermediate ([n] days left) → reqdoctor test root (trusted root)"
+    );
+    let path = "api.test → reqdoctor test intermediate → reqdoctor test root (trusted root)";
+    assert!(run.stdout.contains(&format!("cert.chain       complete: {path}\n")), "{}", run.stdout);
+}
+
 #[test]
 fn text_report_in_chinese() {
     let route = to(https_server(CertKind::Expired));
@@ -199,4 +216,26 @@ fn json_for_two_targets_is_two_documents() {
         serde_json::Deserializer::from_str(&run.stdout).into_iter().map(Result::unwrap).collect();
     assert_eq!(documents.len(), 2);
     assert_eq!(run.code, 2, "the worst verdict wins");
+}
+
+/// A target URL is echoed like every other string from outside: a terminal
+/// escape in it never reaches the terminal, in the report, the summary table
+/// or the plugin lines; the JSON keeps the URL exactly as given.
+#[test]
+fn an_escape_in_the_target_never_reaches_the_terminal() {
+    let route = to(https_server(CertKind::Valid));
+    let ca = root();
+    let evil = "https://api.test/ok?\u{1b}[2J\u{1b}]0;owned\u{7}";
+    for format in ["text", "nagios"] {
+        let run = reqdoctor(&["check", "--format", format, "--ca-file", &ca, "--connect-to", &route, evil, evil]);
+        assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'), "{format}: {:?}", run.stdout);
+        assert!(
+            run.stdout.contains("https://api.test/ok?\u{fffd}[2J\u{fffd}]0;owned\u{fffd}"),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+    let run = reqdoctor(&["check", "--json", "--ca-file", &ca, "--connect-to", &route, evil]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON report");
+    assert_eq!(report["target"], evil, "the JSON keeps the target as given");
 }

@@ -68,6 +68,8 @@ pub enum CertKind {
     ReversedChain,
     /// A valid leaf sent as [leaf, intermediate, an unrelated self-signed certificate].
     ExtraCerts,
+    /// A valid leaf sent with the whole chain, its trusted root too: [leaf, intermediate, test root].
+    WithRoot,
 }
 
 /// A certificate chain as a server sends it, with the leaf's private key.
@@ -357,6 +359,11 @@ impl Pki {
             CertKind::ReversedChain => {
                 let mut made = self.issued(api, valid, true);
                 made.chain.insert(1, self.root.clone());
+                made
+            }
+            CertKind::WithRoot => {
+                let mut made = self.issued(api, valid, true);
+                made.chain.push(self.root.clone());
                 made
             }
             CertKind::ExtraCerts => {
