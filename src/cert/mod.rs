@@ -37,13 +37,18 @@ pub enum Role {
     Extra,
 }
 
+/// Bytes that are not an X.509 certificate, with the parser's reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadCertificate(pub String);
+
 /// Why a chain could not be analysed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChainError {
     /// The server sent no certificate.
     Empty,
     /// The certificate at `position` (1-based) is not X.509; `reason` is the parser's.
-    Unparseable { position: usize, reason: String },
+    Unparseable { position: usize, reason: BadCertificate },
 }
 
 impl Chain {
@@ -141,8 +146,8 @@ pub struct Signature {
 }
 
 impl CertFacts {
-    pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
-        let (_, cert) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
+    pub fn parse(der: &[u8]) -> Result<CertFacts, BadCertificate> {
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| BadCertificate(e.to_string()))?;
         let (dns_names, ip_addrs) = alt_names(&cert);
         let name = common_name(cert.subject())
             .or_else(|| Some(cert.subject().to_string()).filter(|s| !s.is_empty()))
