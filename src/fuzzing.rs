@@ -47,7 +47,7 @@ pub fn url_rules(text: &str) {
 
 /// A legacy TLS server's first flight: no panic, no endless loop.
 pub fn legacy_flight(bytes: &[u8]) {
-    let _ = crate::probe::legacy::read_flight(bytes);
+    let _ = crate::probe::flight::read_flight(bytes);
 }
 
 /// Up to four "certificates" cut from `bytes` at DER boundaries, parsed and

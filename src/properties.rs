@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 use crate::allowlist::{AllowEntry, origin_of};
 use crate::cert::{CertFacts, Chain};
-use crate::probe::legacy::read_flight;
+use crate::probe::flight::read_flight;
 use crate::probe::redirect::{Next, next};
 use crate::routing::{ConnectTo, Resolve};
 use crate::target::Target;
@@ -88,8 +88,8 @@ proptest! {
         let hello = [&[2u8, 0, 0, 2][..], &version.to_be_bytes()].concat();
         let record = [&[22u8, 3, 1, 0, hello.len() as u8][..], &hello].concat();
         let (whole, _) = read_flight(&record);
-        let expected = Some(crate::probe::legacy::LegacyAnswer::Accepted(crate::probe::legacy::WireVersion(version)));
-        prop_assert_eq!(whole, expected);
+        let named = whole.as_ref().and_then(|answer| answer.hello()).map(|hello| hello.version);
+        prop_assert_eq!(named, Some(crate::probe::hello::WireVersion(version)));
     }
 
     #[test]

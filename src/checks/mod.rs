@@ -10,6 +10,7 @@ pub mod catalogue;
 mod cert;
 mod http;
 mod network;
+mod suites;
 mod tls;
 mod url;
 pub mod wx;
@@ -240,6 +241,15 @@ pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
         Some(_) => {}
     }
     if let Some(tls) = &conn.tls {
+        if let Some(hello) = tls.phone_only() {
+            let suite = crate::probe::hello::suite_name(hello.suite.unwrap_or_default());
+            return Some(say!(
+                lang,
+                "reqdoctor cannot use the cipher suite the server chose for the phone ({suite}), so it did not send the request ({tls_handshake})",
+                "reqdoctor 无法使用服务器为手机选择的加密套件（{suite}），因此没有发出请求（{tls_handshake}）",
+                tls_handshake = CheckId::TlsHandshake
+            ));
+        }
         if let Some(failure) = tls.failure() {
             return Some(no_session(failure, tls.version_refused(), lang));
         }

@@ -7,7 +7,8 @@ use serde_json::json;
 use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::lang::Lang;
-use crate::probe::legacy::{LegacyAnswer, LegacyProbe};
+use crate::probe::flight::Answer;
+use crate::probe::raw::LegacyProbe;
 use crate::probe::tls::{TlsFailure, TlsTrace, VersionRefusal};
 use crate::say;
 
@@ -60,6 +61,9 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
             .data("ocsp_stapled", tls.ocsp_stapled)
             .took(tls.duration);
     }
+    if let Some(check) = super::suites::handshake_phone_only(tls, lang) {
+        return check.took(tls.duration);
+    }
     let failure = tls.failure().expect("a handshake without a session has a failure");
     if tls.version_refused() {
         return Check::skip(
@@ -71,6 +75,9 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
                 tls_version = CheckId::TlsVersion
             ),
         );
+    }
+    if let Some(check) = super::suites::handshake_no_common_suite(tls, lang) {
+        return check.took(tls.duration);
     }
     if let (TlsFailure::Certificate(_), Some(check)) = (failure, cert_failure) {
         return Check::skip(
@@ -231,6 +238,9 @@ fn version(tls: &TlsTrace, lang: Lang) -> Check {
         let version = session.version_name();
         return Check::pass(id, say!(lang, "{version} negotiated", "已协商使用 {version}")).data("version", version);
     }
+    if let Some(check) = super::suites::version_phone_only(tls, lang) {
+        return check;
+    }
     if !tls.version_refused() {
         return Check::skip(
             id,
@@ -242,7 +252,7 @@ fn version(tls: &TlsTrace, lang: Lang) -> Check {
             ),
         );
     }
-    let highest = tls.legacy.as_ref().and_then(LegacyProbe::highest);
+    let highest = tls.highest_old_version();
     let summary = match (highest, tls.failure()) {
         (Some(version), _) => say!(
             lang,
@@ -267,26 +277,26 @@ fn version(tls: &TlsTrace, lang: Lang) -> Check {
             "请在服务器上启用 TLS 1.2 和 1.3（nginx：`ssl_protocols TLSv1.2 TLSv1.3;`）；手机会拒绝更旧的版本"
         ))
         .data("highest_version", highest.map(|v| v.name()))
+        .data("phone_probe", super::suites::phone_probe_data(tls))
         .data("legacy_probes", legacy_probes(tls.legacy.as_ref()))
 }
 
 /// What each legacy hello got, for scripts: `[{"offered": "TLS1.1", "answer": "alert 70"}]`.
 fn legacy_probes(legacy: Option<&LegacyProbe>) -> serde_json::Value {
     let tries = legacy.map(|l| l.tries.as_slice()).unwrap_or_default();
-    tries
-        .iter()
-        .map(|(offered, answer)| {
-            let answer = match answer {
-                LegacyAnswer::Accepted(version) => format!("accepted {}", version.name()),
-                LegacyAnswer::Alert(code) => format!("alert {code}"),
-                LegacyAnswer::Closed => "closed".into(),
-                LegacyAnswer::NotTls => "not TLS".into(),
-                LegacyAnswer::TimedOut => "no answer".into(),
-                LegacyAnswer::Io(message) => message.clone(),
-            };
-            json!({"offered": offered.name(), "answer": answer})
-        })
-        .collect()
+    tries.iter().map(|(offered, answer)| json!({"offered": offered.name(), "answer": answer_text(answer)})).collect()
+}
+
+/// A raw probe's answer, for scripts: `accepted TLS1.1`, `alert 70`, `closed`, ….
+pub(super) fn answer_text(answer: &Answer) -> String {
+    match answer {
+        Answer::Accepted(hello) => format!("accepted {}", hello.version.name()),
+        Answer::Alert(code) => format!("alert {code}"),
+        Answer::Closed => "closed".into(),
+        Answer::NotTls => "not TLS".into(),
+        Answer::TimedOut => "no answer".into(),
+        Answer::Io(message) => message.clone(),
+    }
 }
 
 /// How the server refused TLS 1.2 and 1.3, in a few words.

@@ -4,8 +4,10 @@
 //! checks read the trace.
 
 pub mod dns;
+pub mod flight;
+pub mod hello;
 pub mod http;
-pub mod legacy;
+pub mod raw;
 pub mod redirect;
 pub mod tcp;
 pub mod tls;
@@ -107,6 +109,15 @@ pub enum HttpEnd {
     Failed(ExchangeError),
     /// A redirect needed a new connection, which could not be made.
     HopUnreachable(HopFailure),
+}
+
+/// Takes `certificates` from a raw probe as the chain the server presents, when the
+/// handshake itself saw none, with rustls' verdict on them.
+fn adopt(tls: &mut TlsTrace, certificates: &[rustls_pki_types::CertificateDer<'static>], host: &str, roots: &Roots) {
+    if tls.presented.is_empty() && !certificates.is_empty() {
+        tls.verdict = Some(tls::verify_chain(certificates, host, roots));
+        tls.presented = certificates.to_vec();
+    }
 }
 
 /// Why a redirect hop's new connection failed.
@@ -234,7 +245,7 @@ impl Session<'_> {
         if let (Some(failure), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
             && failure.may_be_version()
         {
-            self.probe_legacy(&mut tls, addr, host).await;
+            self.probe_raw(&mut tls, addr, host).await;
         }
         let accepted = tls.refusal().is_none();
         conn.tls = Some(tls);
@@ -249,15 +260,19 @@ impl Session<'_> {
         }
     }
 
-    /// Asks a server that refused TLS 1.2/1.3 for TLS 1.1/1.0, keeping the
-    /// certificates it sends so that they are judged too.
-    async fn probe_legacy(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
-        let legacy = legacy::probe(addr, host, self.deadline).await;
-        if tls.presented.is_empty() && !legacy.certificates.is_empty() {
-            tls.verdict = Some(tls::verify_chain(&legacy.certificates, host, &self.settings.roots));
-            tls.presented = legacy.certificates.clone();
+    /// After a failed handshake, offers the phone's own ClientHello and, when
+    /// the server refuses that too, TLS 1.1 and 1.0; the certificates either
+    /// answer sends in the clear are kept so that they are judged too.
+    async fn probe_raw(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
+        let phone = raw::phone(addr, host, self.deadline).await;
+        let answered = phone.answer.hello().is_some();
+        adopt(tls, &phone.certificates, host, &self.settings.roots);
+        tls.phone = Some(phone);
+        if !answered {
+            let legacy = raw::legacy(addr, host, self.deadline).await;
+            adopt(tls, &legacy.certificates, host, &self.settings.roots);
+            tls.legacy = Some(legacy);
         }
-        tls.legacy = Some(legacy);
     }
 
     async fn resolve(&mut self, host: &str) -> DnsLookup {

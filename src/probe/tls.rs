@@ -22,7 +22,9 @@ use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::legacy::LegacyProbe;
+use super::flight::{Answer, ServerHello};
+use super::hello::WireVersion;
+use super::raw::{LegacyProbe, PhoneProbe};
 use crate::trust::Roots;
 
 /// What the server presented and what rustls thought of it.
@@ -35,19 +37,47 @@ pub struct TlsTrace {
     pub verdict: Option<Result<(), Error>>,
     pub ocsp_stapled: bool,
     pub duration: Duration,
-    /// Legacy TLS 1.1/1.0 probes, made when the server refused TLS 1.2/1.3
-    /// or might have (see [`TlsFailure::may_be_version`]).
+    /// The phone's own ClientHello, offered when the handshake failed in a way
+    /// the phone might not (see [`TlsFailure::may_be_version`]).
+    pub phone: Option<PhoneProbe>,
+    /// Legacy TLS 1.1/1.0 probes, made when the phone's hello was refused too.
     pub legacy: Option<LegacyProbe>,
 }
 
 impl TlsTrace {
     /// Whether the session failed because the server will not speak TLS 1.2/1.3.
     pub fn version_refused(&self) -> bool {
+        if self.phone.as_ref().is_some_and(|p| p.connects().is_some()) {
+            return false;
+        }
         match self.failure() {
             Some(TlsFailure::Version(_)) => true,
-            Some(failure) => failure.may_be_version() && self.legacy.as_ref().is_some_and(|l| l.highest().is_some()),
+            Some(failure) => failure.may_be_version() && self.highest_old_version().is_some(),
             None => false,
         }
+    }
+
+    /// The highest version below TLS 1.2 the server accepted, from the phone's hello or a legacy one.
+    pub fn highest_old_version(&self) -> Option<WireVersion> {
+        let phone = self.phone.as_ref().and_then(|p| p.answer.hello()).map(|hello| hello.version);
+        phone.filter(|v| *v < WireVersion::TLS12).or_else(|| self.legacy.as_ref()?.highest())
+    }
+
+    /// The server's choices with the phone, when the phone would get a TLS 1.2/1.3
+    /// session that rustls cannot make: a cipher suite rustls does not have.
+    pub fn phone_only(&self) -> Option<&ServerHello> {
+        if self.session().is_some() {
+            return None;
+        }
+        let hello = self.phone.as_ref()?.connects()?;
+        hello.suite.is_some_and(|suite| !rustls_has(suite)).then_some(hello)
+    }
+
+    /// The server refused the phone's hello with handshake_failure or
+    /// insufficient_security, and no older version either: no suite in common.
+    pub fn no_common_suite(&self) -> bool {
+        let refused = self.phone.as_ref().is_some_and(|p| matches!(p.answer, Answer::Alert(40 | 71)));
+        self.session().is_none() && refused && !self.version_refused()
     }
 
     pub fn session(&self) -> Option<&TlsSession> {
@@ -62,6 +92,11 @@ impl TlsTrace {
     pub fn refusal(&self) -> Option<&Error> {
         self.verdict.as_ref()?.as_ref().err()
     }
+}
+
+/// Whether rustls (with ring) has this cipher suite.
+pub fn rustls_has(suite: u16) -> bool {
+    ring::default_provider().cipher_suites.iter().any(|s| u16::from(s.suite()) == suite)
 }
 
 /// The facts of an established session.
@@ -189,8 +224,8 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
     trace.duration = started.elapsed();
     let received = std::mem::take(&mut *first_bytes.lock().expect("not poisoned"));
     // What the server sent in the clear: a ServerHello, and (TLS 1.2) its chain.
-    let (flight, chain) = super::legacy::read_flight(&received);
-    let after_hello = matches!(flight, Some(super::legacy::LegacyAnswer::Accepted(_)));
+    let (flight, chain) = super::flight::read_flight(&received);
+    let after_hello = matches!(flight, Some(Answer::Accepted(_)));
     let (result, stream) = match outcome {
         Err(_elapsed) if received.is_empty() => (Err(TlsFailure::TimedOut), None),
         Err(_elapsed) => (Err(TlsFailure::Stalled { bytes: received.len(), after_hello }), None),

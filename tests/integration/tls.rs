@@ -294,3 +294,41 @@ fn a_server_that_closes_after_the_hello_fails_the_handshake() {
     assert!(handshake.wx.as_ref().unwrap().err_msg.ends_with("ERR_CONNECTION_CLOSED"));
     report.expect("tls.version", "skip", "");
 }
+
+/// A 2015-era TLS 1.2 server with one CBC suite: phones (and curl) connect,
+/// rustls cannot. The phone's own hello decides: a warning, the chain the
+/// phone receives judged, the request skipped with the reason — never a fail.
+#[test]
+fn a_cbc_only_tls_1_2_server_connects_for_the_phone() {
+    for kind in [OpensslKind::Tls12CbcOnly, OpensslKind::Tls10To12CbcOnly] {
+        let report = check_api(openssl_server(kind), "/", &[]);
+        let handshake = report.expect(
+            "tls.handshake",
+            "warn",
+            "the phone connects with TLS1.2 and TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA (ECDHE-RSA-AES128-SHA), an obsolete CBC cipher suite",
+        );
+        assert_eq!(handshake.data["phone_only"], true, "{kind:?}");
+        assert_eq!(handshake.data["cipher_suite"], "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+        assert!(handshake.wx.is_none(), "the phone connects: no phone error");
+        report.expect("tls.version", "pass", "TLS1.2 negotiated with the phone's ClientHello");
+        report.expect("cert.trusted", "pass", "reqdoctor test root");
+        report.expect("cert.key", "pass", "RSA 2048-bit");
+        report.expect("http.response", "skip", "cannot use the cipher suite the server chose for the phone");
+        assert_eq!(report.verdict, "warn", "{kind:?}: {:#?}", report.statuses());
+    }
+}
+
+/// ECDHE-ECDSA with CBC is a suite phones do not offer: no suite in common is
+/// the phone's -113, named with what the server offers, and never blamed on the version.
+#[test]
+fn a_server_with_no_suite_in_common_with_the_phone_fails_naming_its_suites() {
+    let report = check_api(openssl_server(OpensslKind::EcdsaCbcOnly), "/", &[]);
+    let handshake = report.expect(
+        "tls.handshake",
+        "fail",
+        "no cipher suite in common with the phone: the server offers only TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA (ECDHE-ECDSA-AES128-SHA)",
+    );
+    assert!(handshake.wx.as_ref().unwrap().err_msg.ends_with("net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH"));
+    assert_eq!(handshake.data["server_suites"][0]["openssl"], "ECDHE-ECDSA-AES128-SHA");
+    report.expect("tls.version", "skip", "tls.handshake");
+}

@@ -1,4 +1,5 @@
-//! TLS servers that rustls cannot be: TLS 1.0 or 1.1 only, or an RSA-1024 server key.
+//! TLS servers that rustls cannot be: TLS 1.0 or 1.1 only, an RSA-1024 server key, or
+//! TLS 1.2 with only CBC suites.
 //! Each one is `openssl s_server` running as a child process on 127.0.0.1, on a port
 //! chosen by the OS. With `-www` it answers any request with openssl's status page
 //! (`HTTP/1.0 200 ok`). It handles one connection at a time.
@@ -31,6 +32,14 @@ pub enum OpensslKind {
     /// TLS 1.1 only, with the `CertKind::Expired` chain. A client that accepts TLS 1.1
     /// then still finds the expired certificate.
     Tls11ExpiredCert,
+    /// TLS 1.2 only, with one CBC suite: ECDHE-RSA-AES128-SHA (a 2015-era config), and
+    /// the `CertKind::Rsa2048` chain. Phones connect; rustls has no CBC suite.
+    Tls12CbcOnly,
+    /// TLS 1.0 to 1.2 with the same single CBC suite and chain: the phone gets TLS 1.2.
+    Tls10To12CbcOnly,
+    /// TLS 1.2 only with ECDHE-ECDSA-AES128-SHA, a suite phones do not offer, and the
+    /// ECDSA `CertKind::Valid` chain: no suite in common with the phone.
+    EcdsaCbcOnly,
 }
 
 /// The longest an openssl server lives, in seconds (the `timeout` duration).
@@ -52,6 +61,17 @@ impl OpensslKind {
             OpensslKind::Tls10Only | OpensslKind::Tls11Only => pki().pem_files(CertKind::Valid),
             OpensslKind::Rsa1024 => pki().rsa1024_pem_files(),
             OpensslKind::Tls11ExpiredCert => pki().pem_files(CertKind::Expired),
+            OpensslKind::Tls12CbcOnly | OpensslKind::Tls10To12CbcOnly => pki().pem_files(CertKind::Rsa2048),
+            OpensslKind::EcdsaCbcOnly => pki().pem_files(CertKind::Valid),
+        }
+    }
+
+    /// The `-cipher` list: everything (at security level 0), or the one suite of the kind.
+    fn ciphers(self) -> &'static str {
+        match self {
+            OpensslKind::Tls12CbcOnly | OpensslKind::Tls10To12CbcOnly => "ECDHE-RSA-AES128-SHA@SECLEVEL=0",
+            OpensslKind::EcdsaCbcOnly => "ECDHE-ECDSA-AES128-SHA@SECLEVEL=0",
+            _ => "DEFAULT@SECLEVEL=0",
         }
     }
 
@@ -60,6 +80,8 @@ impl OpensslKind {
             OpensslKind::Tls10Only => &["-tls1"],
             OpensslKind::Tls11Only | OpensslKind::Tls11ExpiredCert => &["-tls1_1"],
             OpensslKind::Rsa1024 => &["-min_protocol", "TLSv1.2"],
+            OpensslKind::Tls12CbcOnly | OpensslKind::EcdsaCbcOnly => &["-tls1_2"],
+            OpensslKind::Tls10To12CbcOnly => &["-no_tls1_3"],
         }
     }
 }
@@ -67,7 +89,7 @@ impl OpensslKind {
 fn start(kind: OpensslKind) -> SocketAddr {
     let files = kind.files();
     let log = files.cert.with_file_name(format!("s_server-{kind:?}.log"));
-    let mut command = s_server_command(&files, kind.protocol_args());
+    let mut command = s_server_command(&files, kind.ciphers(), kind.protocol_args());
     command.stderr(File::create(&log).expect("create the s_server log"));
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -86,7 +108,7 @@ fn start(kind: OpensslKind) -> SocketAddr {
 }
 
 /// `timeout … openssl s_server` on 127.0.0.1:0 serving `files`, with stdout piped.
-fn s_server_command(files: &PemFiles, protocol_args: &[&str]) -> Command {
+fn s_server_command(files: &PemFiles, ciphers: &str, protocol_args: &[&str]) -> Command {
     let mut command = Command::new("timeout");
     command.args(["--kill-after=5", &OPENSSL_SERVER_LIFETIME_SECS.to_string()]);
     command.args(["openssl", "s_server", "-accept", "127.0.0.1:0", "-www"]);
@@ -94,7 +116,7 @@ fn s_server_command(files: &PemFiles, protocol_args: &[&str]) -> Command {
     if let Some(chain) = &files.chain {
         command.arg("-cert_chain").arg(chain);
     }
-    command.args(["-cipher", "DEFAULT@SECLEVEL=0"]).args(protocol_args);
+    command.args(["-cipher", ciphers]).args(protocol_args);
     command.stdin(Stdio::null()).stdout(Stdio::piped());
     command
 }
