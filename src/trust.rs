@@ -21,7 +21,8 @@ pub struct Roots {
 #[derive(Debug, Default)]
 struct Cache {
     verifier: OnceLock<Arc<WebPkiServerVerifier>>,
-    client: OnceLock<Arc<ClientConfig>>,
+    /// The client configuration, without and with HTTP/2 offered.
+    clients: [OnceLock<Arc<ClientConfig>>; 2],
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,10 +100,16 @@ impl Roots {
         Arc::clone(self.cache.verifier.get_or_init(build))
     }
 
-    /// The TLS client configuration over these roots: made by `build` from
-    /// the verifier on first use, then shared by every handshake of the run.
-    pub fn client_config(&self, build: impl FnOnce(Arc<WebPkiServerVerifier>) -> ClientConfig) -> Arc<ClientConfig> {
-        Arc::clone(self.cache.client.get_or_init(|| Arc::new(build(self.verifier()))))
+    /// The TLS client configuration over these roots (`http2`: offering h2
+    /// too): made by `build` from the verifier on first use, then shared by
+    /// every handshake of the run.
+    pub fn client_config(
+        &self,
+        http2: bool,
+        build: impl FnOnce(Arc<WebPkiServerVerifier>) -> ClientConfig,
+    ) -> Arc<ClientConfig> {
+        let slot = &self.cache.clients[usize::from(http2)];
+        Arc::clone(slot.get_or_init(|| Arc::new(build(self.verifier()))))
     }
 
     /// Whether a DER-encoded distinguished name (with or without its outer

@@ -11,7 +11,7 @@ use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::lang::Lang;
 use crate::miniprogram::{Api, WEBSOCKET_KEY, websocket_accept};
-use crate::probe::http::{ExchangeError, Response};
+use crate::probe::http::{ExchangeError, H2Frame, Protocol, Response};
 use crate::probe::redirect::Refusal;
 use crate::probe::{HopFailure, HttpEnd, HttpTrace, Phase};
 use crate::say;
@@ -243,7 +243,48 @@ fn exchange_error(error: &ExchangeError, lang: Lang) -> String {
         ExchangeError::Invalid(why) => why.clone(),
         ExchangeError::Body(why) => say!(lang, "reading the body: {why}", "读取响应体时出错：{why}"),
         ExchangeError::Request(why) => say!(lang, "cannot build the request: {why}", "无法构造请求：{why}"),
+        ExchangeError::Http2 { frame, reason } => {
+            let code = h2_reason(*reason);
+            match frame {
+                H2Frame::Reset => {
+                    say!(
+                        lang,
+                        "the server reset the HTTP/2 stream (RST_STREAM {code})",
+                        "服务器重置了 HTTP/2 流（RST_STREAM {code}）"
+                    )
+                }
+                H2Frame::GoAway => say!(
+                    lang,
+                    "the server closed the HTTP/2 connection (GOAWAY {code})",
+                    "服务器关闭了 HTTP/2 连接（GOAWAY {code}）"
+                ),
+                H2Frame::Local => {
+                    say!(lang, "the server broke the HTTP/2 protocol ({code})", "服务器违反了 HTTP/2 协议（{code}）")
+                }
+            }
+        }
     }
+}
+
+/// An HTTP/2 error code's name (RFC 9113 §7).
+fn h2_reason(code: u32) -> String {
+    const NAMES: [&str; 14] = [
+        "NO_ERROR",
+        "PROTOCOL_ERROR",
+        "INTERNAL_ERROR",
+        "FLOW_CONTROL_ERROR",
+        "SETTINGS_TIMEOUT",
+        "STREAM_CLOSED",
+        "FRAME_SIZE_ERROR",
+        "REFUSED_STREAM",
+        "CANCEL",
+        "COMPRESSION_ERROR",
+        "CONNECT_ERROR",
+        "ENHANCE_YOUR_CALM",
+        "INADEQUATE_SECURITY",
+        "HTTP_1_1_REQUIRED",
+    ];
+    usize::try_from(code).ok().and_then(|i| NAMES.get(i)).map_or_else(|| format!("0x{code:x}"), |n| (*n).to_owned())
 }
 
 fn redirect(cx: &Context<'_>) -> Check {
@@ -344,11 +385,18 @@ fn response(cx: &Context<'_>) -> Check {
     };
     let reason = http::StatusCode::from_u16(last.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
     let (status, bytes, ttfb) = (last.status, last.body_bytes, millis(last.ttfb));
-    let summary = say!(
+    let mut summary = say!(
         lang,
         "{status} {reason}, {bytes} bytes (first byte after {ttfb} ms)",
         "{status} {reason}，{bytes} 字节（首字节耗时 {ttfb} ms）"
     );
+    if last.protocol == Protocol::Http2 {
+        summary.push_str(&say!(
+            lang,
+            " over HTTP/2; the page sees header names in lower case (res.header['content-type'], not ['Content-Type'])",
+            "，经由 HTTP/2；页面拿到的响应头名称为小写（res.header['content-type']，而不是 ['Content-Type']）"
+        ));
+    }
     if cx.probe.request.api == Api::ConnectSocket {
         return websocket(last, summary, lang);
     }
@@ -378,7 +426,7 @@ fn response(cx: &Context<'_>) -> Check {
     } else {
         Check::pass(id, summary)
     };
-    check.data("status", last.status).data("body_bytes", last.body_bytes)
+    check.data("status", last.status).data("body_bytes", last.body_bytes).data("protocol", last.protocol.name())
 }
 
 /// connectSocket: the server must switch protocols with the right accept key.
@@ -463,6 +511,17 @@ fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
                 "手机会拒绝超过 256 KiB 的响应头：请减少或缩短响应头（是否有过大的 Cookie？）"
             ))
             .phone(Phone::Net(NetError::ResponseHeadersTooBig)),
+        HttpEnd::Failed(error @ ExchangeError::Http2 { reason, .. }) => {
+            // What Chromium 156 reports for these, tried here: a refused stream has its own error.
+            let net = if *reason == 7 { NetError::Http2ServerRefusedStream } else { NetError::Http2ProtocolError };
+            Check::fail(id, exchange_error(error, lang))
+                .hint(say!(
+                    lang,
+                    "check the HTTP/2 setup of the server and of any proxy in front of it; without enableHttp2 the mini program uses HTTP/1.1",
+                    "请检查服务器及其前置代理的 HTTP/2 配置；不开启 enableHttp2 时，小程序使用 HTTP/1.1"
+                ))
+                .phone(Phone::Net(net))
+        }
         HttpEnd::Failed(error) => {
             let why = exchange_error(error, lang);
             Check::fail(id, say!(lang, "no valid HTTP response: {why}", "没有收到有效的 HTTP 响应：{why}")).hint(say!(

@@ -32,11 +32,13 @@ pub enum NetError {
     CertWeakKey,
     EmptyResponse,
     ResponseHeadersTooBig,
+    Http2ProtocolError,
+    Http2ServerRefusedStream,
 }
 
 impl NetError {
     /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 15] = [
+    pub const ALL: [NetError; 17] = [
         NetError::ConnectionClosed,
         NetError::ConnectionReset,
         NetError::ConnectionRefused,
@@ -52,6 +54,8 @@ impl NetError {
         NetError::CertWeakKey,
         NetError::EmptyResponse,
         NetError::ResponseHeadersTooBig,
+        NetError::Http2ProtocolError,
+        NetError::Http2ServerRefusedStream,
     ];
 
     pub fn code(self) -> i32 {
@@ -71,6 +75,8 @@ impl NetError {
             NetError::CertWeakKey => -211,
             NetError::EmptyResponse => -324,
             NetError::ResponseHeadersTooBig => -325,
+            NetError::Http2ProtocolError => -337,
+            NetError::Http2ServerRefusedStream => -351,
         }
     }
 
@@ -91,6 +97,8 @@ impl NetError {
             NetError::CertWeakKey => "ERR_CERT_WEAK_KEY",
             NetError::EmptyResponse => "ERR_EMPTY_RESPONSE",
             NetError::ResponseHeadersTooBig => "ERR_RESPONSE_HEADERS_TOO_BIG",
+            NetError::Http2ProtocolError => "ERR_HTTP2_PROTOCOL_ERROR",
+            NetError::Http2ServerRefusedStream => "ERR_HTTP2_SERVER_REFUSED_STREAM",
         }
     }
 }

@@ -230,6 +230,10 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "V", default_value = miniprogram::DEFAULT_APP_VERSION)]
     pub app_version: String,
 
+    /// Offer HTTP/2 (ALPN h2), as wx.request's enableHttp2: true does (off by default, like the mini program).
+    #[arg(long)]
+    pub enable_http2: bool,
+
     /// wx.request's dataType: json expects a JSON body (the page gets a String otherwise).
     #[arg(long, value_enum, value_name = "TYPE", default_value = "json")]
     pub data_type: DataType,

@@ -108,6 +108,7 @@ pub fn options(args: &ProbeArgs) -> Result<Options, UsageError> {
         timeout,
         max_redirects: args.max_redirects,
         deny_internal: false,
+        http2: args.enable_http2,
         request: RequestSpec {
             api: args.api,
             method: args.method.clone(),

@@ -174,6 +174,7 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -211 => &table::CERT_WEAK_KEY,
         -310 => &table::TOO_MANY_REDIRECTS,
         -324 | -325 => &table::EMPTY_RESPONSE,
+        -337 | -351 => &table::HTTP2,
         -2 | -21 => &table::NETWORK_ERROR,
         _ => return None,
     })

@@ -302,6 +302,30 @@ pub const EMPTY_RESPONSE: Entry = Entry {
     errno: Some(600_001),
 };
 
+pub const HTTP2: Entry = Entry {
+    key: "net.http2_protocol_error",
+    step: 0,
+    checks: &[HttpResponse, TlsHandshake],
+    meaning: (
+        "the server ended the request's HTTP/2 stream or connection with an error",
+        "服务器以错误结束了请求所在的 HTTP/2 流或连接",
+    ),
+    causes: &[
+        (
+            HttpResponse,
+            "the server or a proxy in front of it resets the stream (RST_STREAM) or closes the connection (GOAWAY) for this request",
+            "服务器或其前置代理对这个请求重置了流（RST_STREAM）或关闭了连接（GOAWAY）",
+        ),
+        (
+            HttpResponse,
+            "a broken HTTP/2 setup: headers HTTP/2 forbids (Connection, Transfer-Encoding), or a backend that speaks only HTTP/1.1 behind an h2 proxy",
+            "HTTP/2 配置有误：返回了 HTTP/2 不允许的响应头（Connection、Transfer-Encoding），或前置代理后的后端只支持 HTTP/1.1",
+        ),
+    ],
+    flags: "--enable-http2",
+    errno: Some(600_001),
+};
+
 pub const TOO_MANY_REDIRECTS: Entry = Entry {
     key: "redirect.too_many",
     step: 6,

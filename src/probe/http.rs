@@ -1,12 +1,14 @@
-//! One HTTP/1.1 exchange with hyper on a connection reqdoctor opened itself,
-//! so that waiting for the first byte and reading the body are timed apart.
+//! One HTTP exchange with hyper on a connection reqdoctor opened itself —
+//! HTTP/1.1, or HTTP/2 when the server chose h2 — so that waiting for the
+//! first byte and reading the body are timed apart.
 
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
@@ -24,9 +26,28 @@ const KEPT_BODY: usize = 64 * 1024;
 pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
-/// An open HTTP/1.1 connection.
-pub struct Connection {
-    sender: SendRequest<Full<Bytes>>,
+/// Which HTTP a connection speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Http1,
+    /// HTTP/2, chosen by the server over ALPN (`h2`).
+    Http2,
+}
+
+impl Protocol {
+    /// `HTTP/1.1` or `HTTP/2`, as the report writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http1 => "HTTP/1.1",
+            Protocol::Http2 => "HTTP/2",
+        }
+    }
+}
+
+/// An open HTTP connection.
+pub enum Connection {
+    Http1(http1::SendRequest<Full<Bytes>>),
+    Http2(http2::SendRequest<Full<Bytes>>),
 }
 
 /// What came back.
@@ -41,6 +62,8 @@ pub struct Response {
     pub received_at: SystemTime,
     /// The `Sec-WebSocket-Accept` of an upgrade answer.
     pub websocket_accept: Option<String>,
+    /// The HTTP the response came over.
+    pub protocol: Protocol,
     /// Whether the body is valid JSON (after a UTF-8 BOM, if any), and whether it had a BOM.
     pub body_json: Option<bool>,
     pub body_bom: bool,
@@ -66,6 +89,19 @@ pub enum ExchangeError {
     Body(String),
     /// The request could not be written (hyper's or http's words).
     Request(String),
+    /// The HTTP/2 stream or connection ended with an error.
+    Http2 { frame: H2Frame, reason: u32 },
+}
+
+/// How an HTTP/2 exchange was ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum H2Frame {
+    /// The server reset the stream (RST_STREAM).
+    Reset,
+    /// The server closed the connection (GOAWAY).
+    GoAway,
+    /// The server broke the protocol, as reqdoctor's HTTP/2 client found.
+    Local,
 }
 
 /// The request to send.
@@ -85,35 +121,64 @@ fn head_size<B>(head: &hyper::Response<B>) -> usize {
 }
 
 impl Connection {
-    pub async fn open(io: Box<dyn Io>, deadline: Instant) -> Result<Connection, ExchangeError> {
-        // Chromium's limits: a response head of at most 256 KiB, and no small
-        // cap on the number of header lines.
-        let handshake =
-            http1::Builder::new().max_buf_size(MAX_HEAD).max_headers(MAX_HEADERS).handshake(TokioIo::new(io));
-        let (sender, driver) = timeout_at(deadline, handshake)
-            .await
-            .map_err(|_| ExchangeError::TimedOutWaiting)?
-            .map_err(|e| ExchangeError::Invalid(e.to_string()))?;
-        tokio::spawn(driver);
-        Ok(Connection { sender })
+    pub async fn open(io: Box<dyn Io>, deadline: Instant, protocol: Protocol) -> Result<Connection, ExchangeError> {
+        let io = TokioIo::new(io);
+        let connection = match protocol {
+            Protocol::Http1 => {
+                // Chromium's limits: a response head of at most 256 KiB, and no
+                // small cap on the number of header lines.
+                let handshake = http1::Builder::new().max_buf_size(MAX_HEAD).max_headers(MAX_HEADERS).handshake(io);
+                let (sender, driver) = timeout_at(deadline, handshake)
+                    .await
+                    .map_err(|_| ExchangeError::TimedOutWaiting)?
+                    .map_err(|e| classify(&e))?;
+                tokio::spawn(driver);
+                Connection::Http1(sender)
+            }
+            Protocol::Http2 => {
+                let handshake =
+                    http2::Builder::new(TokioExecutor::new()).max_header_list_size(MAX_HEAD as u32).handshake(io);
+                let (sender, driver) = timeout_at(deadline, handshake)
+                    .await
+                    .map_err(|_| ExchangeError::TimedOutWaiting)?
+                    .map_err(|e| classify(&e))?;
+                tokio::spawn(driver);
+                Connection::Http2(sender)
+            }
+        };
+        Ok(connection)
+    }
+
+    fn protocol(&self) -> Protocol {
+        match self {
+            Connection::Http1(_) => Protocol::Http1,
+            Connection::Http2(_) => Protocol::Http2,
+        }
     }
 
     /// Whether another request can go over this connection.
     pub async fn reusable(&mut self) -> bool {
-        !self.sender.is_closed() && self.sender.ready().await.is_ok()
+        match self {
+            Connection::Http1(sender) => !sender.is_closed() && sender.ready().await.is_ok(),
+            Connection::Http2(sender) => !sender.is_closed() && sender.ready().await.is_ok(),
+        }
+    }
+
+    async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> hyper::Result<hyper::Response<Incoming>> {
+        match self {
+            Connection::Http1(sender) => sender.send_request(request).await,
+            Connection::Http2(sender) => sender.send_request(request).await,
+        }
     }
 
     pub async fn exchange(&mut self, outgoing: Outgoing<'_>, deadline: Instant) -> Result<Response, ExchangeError> {
-        let request = build(&outgoing)?;
+        let protocol = self.protocol();
+        let request = build(&outgoing, protocol)?;
         let sent = Instant::now();
-        let head = timeout_at(deadline, self.sender.send_request(request))
+        let head = timeout_at(deadline, self.send(request))
             .await
             .map_err(|_| ExchangeError::TimedOutWaiting)?
-            .map_err(|e| match () {
-                () if e.is_incomplete_message() => ExchangeError::Empty,
-                () if e.is_parse_too_large() => ExchangeError::HeadTooLarge,
-                () => ExchangeError::Invalid(e.to_string()),
-            })?;
+            .map_err(|e| classify(&e))?;
         let ttfb = sent.elapsed();
         // hyper checks its buffer limit only between reads, so one large read
         // can carry a head past it: check the head itself, as Chromium does.
@@ -136,6 +201,7 @@ impl Connection {
             ttfb,
             received_at,
             websocket_accept,
+            protocol,
             body_json: is_json(&body, body_bytes),
             body_bom: body.starts_with(BOM),
             body_bytes,
@@ -148,7 +214,7 @@ impl Connection {
 /// server's `Date`: used over a connection whose certificate was refused, so
 /// that clock.skew can still tell whether "expired" is this machine's clock.
 pub async fn read_date(io: Box<dyn Io>, host: &str, deadline: Instant) -> Option<(SystemTime, SystemTime)> {
-    let mut conn = Connection::open(io, deadline).await.ok()?;
+    let mut conn = Connection::open(io, deadline, Protocol::Http1).await.ok()?;
     let authority = if host.contains(':') { format!("[{host}]") } else { host.to_owned() };
     let url = Url::parse(&format!("https://{authority}/")).ok()?;
     let headers = [("user-agent".to_owned(), concat!("reqdoctor/", env!("CARGO_PKG_VERSION")).to_owned())];
@@ -169,7 +235,28 @@ fn is_json(kept: &[u8], total: u64) -> Option<bool> {
     Some(serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok())
 }
 
-fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, ExchangeError> {
+/// Names a hyper error by its kind: an HTTP/2 frame's error code, a head
+/// too large, a connection closed before the response; else hyper's words.
+fn classify(error: &hyper::Error) -> ExchangeError {
+    let h2 = std::error::Error::source(error).and_then(|cause| cause.downcast_ref::<h2::Error>());
+    if let Some(h2) = h2.filter(|h2| h2.reason().is_some()) {
+        let frame = match () {
+            () if h2.is_go_away() && h2.is_remote() => H2Frame::GoAway,
+            () if h2.is_reset() && h2.is_remote() => H2Frame::Reset,
+            () => H2Frame::Local,
+        };
+        return ExchangeError::Http2 { frame, reason: h2.reason().map_or(0, u32::from) };
+    }
+    match () {
+        () if error.is_incomplete_message() => ExchangeError::Empty,
+        () if error.is_parse_too_large() => ExchangeError::HeadTooLarge,
+        () => ExchangeError::Invalid(error.to_string()),
+    }
+}
+
+/// The request as `protocol` carries it: HTTP/1.1 with a path and a Host
+/// header, HTTP/2 with the absolute URL (`:authority` instead of Host).
+fn build(outgoing: &Outgoing<'_>, protocol: Protocol) -> Result<hyper::Request<Full<Bytes>>, ExchangeError> {
     let url = outgoing.url;
     let host = match (url.host_str(), url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
@@ -177,10 +264,12 @@ fn build(outgoing: &Outgoing<'_>) -> Result<hyper::Request<Full<Bytes>>, Exchang
         (None, _) => return Err(ExchangeError::Request("the URL has no host".into())),
     };
     let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let mut builder = hyper::Request::builder()
-        .method(outgoing.method)
-        .uri(if path.is_empty() { "/" } else { path })
-        .header(hyper::header::HOST, host);
+    let path = if path.is_empty() { "/" } else { path };
+    let mut builder = hyper::Request::builder().method(outgoing.method);
+    builder = match protocol {
+        Protocol::Http1 => builder.uri(path).header(hyper::header::HOST, host),
+        Protocol::Http2 => builder.uri(format!("{}://{host}{path}", url.scheme())).version(hyper::Version::HTTP_2),
+    };
     for (name, value) in outgoing.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
@@ -198,7 +287,12 @@ async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result
         let frame = match timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(ExchangeError::TimedOutReading),
             Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(ExchangeError::Body(e.to_string())),
+            Ok(Some(Err(e))) => {
+                return Err(match classify(&e) {
+                    h2 @ ExchangeError::Http2 { .. } => h2,
+                    _ => ExchangeError::Body(e.to_string()),
+                });
+            }
             Ok(Some(Ok(frame))) => frame,
         };
         if let Some(data) = frame.data_ref() {
@@ -235,7 +329,7 @@ pub fn exchange_canned(answer: &[u8], budget: Duration) -> Result<Response, Exch
             let _ = server.shutdown().await;
         });
         let deadline = Instant::now() + budget;
-        let mut conn = Connection::open(Box::new(client), deadline).await?;
+        let mut conn = Connection::open(Box::new(client), deadline, Protocol::Http1).await?;
         let url = Url::parse("https://api.test/canned").expect("a URL");
         let outgoing = Outgoing { url: &url, method: "GET", headers: &[], body: Vec::new() };
         conn.exchange(outgoing, deadline).await

@@ -23,7 +23,7 @@ use crate::routing::{Route, Routes};
 use crate::target::Target;
 use crate::trust::Roots;
 use dns::{DnsLookup, Resolver};
-use http::{Connection, ExchangeError, Outgoing};
+use http::{Connection, ExchangeError, Outgoing, Protocol};
 use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use tls::TlsTrace;
@@ -43,6 +43,8 @@ pub struct Settings {
     pub max_redirects: u32,
     /// Never connect to loopback, private or link-local addresses (the exporter's default).
     pub deny_internal: bool,
+    /// Offer HTTP/2 (ALPN h2), as the mini program does with `enableHttp2: true`.
+    pub http2: bool,
     pub request: RequestSpec,
 }
 
@@ -162,6 +164,9 @@ impl Phase {
     }
 }
 
+/// A connection ready for requests, and the HTTP it speaks.
+type Opened = (Box<dyn http::Io>, Protocol);
+
 /// How long the bare `HEAD /` over a refused certificate may take.
 const DATE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -180,8 +185,8 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
             ..Timings::default()
         };
         trace.connection = Some(conn);
-        if let Some(io) = io.filter(|_| settings.request.method_is_valid()) {
-            let http = session.fetch(io, target).await;
+        if let Some(opened) = io.filter(|_| settings.request.method_is_valid()) {
+            let http = session.fetch(opened, target).await;
             trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
             trace.http = Some(http);
         }
@@ -205,7 +210,7 @@ impl Session<'_> {
 
     /// Resolves, connects and (for https) handshakes; returns a usable stream
     /// only when every step worked and the certificate was accepted.
-    async fn open(&mut self, host: &str, port: u16, use_tls: bool) -> (ConnTrace, Option<Box<dyn http::Io>>) {
+    async fn open(&mut self, host: &str, port: u16, use_tls: bool) -> (ConnTrace, Option<Opened>) {
         let route = self.settings.routes.route(host, port);
         let mut conn = ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None, refused_date: None };
         let addrs = match route {
@@ -236,9 +241,10 @@ impl Session<'_> {
             return (conn, None);
         };
         if !use_tls {
-            return (conn, Some(Box::new(stream)));
+            return (conn, Some((Box::new(stream), Protocol::Http1)));
         }
-        let (mut tls, stream) = tls::handshake(stream, host, &self.settings.roots, self.deadline).await;
+        let http2 = self.settings.http2 && self.settings.request.api != crate::miniprogram::Api::ConnectSocket;
+        let (mut tls, stream) = tls::handshake(stream, host, &self.settings.roots, http2, self.deadline).await;
         if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
         }
@@ -248,9 +254,13 @@ impl Session<'_> {
             self.probe_raw(&mut tls, addr, host).await;
         }
         let accepted = tls.refusal().is_none();
+        let protocol = match tls.session().and_then(|s| s.alpn.as_deref()) {
+            Some("h2") => Protocol::Http2,
+            _ => Protocol::Http1,
+        };
         conn.tls = Some(tls);
         match stream {
-            Some(stream) if accepted => (conn, Some(Box::new(stream) as Box<dyn http::Io>)),
+            Some(stream) if accepted => (conn, Some((Box::new(stream) as Box<dyn http::Io>, protocol))),
             Some(stream) => {
                 let limit = self.deadline.min(Instant::now() + DATE_PROBE_LIMIT);
                 conn.refused_date = http::read_date(Box::new(stream), host, limit).await;
@@ -287,10 +297,10 @@ impl Session<'_> {
     }
 
     /// Sends the request and follows same-host redirects.
-    async fn fetch(&mut self, io: Box<dyn http::Io>, target: &Target) -> HttpTrace {
+    async fn fetch(&mut self, (io, protocol): Opened, target: &Target) -> HttpTrace {
         let spec = &self.settings.request;
         let mut trace = HttpTrace::default();
-        let mut conn = match Connection::open(io, self.deadline).await {
+        let mut conn = match Connection::open(io, self.deadline, protocol).await {
             Ok(conn) => conn,
             Err(error) => return self.failed(trace, error),
         };
@@ -363,9 +373,9 @@ impl Session<'_> {
         let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
         let port = url.port_or_known_default().unwrap_or(443);
         let (conn, io) = self.open(&host, port, url.scheme() == "https").await;
-        let Some(io) = io else {
+        let Some((io, protocol)) = io else {
             return Err(HopFailure::Connect { host, port, conn: Box::new(conn) });
         };
-        Connection::open(io, self.deadline).await.map_err(HopFailure::Http)
+        Connection::open(io, self.deadline, protocol).await.map_err(HopFailure::Http)
     }
 }

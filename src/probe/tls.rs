@@ -205,8 +205,14 @@ pub fn verify_chain(chain: &[CertificateDer<'static>], host: &str, roots: &Roots
 /// A stream whose TLS handshake and certificate are done with.
 pub type Stream = TlsStream<Recorder<TcpStream>>;
 
-/// Runs the handshake on `tcp` until `deadline`.
-pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Instant) -> (TlsTrace, Option<Stream>) {
+/// Runs the handshake on `tcp` until `deadline`; `http2` offers h2 over ALPN too.
+pub async fn handshake(
+    tcp: TcpStream,
+    host: &str,
+    roots: &Roots,
+    http2: bool,
+    deadline: Instant,
+) -> (TlsTrace, Option<Stream>) {
     let started = Instant::now();
     let mut trace = TlsTrace::default();
     let server_name = match ServerName::try_from(host.to_owned()) {
@@ -218,7 +224,7 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
     };
     let first_bytes = Arc::new(Mutex::new(Vec::new()));
     let io = Recorder { inner: tcp, first_bytes: first_bytes.clone() };
-    let connector = TlsConnector::from(roots.client_config(client_config));
+    let connector = TlsConnector::from(roots.client_config(http2, |verifier| client_config(verifier, http2)));
     let seen = Arc::new(Mutex::new(None));
     let outcome = timeout_at(deadline, SEEN.scope(seen.clone(), connector.connect(server_name, io))).await;
     trace.duration = started.elapsed();
@@ -249,16 +255,20 @@ pub async fn handshake(tcp: TcpStream, host: &str, roots: &Roots, deadline: Inst
     (trace, stream)
 }
 
-/// The run's TLS client: TLS 1.3 and 1.2, HTTP/1.1 over ALPN, and no session
+/// The run's TLS client: TLS 1.3 and 1.2, HTTP/1.1 over ALPN (with h2 first
+/// when `http2`, as the mini program's `enableHttp2`), and no session
 /// resumption, so that every handshake shows the server's chain again.
-fn client_config(verifier: Arc<WebPkiServerVerifier>) -> ClientConfig {
+fn client_config(verifier: Arc<WebPkiServerVerifier>, http2: bool) -> ClientConfig {
     let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .expect("ring supports TLS 1.2 and 1.3")
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Capture { inner: verifier }))
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = match http2 {
+        true => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        false => vec![b"http/1.1".to_vec()],
+    };
     config.resumption = Resumption::disabled();
     config
 }

@@ -194,6 +194,8 @@ pub struct HttpSummary {
     pub redirects: usize,
     /// The last URL requested.
     pub final_url: String,
+    /// The HTTP the last response came over: `HTTP/1.1` or `HTTP/2`.
+    pub protocol: &'static str,
 }
 
 impl CheckReport {
@@ -306,5 +308,7 @@ fn tls_summary(trace: &Trace) -> Option<TlsSummary> {
 fn http_summary(trace: &Trace) -> Option<HttpSummary> {
     let http = trace.http.as_ref()?;
     let (index, hop) = http.hops.iter().enumerate().rev().find(|(_, h)| h.response.is_some())?;
-    Some(HttpSummary { status: hop.response.as_ref()?.status, redirects: index, final_url: hop.url.to_string() })
+    let response = hop.response.as_ref()?;
+    let (status, protocol) = (response.status, response.protocol.name());
+    Some(HttpSummary { status, redirects: index, final_url: hop.url.to_string(), protocol })
 }

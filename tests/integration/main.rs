@@ -12,6 +12,7 @@ mod explain;
 mod fixtures;
 mod hostile;
 mod http;
+mod http2;
 mod miniprogram;
 mod network;
 mod render;

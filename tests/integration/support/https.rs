@@ -124,7 +124,7 @@ where
         .await;
 }
 
-async fn route(req: Request<Incoming>) -> Result<HttpResponse, Infallible> {
+pub(super) async fn route(req: Request<Incoming>) -> Result<HttpResponse, Infallible> {
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let response = match segments.as_slice() {

@@ -12,6 +12,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod dns;
+pub mod h2;
 pub mod hostile;
 pub mod https;
 pub mod openssl;
@@ -24,6 +25,7 @@ use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 
 pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
+pub use h2::{H2Kind, h2_server};
 pub use hostile::{
     AfterRecords, RawServer, Reply, RequestHead, TcpFallback, garbage_dns, ok_response, partial_handshake, raw_https,
     raw_https_with, redirect_server, response, truncating_dns,
