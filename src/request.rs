@@ -9,6 +9,18 @@ use crate::miniprogram::{Api, USER_AGENT, WEBSOCKET_KEY};
 /// The method of a request when none is given.
 pub const DEFAULT_METHOD: &str = "GET";
 
+/// `wx.request`'s `redirect` option (base library 3.2.2+).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedirectMode {
+    // Plain comments, not doc comments: clap would list them in --help.
+    // Follow 3xx responses (the default).
+    #[default]
+    Follow,
+    // Hand a 3xx response to the page as the result, with its Location.
+    Manual,
+}
+
 /// The request as the mini program would send it.
 #[derive(Clone, Debug)]
 pub struct RequestSpec {
@@ -23,6 +35,8 @@ pub struct RequestSpec {
     pub expect_json: bool,
     /// Which wx API sends it; its rules, timeout and allow-list apply.
     pub api: Api,
+    /// Whether redirects are followed or handed to the page.
+    pub redirect: RedirectMode,
 }
 
 /// The methods `wx.request` accepts, uppercase only.
@@ -218,6 +232,7 @@ mod tests {
             referer: "https://servicewechat.com/wx1/0/page-frame.html".into(),
             expect_json: true,
             api: Api::Request,
+            redirect: RedirectMode::Follow,
         }
     }
 

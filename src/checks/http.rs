@@ -14,6 +14,7 @@ use crate::miniprogram::{Api, WEBSOCKET_KEY, websocket_accept};
 use crate::probe::http::{ExchangeError, H2Frame, Protocol, Response};
 use crate::probe::redirect::Refusal;
 use crate::probe::{HopFailure, HttpEnd, HttpTrace, Phase};
+use crate::request::RedirectMode;
 use crate::say;
 
 /// Skew beyond this makes certificate dates doubtful.
@@ -300,6 +301,9 @@ fn redirect(cx: &Context<'_>) -> Check {
         .map(|h| json!({"url": h.url.as_str(), "method": h.method, "status": h.response.as_ref().map(|r| r.status)}))
         .collect();
     let status = http.hops.last().and_then(|h| h.response.as_ref()).map_or(0, |r| r.status);
+    if let Some(check) = manual(http, cx) {
+        return check.data("hops", hops);
+    }
     let check = match &http.end {
         Some(HttpEnd::Refused(refusal)) => refused(refusal, status, lang),
         Some(HttpEnd::HopUnreachable(failure)) => Check::fail(id, {
@@ -313,7 +317,7 @@ fn redirect(cx: &Context<'_>) -> Check {
         ))
         .phone(None),
         _ if http.hops.len() > 1 => {
-            let path = http.hops.iter().map(|h| h.url.path()).collect::<Vec<&str>>().join(" → ");
+            let path = http.hops.iter().map(|h| hop_path(&h.url)).collect::<Vec<String>>().join(" → ");
             let n = http.hops.len() - 1;
             Check::pass(
                 id,
@@ -323,6 +327,31 @@ fn redirect(cx: &Context<'_>) -> Check {
         _ => Check::pass(id, say!(lang, "no redirect", "没有重定向")),
     };
     check.data("hops", hops)
+}
+
+/// `redirect: 'manual'`: a 3xx is the page's result, not a failure and not an allow-list matter.
+fn manual(http: &HttpTrace, cx: &Context<'_>) -> Option<Check> {
+    if cx.probe.request.redirect != RedirectMode::Manual {
+        return None;
+    }
+    let response = http.hops.last()?.response.as_ref()?;
+    let location = response.location.as_deref().filter(|_| (300..400).contains(&response.status))?;
+    let (status, lang) = (response.status, cx.lang);
+    let location = crate::text::clean(location, crate::text::MAX_LINE);
+    let summary = say!(
+        lang,
+        "{status} to {location} is handed to the page (redirect: 'manual'); the mini program does not follow it",
+        "{status} 重定向到 {location}，结果交给页面处理（redirect: 'manual'）；小程序不会跟随"
+    );
+    Some(Check::info(CheckId::HttpRedirect, summary).data("location", location))
+}
+
+/// A hop as the summary shows it: its path, after its port when the URL names one.
+fn hop_path(url: &url::Url) -> String {
+    match url.port() {
+        Some(port) => format!(":{port}{}", url.path()),
+        None => url.path().to_owned(),
+    }
 }
 
 fn refused(refusal: &Refusal, status: u16, lang: Lang) -> Check {
@@ -335,6 +364,21 @@ fn refused(refusal: &Refusal, status: u16, lang: Lang) -> Check {
                 "小程序不会跟随跳出合法域名的重定向：请直接由当前域名返回结果，或直接请求最终的 URL（并将其域名加入 request 合法域名）"
             ),
         ),
+        Refusal::OtherPort(to) => {
+            let port = to.port().map(|p| p.to_string()).unwrap_or_default();
+            (
+                say!(
+                    lang,
+                    "a {status} redirect changes the port, so it goes to another origin: {to}",
+                    "{status} 重定向改变了端口，跳到了另一个源（origin）：{to}"
+                ),
+                say!(
+                    lang,
+                    "keep redirects on the request's origin; the allow-list's exact-port rule treats :{port} as another origin, allowed only when listed with that port — or call the URL with :{port} directly",
+                    "请让重定向停留在原请求的源（origin）上；合法域名的端口规则把 :{port} 视为另一个源，只有配置了带该端口的地址才允许——或者直接请求带 :{port} 的 URL"
+                ),
+            )
+        }
         Refusal::Insecure(to) => (
             say!(lang, "a {status} redirect leaves HTTPS: {to}", "{status} 重定向跳转到了非 HTTPS 地址：{to}"),
             say!(lang, "redirect only to https: URLs on the same host", "只能重定向到同一域名下的 https: URL"),
@@ -363,7 +407,7 @@ fn refused(refusal: &Refusal, status: u16, lang: Lang) -> Check {
     // The phone reports a redirect off the allowed https: origin as a domain-list
     // miss, and a loop or a long chain as too many redirects.
     let phone = match refusal {
-        Refusal::OtherHost(_) | Refusal::Insecure(_) => Some(Phone::NotInDomainList),
+        Refusal::OtherHost(_) | Refusal::OtherPort(_) | Refusal::Insecure(_) => Some(Phone::NotInDomainList),
         Refusal::Loop(_) | Refusal::TooMany(_) => Some(Phone::TooManyRedirects),
         Refusal::BadLocation(_) => None,
     };

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::miniprogram::{self, Api};
 use crate::output::Format;
+use crate::request::RedirectMode;
 use crate::{batch, checks, probe, request};
 
 /// Would a mini program's wx.request to this URL work, and if not, why?
@@ -229,6 +230,10 @@ pub struct ProbeArgs {
     /// The version in the Referer: devtools, 0 (develop and trial builds) or a release number.
     #[arg(long, value_name = "V", default_value = miniprogram::DEFAULT_APP_VERSION)]
     pub app_version: String,
+
+    /// wx.request's redirect option: follow 3xx, or (manual) hand them to the page as the result.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "follow")]
+    pub redirect: RedirectMode,
 
     /// Offer HTTP/2 (ALPN h2), as wx.request's enableHttp2: true does (off by default, like the mini program).
     #[arg(long)]

@@ -116,6 +116,7 @@ pub fn options(args: &ProbeArgs) -> Result<Options, UsageError> {
             data: args.data.clone(),
             referer: miniprogram::referer(appid.as_deref().unwrap_or(TOURIST_APPID), &args.app_version),
             expect_json: args.data_type == DataType::Json,
+            redirect: args.redirect,
         },
     };
     let rules = Rules {

@@ -322,6 +322,9 @@ impl Session<'_> {
                 Ok(response) => response,
                 Err(error) => return self.failed(trace, error),
             };
+            if spec.redirect == crate::request::RedirectMode::Manual {
+                return HttpTrace { end: Some(HttpEnd::Complete), ..trace };
+            }
             let visited: Vec<Url> = trace.hops.iter().map(|h| h.url.clone()).collect();
             let next = redirect::next(
                 &url,

@@ -1,5 +1,6 @@
-//! The redirect policy: which 3xx responses are followed (same host only,
-//! never down to `http:`), and which end the request with a named reason.
+//! The redirect policy: which 3xx responses are followed (same origin only:
+//! same host and port, never down to `http:`), and which end the request with
+//! a named reason.
 
 use url::Url;
 
@@ -11,6 +12,9 @@ const MAX_LOCATION: usize = 8 * 1024;
 pub enum Refusal {
     /// `Location` names another host (a subdomain is another host).
     OtherHost(Url),
+    /// `Location` keeps the host but changes the port: another origin, which
+    /// the allow-list's exact-port rule covers only if it lists that port.
+    OtherPort(Url),
     /// `Location` downgrades to `http:` (or another non-HTTPS scheme).
     Insecure(Url),
     /// `Location` leads back to a URL already visited.
@@ -59,6 +63,9 @@ pub fn next(current: &Url, status: u16, location: Option<&str>, visited: &[Url],
     if url.host_str() != current.host_str() {
         return Next::Stop(Refusal::OtherHost(url));
     }
+    if url.port() != current.port() && secure(current) {
+        return Next::Stop(Refusal::OtherPort(url));
+    }
     if url.as_str().len() > MAX_LOCATION {
         return Next::Stop(Refusal::BadLocation(location.chars().take(80).collect::<String>() + "…"));
     }
@@ -91,7 +98,7 @@ mod tests {
     fn follows_same_host_redirects() {
         let follow = |to: &str| Next::Follow { url: url(to), method: "GET".into(), keep_body: true };
         assert_eq!(after(302, "/b"), follow("https://api.test/b"));
-        assert_eq!(after(301, "https://api.test:8443/b#frag"), follow("https://api.test:8443/b"));
+        assert_eq!(after(301, "https://api.test:443/b#frag"), follow("https://api.test/b"));
         assert_eq!(after(308, "b?x=1"), follow("https://api.test/b?x=1"));
     }
 
@@ -99,6 +106,11 @@ mod tests {
     fn refuses_other_hosts_http_and_loops() {
         assert_eq!(after(302, "https://other.test/"), Next::Stop(Refusal::OtherHost(url("https://other.test/"))));
         assert_eq!(after(302, "https://x.api.test/"), Next::Stop(Refusal::OtherHost(url("https://x.api.test/"))));
+        assert_eq!(
+            after(301, "https://api.test:8443/b"),
+            Next::Stop(Refusal::OtherPort(url("https://api.test:8443/b"))),
+            "another port is another origin"
+        );
         assert_eq!(after(307, "http://api.test/b"), Next::Stop(Refusal::Insecure(url("http://api.test/b"))));
         assert_eq!(after(302, "/a"), Next::Stop(Refusal::Loop(url("https://api.test/a"))));
         assert_eq!(after(302, "https://[bad"), Next::Stop(Refusal::BadLocation("https://[bad".into())));

@@ -136,3 +136,42 @@ fn an_http_url_fails_the_scheme_but_is_still_diagnosed() {
     report.expect("cert.trusted", "skip", "http: URLs carry no certificate");
     report.expect("http.response", "pass", "200 OK");
 }
+
+/// `redirect: 'manual'` (base library 3.2.2+): a 3xx is the page's result,
+/// with its Location — information, not a failure and not an allow-list matter.
+#[test]
+fn a_manual_redirect_is_handed_to_the_page() {
+    let to = "/redirect/302?to=https%3A%2F%2Fother.test%2Fdone";
+    let report = check_api(valid(), to, &["--redirect", "manual"]);
+    let redirect = report.expect("http.redirect", "info", "302 to https://other.test/done is handed to the page");
+    assert_eq!(redirect.data["location"], "https://other.test/done");
+    report.expect("http.response", "pass", "302 Found");
+    assert_eq!(report.verdict, "pass");
+    let followed = check_api(valid(), to, &[]);
+    followed.expect("http.redirect", "fail", "points to another host");
+}
+
+/// Another port on the same host is another origin: not followed, and the
+/// allow-list's exact-port rule is named. A URL's own port shows in hop summaries.
+#[test]
+fn a_redirect_to_another_port_is_another_origin() {
+    let report = check_api(valid(), "/redirect/301?to=https%3A%2F%2Fapi.test%3A8443%2Fx", &[]);
+    let redirect = report.expect(
+        "http.redirect",
+        "fail",
+        "a 301 redirect changes the port, so it goes to another origin: https://api.test:8443/x",
+    );
+    assert_eq!(redirect.wx.as_ref().unwrap().err_msg, "request:fail url not in domain list");
+    assert!(redirect.hint.as_ref().unwrap().contains("exact-port rule"), "{redirect:#?}");
+
+    let server = valid();
+    let port = server.port().to_string();
+    let resolve = format!("api.test:{port}:127.0.0.1");
+    let url = format!("https://api.test:{port}/hops/1");
+    let report = check(&["--resolve", &resolve, &url]);
+    report.expect(
+        "http.redirect",
+        "pass",
+        &format!("followed 1 same-host redirect(s): :{port}/hops/1 → :{port}/hops/0"),
+    );
+}
