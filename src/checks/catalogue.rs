@@ -72,6 +72,8 @@ catalogue! {
         Some(Net(N::NameNotResolved)), [UrlScheme];
     TcpConnect => "tcp.connect", step 1, ("TCP connection", "TCP 连接"),
         Some(Net(N::ConnectionRefused)), [DnsResolve];
+    DnsAddresses => "dns.addresses", step 1, ("every address", "每个地址"),
+        None, [TcpConnect, TlsHandshake];
     DomainAllowlist => "domain.allowlist", step 2, ("request allow-list", "服务器域名白名单"),
         Some(Phone::NotInDomainList), [];
     TlsHandshake => "tls.handshake", step 3, ("TLS handshake", "TLS 握手"),
@@ -208,7 +210,7 @@ mod tests {
         let position = |step: u8| STEP_ORDER.iter().position(|s| *s == step).expect("a known step");
         let steps: Vec<usize> = ROWS.iter().map(|row| position(row.step)).collect();
         assert!(steps.is_sorted(), "{steps:?}");
-        assert_eq!(CheckId::always().count(), 22);
+        assert_eq!(CheckId::always().count(), 23);
         assert_eq!(CheckId::family("cert").count(), 6);
     }
 

@@ -5,6 +5,7 @@
 //! print and never touch the network, so each rule is unit-tested on a trace
 //! built by hand. A failed check is data (`Status::Fail`), never an `Err`.
 
+mod addresses;
 mod allowlist;
 pub mod catalogue;
 mod cert;
@@ -189,6 +190,7 @@ pub struct Context<'a> {
 pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     let mut checks = Vec::with_capacity(catalogue::ROWS.len());
     checks.extend(network::checks(cx));
+    checks.push(addresses::check(cx));
     checks.push(allowlist::check(cx));
     let certs = cert::checks(cx);
     let cert_failure = certs.iter().find(|c| c.status == Status::Fail).map(|c| c.id);

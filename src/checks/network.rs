@@ -318,6 +318,7 @@ fn tcp_connect(cx: &Context<'_>) -> Check {
     let failed = tcp.attempts.iter().filter(|a| a.result != TcpResult::Connected).count();
     let total = tcp.attempts.len();
     let check = match tcp.chosen {
+        Some(addr) if tcp.lost >= SLOW_CHOICE => slow_choice(tcp, addr, &listing, lang),
         Some(addr) if failed == 0 => {
             let ms = millis(tcp.connect_time.unwrap_or_default());
             Check::pass(
@@ -344,7 +345,45 @@ fn tcp_connect(cx: &Context<'_>) -> Check {
         )),
         None => no_connection(tcp, &listing, cx),
     };
-    check.data("attempts", attempts).data("untried", tcp.untried).took(tcp.connect_time.unwrap_or_default())
+    let check = if tcp.no_ipv6_route { no_ipv6_route(check, lang) } else { check };
+    check
+        .data("attempts", attempts)
+        .data("untried", tcp.untried)
+        .data("phone_address", tcp.chosen.map(|a| a.to_string()))
+        .data("lost_ms", millis(tcp.lost))
+        .took(tcp.connect_time.unwrap_or_default())
+}
+
+/// A delay the phone's address choice costs that is worth a warning.
+const SLOW_CHOICE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The phone connects, but only after waiting on an address that does not answer.
+fn slow_choice(tcp: &TcpTrace, chosen: std::net::SocketAddr, listing: &str, lang: Lang) -> Check {
+    let lost = millis(tcp.lost);
+    let fallback = crate::probe::tcp::FALLBACK.as_millis();
+    Check::warn(
+        CheckId::TcpConnect,
+        say!(
+            lang,
+            "the phone connects to {chosen} only {lost} ms after it could have: it tries IPv6 first and another address {fallback} ms later ({listing})",
+            "手机要多等 {lost} ms 才连上 {chosen}：它先尝试 IPv6，{fallback} ms 后才尝试另一个地址（{listing}）"
+        ),
+    )
+    .hint(say!(
+        lang,
+        "fix the address that does not answer (often a stale AAAA record or a server without IPv6), or remove its DNS record",
+        "请修复没有响应的地址（常见原因是过期的 AAAA 记录，或服务器未启用 IPv6），或删除它的 DNS 记录"
+    ))
+}
+
+/// Says, in the summary, that IPv6 addresses could not be tried from here.
+fn no_ipv6_route(mut check: Check, lang: Lang) -> Check {
+    check.summary.push_str(&say!(
+        lang,
+        "; this machine has no IPv6 route, so it cannot see what a phone on IPv6 sees",
+        "；本机没有 IPv6 路由，因此无法看到使用 IPv6 的手机所看到的情况"
+    ));
+    check
 }
 
 fn no_connection(tcp: &TcpTrace, listing: &str, cx: &Context<'_>) -> Check {
@@ -410,7 +449,7 @@ fn connection_hint(first: Option<&TcpResult>, port: u16, lang: Lang) -> (String,
     }
 }
 
-fn outcome_name(result: &TcpResult) -> &'static str {
+pub(super) fn outcome_name(result: &TcpResult) -> &'static str {
     match result {
         TcpResult::Connected => "connected",
         TcpResult::Refused => "refused",

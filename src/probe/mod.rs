@@ -15,6 +15,8 @@ pub mod tls;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
@@ -81,6 +83,8 @@ pub struct ConnTrace {
     /// When the certificate was refused: the server's `Date` from one bare
     /// `HEAD /`, and this machine's clock when it arrived (for clock.skew).
     pub refused_date: Option<(SystemTime, SystemTime)>,
+    /// The TLS handshakes on the other addresses that accepted TCP (the first connection only).
+    pub others: Vec<(SocketAddr, TlsTrace)>,
 }
 
 /// The request, hop by hop.
@@ -167,6 +171,9 @@ impl Phase {
 /// A connection ready for requests, and the HTTP it speaks.
 type Opened = (Box<dyn http::Io>, Protocol);
 
+/// How long the TLS handshake with each of the other addresses may take.
+const SWEEP_LIMIT: Duration = Duration::from_secs(3);
+
 /// How long the bare `HEAD /` over a refused certificate may take.
 const DATE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -177,7 +184,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
     let mut session = Session { settings, deadline: started + settings.timeout, ran_out: None };
     let mut trace = Trace { started_at, connection: None, http: None, timings: Timings::default(), ran_out: None };
     if target.is_fetchable() {
-        let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls()).await;
+        let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), true).await;
         trace.timings = Timings {
             dns: conn.dns.as_ref().map(|d| d.duration),
             connect: conn.tcp.as_ref().and_then(|t| t.connect_time),
@@ -209,10 +216,32 @@ impl Session<'_> {
     }
 
     /// Resolves, connects and (for https) handshakes; returns a usable stream
-    /// only when every step worked and the certificate was accepted.
-    async fn open(&mut self, host: &str, port: u16, use_tls: bool) -> (ConnTrace, Option<Opened>) {
+    /// only when every step worked and the certificate was accepted. With
+    /// `sweep`, the other addresses that accept TCP get a TLS handshake too.
+    async fn open(&mut self, host: &str, port: u16, use_tls: bool, sweep: bool) -> (ConnTrace, Option<Opened>) {
+        let (mut conn, stream, others) = self.connect(host, port).await;
+        let Some(stream) = stream else {
+            return (conn, None);
+        };
+        if !use_tls {
+            return (conn, Some((Box::new(stream), Protocol::Http1)));
+        }
+        let sweeping = if sweep { self.sweep(others, host) } else { Vec::new() };
+        let opened = self.secure(stream, &mut conn, host).await;
+        for (addr, handshake) in sweeping {
+            if let Ok(tls) = handshake.await {
+                conn.others.push((addr, tls));
+            }
+        }
+        (conn, opened)
+    }
+
+    /// Resolves (unless the route fixes the addresses) and connects to every
+    /// address; the stream is the one the phone would use.
+    async fn connect(&mut self, host: &str, port: u16) -> (ConnTrace, Option<TcpStream>, Vec<(SocketAddr, TcpStream)>) {
         let route = self.settings.routes.route(host, port);
-        let mut conn = ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None, refused_date: None };
+        let mut conn =
+            ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None, refused_date: None, others: Vec::new() };
         let addrs = match route {
             Route::Fixed { addrs, .. } => addrs,
             Route::Dns { host: name, port, .. } => {
@@ -223,11 +252,11 @@ impl Session<'_> {
             }
         };
         if addrs.is_empty() {
-            return (conn, None);
+            return (conn, None, Vec::new());
         }
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
             addrs.into_iter().partition(|a| !(self.settings.deny_internal && tcp::is_internal(a.ip())));
-        let (mut tcp, stream) = tcp::connect_all(&allowed, self.deadline).await;
+        let (mut tcp, stream, others) = tcp::connect_all(&allowed, self.deadline).await;
         tcp.attempts.extend(denied.into_iter().map(|addr| tcp::TcpAttempt {
             addr,
             result: tcp::TcpResult::Denied,
@@ -237,14 +266,32 @@ impl Session<'_> {
             self.note_timeout(Phase::Connect);
         }
         conn.tcp = Some(tcp);
-        let Some(stream) = stream else {
-            return (conn, None);
-        };
-        if !use_tls {
-            return (conn, Some((Box::new(stream), Protocol::Http1)));
-        }
-        let http2 = self.settings.http2 && self.settings.request.api != crate::miniprogram::Api::ConnectSocket;
-        let (mut tls, stream) = tls::handshake(stream, host, &self.settings.roots, http2, self.deadline).await;
+        (conn, stream, others)
+    }
+
+    /// Whether h2 is offered: `--enable-http2`, never for a WebSocket.
+    fn http2(&self) -> bool {
+        self.settings.http2 && self.settings.request.api != crate::miniprogram::Api::ConnectSocket
+    }
+
+    /// TLS handshakes on the other addresses' connections, at once, each within
+    /// [`SWEEP_LIMIT`]: how every address of the host would serve the phone.
+    fn sweep(&self, others: Vec<(SocketAddr, TcpStream)>, host: &str) -> Vec<(SocketAddr, JoinHandle<TlsTrace>)> {
+        let limit = self.deadline.min(Instant::now() + SWEEP_LIMIT);
+        let http2 = self.http2();
+        others
+            .into_iter()
+            .map(|(addr, stream)| {
+                let (host, roots) = (host.to_owned(), self.settings.roots.clone());
+                (addr, tokio::spawn(async move { tls::handshake(stream, &host, &roots, http2, limit).await.0 }))
+            })
+            .collect()
+    }
+
+    /// The TLS handshake on the phone's connection (with the raw probes when it
+    /// fails); a usable stream only when the certificate was accepted.
+    async fn secure(&mut self, stream: TcpStream, conn: &mut ConnTrace, host: &str) -> Option<Opened> {
+        let (mut tls, stream) = tls::handshake(stream, host, &self.settings.roots, self.http2(), self.deadline).await;
         if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
         }
@@ -260,13 +307,13 @@ impl Session<'_> {
         };
         conn.tls = Some(tls);
         match stream {
-            Some(stream) if accepted => (conn, Some((Box::new(stream) as Box<dyn http::Io>, protocol))),
+            Some(stream) if accepted => Some((Box::new(stream) as Box<dyn http::Io>, protocol)),
             Some(stream) => {
                 let limit = self.deadline.min(Instant::now() + DATE_PROBE_LIMIT);
                 conn.refused_date = http::read_date(Box::new(stream), host, limit).await;
-                (conn, None)
+                None
             }
-            None => (conn, None),
+            None => None,
         }
     }
 
@@ -375,7 +422,7 @@ impl Session<'_> {
     async fn reconnect(&mut self, url: &Url) -> Result<Connection, HopFailure> {
         let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
         let port = url.port_or_known_default().unwrap_or(443);
-        let (conn, io) = self.open(&host, port, url.scheme() == "https").await;
+        let (conn, io) = self.open(&host, port, url.scheme() == "https", false).await;
         let Some((io, protocol)) = io else {
             return Err(HopFailure::Connect { host, port, conn: Box::new(conn) });
         };

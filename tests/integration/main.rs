@@ -2,6 +2,7 @@
 //! self-tests (`fixtures`), and the end-to-end tests that run the built `reqdoctor`
 //! against them. One binary keeps link time low and lets every test share fixtures.
 
+mod addresses;
 mod architecture;
 mod baseline;
 mod batch;

@@ -67,6 +67,17 @@ pub fn https_server_with(cert: ServerCert, versions: &[&'static SupportedProtoco
     addr
 }
 
+/// A fresh HTTPS server presenting `kind`'s chain on exactly `addr` (any
+/// loopback address), or plain HTTP there when `kind` is None. False when
+/// the address is taken.
+pub fn https_server_at(addr: SocketAddr, kind: Option<CertKind>) -> bool {
+    let Ok(std_listener) = std::net::TcpListener::bind(addr) else { return false };
+    let (listener, _) = super::to_tokio_listener(std_listener);
+    let tls = kind.map(|kind| TlsAcceptor::from(Arc::new(tls_config(pki().server_cert(kind), rustls::ALL_VERSIONS))));
+    runtime().spawn(accept_loop(listener, tls));
+    true
+}
+
 /// The shared plain-HTTP server (same routes, no TLS), started on first use.
 pub fn http_server() -> SocketAddr {
     static SERVER: LazyLock<SocketAddr> = LazyLock::new(|| {

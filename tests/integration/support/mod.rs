@@ -11,6 +11,7 @@
 //! the fixtures.
 #![allow(dead_code, unused_imports)]
 
+pub mod addresses;
 pub mod dns;
 pub mod h2;
 pub mod hostile;
@@ -24,6 +25,7 @@ use std::sync::OnceLock;
 
 use tokio::runtime::Runtime;
 
+pub use addresses::{AtAddress, same_port};
 pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
 pub use h2::{H2Kind, h2_server};
 pub use hostile::{
