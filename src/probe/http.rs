@@ -70,6 +70,10 @@ pub struct Response {
     pub body_bytes: u64,
     /// Reading stopped at the cap before the body ended.
     pub body_truncated: bool,
+    /// The size of the response head, as HTTP/1.1 would send it.
+    pub head_bytes: u64,
+    /// The size of the request sent (its head as HTTP/1.1 would send it, and its body).
+    pub sent_bytes: u64,
 }
 
 /// Why no complete response arrived.
@@ -173,6 +177,7 @@ impl Connection {
 
     pub async fn exchange(&mut self, outgoing: Outgoing<'_>, deadline: Instant) -> Result<Response, ExchangeError> {
         let protocol = self.protocol();
+        let sent_bytes = request_size(&outgoing);
         let request = build(&outgoing, protocol)?;
         let sent = Instant::now();
         let head = timeout_at(deadline, self.send(request))
@@ -182,7 +187,8 @@ impl Connection {
         let ttfb = sent.elapsed();
         // hyper checks its buffer limit only between reads, so one large read
         // can carry a head past it: check the head itself, as Chromium does.
-        if head_size(&head) > MAX_HEAD {
+        let head_bytes = head_size(&head);
+        if head_bytes > MAX_HEAD {
             return Err(ExchangeError::HeadTooLarge);
         }
         let received_at = SystemTime::now();
@@ -206,6 +212,8 @@ impl Connection {
             body_bom: body.starts_with(BOM),
             body_bytes,
             body_truncated,
+            head_bytes: head_bytes as u64,
+            sent_bytes,
         })
     }
 }
@@ -233,6 +241,16 @@ fn is_json(kept: &[u8], total: u64) -> Option<bool> {
     }
     let body = kept.strip_prefix(BOM).unwrap_or(kept);
     Some(serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok())
+}
+
+/// The size of a request as HTTP/1.1 sends it: request line, Host, each header, the blank line, the body.
+fn request_size(outgoing: &Outgoing<'_>) -> u64 {
+    let url = outgoing.url;
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let line = outgoing.method.len() + 1 + target.len().max(1) + " HTTP/1.1\r\n".len();
+    let host = "host: \r\n".len() + url.host_str().map_or(0, str::len);
+    let headers: usize = outgoing.headers.iter().map(|(name, value)| name.len() + value.len() + 4).sum();
+    (line + host + headers + 2 + outgoing.body.len()) as u64
 }
 
 /// Names a hyper error by its kind: an HTTP/2 frame's error code, a head

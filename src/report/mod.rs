@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod json;
+pub mod profile;
 pub mod summary;
 pub mod text;
 
@@ -52,6 +53,9 @@ pub struct Report {
     /// The certificates the server sent, when it sent any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateReport>,
+    /// The first request timed with the field names of `wx.request`'s `res.profile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<profile::Profile>,
     /// Every URL requested, in order (http.redirect's hops), for `--baseline`.
     #[serde(skip)]
     pub requested: Vec<String>,
@@ -235,6 +239,7 @@ impl Report {
             tls: tls_summary(trace),
             http: http_summary(trace),
             certificate: chain.map(|chain| certificate_report(chain, trace.started_at)),
+            profile: profile::Profile::of(trace),
             requested: trace.http.iter().flat_map(|http| &http.hops).map(|hop| hop.url.to_string()).collect(),
         }
     }

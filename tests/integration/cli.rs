@@ -45,6 +45,37 @@ pub struct Report {
     pub http: Option<Value>,
     #[serde(default)]
     pub certificate: Option<Certificate>,
+    #[serde(default)]
+    pub profile: Option<Profile>,
+}
+
+/// `wx.request`'s `res.profile` field names (docs/json.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case, dead_code)]
+pub struct Profile {
+    pub fetchStart: f64,
+    pub redirectStart: f64,
+    pub redirectEnd: f64,
+    pub domainLookUpStart: f64,
+    pub domainLookUpEnd: f64,
+    pub connectStart: f64,
+    pub connectEnd: f64,
+    pub SSLconnectionStart: f64,
+    pub SSLconnectionEnd: f64,
+    pub requestStart: f64,
+    pub requestEnd: f64,
+    pub responseStart: f64,
+    pub responseEnd: f64,
+    #[serde(default)]
+    pub protocol: Option<String>,
+    #[serde(default)]
+    pub peerIP: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    pub socketReused: bool,
+    pub sendBytesCount: u64,
+    pub receivedBytedCount: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -175,3 +175,36 @@ fn a_redirect_to_another_port_is_another_origin() {
         &format!("followed 1 same-host redirect(s): :{port}/hops/1 → :{port}/hops/0"),
     );
 }
+
+/// `profile` carries `res.profile`'s field names, in order, for a side-by-side
+/// with a phone: Unix milliseconds that never go backwards, the peer and the bytes.
+#[test]
+fn the_profile_reads_like_the_phones() {
+    let server = valid();
+    let report = check_api(server, "/ok", &[]);
+    let p = report.profile.as_ref().expect("a profile once a connection was made");
+    let order = [
+        p.fetchStart,
+        p.domainLookUpStart,
+        p.domainLookUpEnd,
+        p.connectStart,
+        p.SSLconnectionStart,
+        p.SSLconnectionEnd,
+        p.connectEnd,
+        p.requestStart,
+        p.responseStart,
+        p.responseEnd,
+    ];
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "{p:#?}");
+    assert!(p.fetchStart > 1.7e12, "Unix milliseconds: {}", p.fetchStart);
+    assert_eq!((p.redirectStart, p.redirectEnd), (0.0, 0.0), "no redirect");
+    assert_eq!(p.peerIP.as_deref(), Some("127.0.0.1"));
+    assert_eq!(p.port, Some(server.port()));
+    assert_eq!(p.protocol.as_deref(), Some("http/1.1"));
+    assert!(p.sendBytesCount > 100 && p.receivedBytedCount > 11, "{p:#?}");
+    let refused = crate::support::refused_port();
+    let route = format!("refused.test:443:{}:{}", refused.ip(), refused.port());
+    let plain = check(&["--connect-to", &route, "--timeout-ms", "2000", "https://refused.test/"]);
+    let p = plain.profile.as_ref().expect("a connection was attempted");
+    assert_eq!((p.SSLconnectionStart, p.responseStart, p.receivedBytedCount), (0.0, 0.0, 0));
+}
