@@ -126,15 +126,6 @@ fn timeout_budget(cx: &Context<'_>) -> Check {
         return ran_out(phase, budget_ms, (&source, &field), lang).took(total);
     }
     let last = cx.trace.http.as_ref().and_then(|h| h.hops.last()).and_then(|hop| hop.response.as_ref());
-    if last.is_some_and(|r| r.body_truncated) {
-        let because = say!(
-            lang,
-            "the body was not read to its end ({http_response})",
-            "响应体没有读到结尾（{http_response}）",
-            http_response = CheckId::HttpResponse
-        );
-        return Check::skip(id, because);
-    }
     if last.is_none() {
         let because = say!(
             lang,
@@ -444,22 +435,7 @@ fn response(cx: &Context<'_>) -> Check {
     if cx.probe.request.api == Api::ConnectSocket {
         return websocket(last, summary, lang);
     }
-    let check = if last.body_truncated {
-        let cap = crate::probe::http::MAX_BODY >> 20;
-        Check::warn(
-            id,
-            say!(
-                lang,
-                "{status} {reason}, but the body goes on past {cap} MiB (first byte after {ttfb} ms)",
-                "{status} {reason}，但响应体超过 {cap} MiB 还没有结束（首字节耗时 {ttfb} ms）"
-            ),
-        )
-            .hint(say!(
-                lang,
-                "reqdoctor stops reading there; the phone reads on until the body ends or its timeout: return a smaller response, or use wx.downloadFile for large files",
-                "reqdoctor 读到这里就停止了；手机会一直读到结束或超时：请返回较小的响应，大文件请用 wx.downloadFile"
-            ))
-    } else if let Some(check) = body_check(last, &summary, cx) {
+    let check = if let Some(check) = body_check(last, &summary, cx) {
         check
     } else if last.status >= 400 {
         Check::warn(id, summary).hint(say!(

@@ -13,8 +13,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-/// The most body bytes read; a phone reads it all, but a probe needs only its size.
-pub const MAX_BODY: u64 = 16 * 1024 * 1024;
 /// The largest response head accepted, as Chromium (ERR_RESPONSE_HEADERS_TOO_BIG above).
 pub const MAX_HEAD: usize = 256 * 1024;
 /// Header lines accepted in one response (hyper needs a number; phones have no small limit).
@@ -68,8 +66,6 @@ pub struct Response {
     pub body_json: Option<bool>,
     pub body_bom: bool,
     pub body_bytes: u64,
-    /// Reading stopped at the cap before the body ended.
-    pub body_truncated: bool,
     /// The size of the response head, as HTTP/1.1 would send it.
     pub head_bytes: u64,
     /// The size of the request sent (its head as HTTP/1.1 would send it, and its body).
@@ -199,7 +195,7 @@ impl Connection {
         let websocket_accept = header("sec-websocket-accept");
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let status = head.status().as_u16();
-        let (body_bytes, body, body_truncated) = read_body(head.into_body(), deadline).await?;
+        let (body_bytes, body) = read_body(head.into_body(), deadline).await?;
         Ok(Response {
             status,
             location,
@@ -211,7 +207,6 @@ impl Connection {
             body_json: is_json(&body, body_bytes),
             body_bom: body.starts_with(BOM),
             body_bytes,
-            body_truncated,
             head_bytes: head_bytes as u64,
             sent_bytes,
         })
@@ -294,14 +289,13 @@ fn build(outgoing: &Outgoing<'_>, protocol: Protocol) -> Result<hyper::Request<F
     builder.body(Full::new(Bytes::from(outgoing.body.clone()))).map_err(|e| ExchangeError::Request(e.to_string()))
 }
 
-/// Reads the body up to [`MAX_BODY`]; `truncated` when it went on past that.
-async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result<(u64, Bytes, bool), ExchangeError> {
+/// Reads the whole body, as the phone does before `success` is called: until it
+/// ends or the budget does. Only the first [`KEPT_BODY`] bytes are kept; the
+/// rest is counted and dropped, so an endless body costs time, not memory.
+async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result<(u64, Bytes), ExchangeError> {
     let mut total = 0u64;
     let mut kept = Vec::new();
     loop {
-        if total >= MAX_BODY {
-            return Ok((total, Bytes::from(kept), !hyper::body::Body::is_end_stream(&body)));
-        }
         let frame = match timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(ExchangeError::TimedOutReading),
             Ok(None) => break,
@@ -319,7 +313,7 @@ async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result
             kept.extend_from_slice(&data[..data.len().min(room)]);
         }
     }
-    Ok((total, Bytes::from(kept), false))
+    Ok((total, Bytes::from(kept)))
 }
 
 /// One GET of `https://api.test/canned` over an in-memory pipe to a "server"
