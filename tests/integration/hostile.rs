@@ -36,8 +36,6 @@ const MAX_RSS_KIB: u64 = 32 * 1024;
 const GRACE: Duration = Duration::from_secs(1);
 /// How long after its budget `timeout` kills a run that hangs.
 const KILL_AFTER: Duration = Duration::from_secs(20);
-/// The cap docs/security.md sets on the body bytes read.
-
 const TLS12: &[&SupportedProtocolVersion] = &[&rustls::version::TLS12];
 const TLS13: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
 
