@@ -27,7 +27,7 @@ pub struct Facts {
     pub tls_version: Option<String>,
     /// Every URL requested, in order (the redirect chain).
     pub redirects: Vec<String>,
-    pub status: Option<u16>,
+    pub status: Option<u32>,
 }
 
 impl Facts {
@@ -197,7 +197,7 @@ fn or_none(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("-")
 }
 
-fn status(value: Option<u16>) -> String {
+fn status(value: Option<u32>) -> String {
     value.map_or("-".to_owned(), |s| s.to_string())
 }
 
@@ -210,7 +210,7 @@ fn minus(a: &[String], b: &[String]) -> String {
 mod tests {
     use super::*;
 
-    fn facts(sha: &str, status: u16) -> Facts {
+    fn facts(sha: &str, status: u32) -> Facts {
         Facts {
             recorded_at: "2026-11-25T10:00:00Z".into(),
             cert_sha256: Some(sha.into()),

@@ -65,7 +65,7 @@ proptest! {
     fn redirects_never_leave_the_host_or_downgrade(location in ".{0,80}", status in 300u16..310, hops in 1usize..5) {
         let here = url::Url::parse("https://api.test/a/b?c=d").unwrap();
         let visited = vec![here.clone(); hops];
-        if let Next::Follow { url, .. } = next(&here, status, Some(&location), &visited, 20, "GET") {
+        if let Next::Follow { url, .. } = next(&here, u32::from(status), Some(&location), &visited, 20, "GET") {
             prop_assert_eq!(url.host_str(), Some("api.test"));
             prop_assert_eq!(url.scheme(), "https");
         }
@@ -156,7 +156,7 @@ proptest! {
         let result = crate::probe::http::exchange_canned(&bytes, std::time::Duration::from_secs(2));
         if let Some(status) = status {
             let response = result.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
-            prop_assert_eq!(response.status, status);
+            prop_assert_eq!(response.status, u32::from(status));
         }
     }
 

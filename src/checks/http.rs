@@ -233,6 +233,7 @@ fn exchange_error(error: &ExchangeError, lang: Lang) -> String {
             say!(lang, "the response head is too large (over {max} KiB)", "响应头太大（超过 {max} KiB）")
         }
         ExchangeError::Invalid(why) => why.clone(),
+        ExchangeError::Malformed(error) => super::head::refused(*error, lang).summary,
         ExchangeError::Body(why) => say!(lang, "reading the body: {why}", "读取响应体时出错：{why}"),
         ExchangeError::Request(why) => say!(lang, "cannot build the request: {why}", "无法构造请求：{why}"),
         ExchangeError::Http2 { frame, reason } => {
@@ -345,7 +346,7 @@ fn hop_path(url: &url::Url) -> String {
     }
 }
 
-fn refused(refusal: &Refusal, status: u16, lang: Lang) -> Check {
+fn refused(refusal: &Refusal, status: u32, lang: Lang) -> Check {
     let (summary, hint) = match refusal {
         Refusal::OtherHost(to) => (
             say!(lang, "a {status} redirect points to another host: {to}", "{status} 重定向指向了其他域名：{to}"),
@@ -418,12 +419,18 @@ fn response(cx: &Context<'_>) -> Check {
     let Some(last) = http.hops.last().and_then(|h| h.response.as_ref()) else {
         return Check::skip(id, say!(lang, "no response", "没有响应"));
     };
-    let reason = http::StatusCode::from_u16(last.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+    let reason = u16::try_from(last.status)
+        .ok()
+        .and_then(|code| http::StatusCode::from_u16(code).ok())
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
     let (status, bytes, ttfb) = (last.status, last.body_bytes, millis(last.ttfb));
+    let status_text = format!("{status} {reason}");
+    let status_text = status_text.trim_end();
     let mut summary = say!(
         lang,
-        "{status} {reason}, {bytes} bytes (first byte after {ttfb} ms)",
-        "{status} {reason}，{bytes} 字节（首字节耗时 {ttfb} ms）"
+        "{status_text}, {bytes} bytes (first byte after {ttfb} ms)",
+        "{status_text}，{bytes} 字节（首字节耗时 {ttfb} ms）"
     );
     if last.protocol == Protocol::Http2 {
         summary.push_str(&say!(
@@ -446,6 +453,7 @@ fn response(cx: &Context<'_>) -> Check {
     } else {
         Check::pass(id, summary)
     };
+    let check = super::head::forgiven(check, &http.hops, lang);
     check.data("status", last.status).data("body_bytes", last.body_bytes).data("protocol", last.protocol.name())
 }
 
@@ -519,6 +527,7 @@ fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
                 timeout_budget = CheckId::TimeoutBudget
             ),
         ),
+        HttpEnd::Failed(ExchangeError::Malformed(error)) => super::head::refused(*error, lang),
         HttpEnd::Failed(error @ ExchangeError::Empty) => Check::fail(id, exchange_error(error, lang)).hint(say!(
             lang,
             "check the server's logs: it accepts the request but never answers",

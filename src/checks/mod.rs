@@ -9,6 +9,7 @@ mod addresses;
 mod allowlist;
 pub mod catalogue;
 mod cert;
+mod head;
 mod http;
 mod network;
 mod suites;

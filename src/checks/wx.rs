@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::miniprogram::Api;
+use crate::probe::head::HeadError;
 
 /// The error object a mini program's `fail` callback receives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -33,12 +34,17 @@ pub enum NetError {
     EmptyResponse,
     ResponseHeadersTooBig,
     Http2ProtocolError,
+    ResponseHeadersMultipleContentLength,
+    ResponseHeadersMultipleContentDisposition,
+    ResponseHeadersMultipleLocation,
     Http2ServerRefusedStream,
+    ResponseHeadersTruncated,
+    InvalidHttpResponse,
 }
 
 impl NetError {
     /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 17] = [
+    pub const ALL: [NetError; 22] = [
         NetError::ConnectionClosed,
         NetError::ConnectionReset,
         NetError::ConnectionRefused,
@@ -55,8 +61,25 @@ impl NetError {
         NetError::EmptyResponse,
         NetError::ResponseHeadersTooBig,
         NetError::Http2ProtocolError,
+        NetError::ResponseHeadersMultipleContentLength,
+        NetError::ResponseHeadersMultipleContentDisposition,
+        NetError::ResponseHeadersMultipleLocation,
         NetError::Http2ServerRefusedStream,
+        NetError::ResponseHeadersTruncated,
+        NetError::InvalidHttpResponse,
     ];
+
+    /// The error Chromium 156 gave for a response head it refuses (tried here).
+    pub fn of_head(error: HeadError) -> NetError {
+        match error {
+            HeadError::Nul | HeadError::Http09OnPort => NetError::InvalidHttpResponse,
+            HeadError::MultipleContentLength => NetError::ResponseHeadersMultipleContentLength,
+            HeadError::MultipleContentDisposition => NetError::ResponseHeadersMultipleContentDisposition,
+            HeadError::MultipleLocation => NetError::ResponseHeadersMultipleLocation,
+            HeadError::TooBig => NetError::ResponseHeadersTooBig,
+            HeadError::Truncated => NetError::ResponseHeadersTruncated,
+        }
+    }
 
     pub fn code(self) -> i32 {
         match self {
@@ -76,7 +99,12 @@ impl NetError {
             NetError::EmptyResponse => -324,
             NetError::ResponseHeadersTooBig => -325,
             NetError::Http2ProtocolError => -337,
+            NetError::ResponseHeadersMultipleContentLength => -346,
+            NetError::ResponseHeadersMultipleContentDisposition => -349,
+            NetError::ResponseHeadersMultipleLocation => -350,
             NetError::Http2ServerRefusedStream => -351,
+            NetError::ResponseHeadersTruncated => -357,
+            NetError::InvalidHttpResponse => -370,
         }
     }
 
@@ -98,7 +126,12 @@ impl NetError {
             NetError::EmptyResponse => "ERR_EMPTY_RESPONSE",
             NetError::ResponseHeadersTooBig => "ERR_RESPONSE_HEADERS_TOO_BIG",
             NetError::Http2ProtocolError => "ERR_HTTP2_PROTOCOL_ERROR",
+            NetError::ResponseHeadersMultipleContentLength => "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH",
+            NetError::ResponseHeadersMultipleContentDisposition => "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION",
+            NetError::ResponseHeadersMultipleLocation => "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION",
             NetError::Http2ServerRefusedStream => "ERR_HTTP2_SERVER_REFUSED_STREAM",
+            NetError::ResponseHeadersTruncated => "ERR_RESPONSE_HEADERS_TRUNCATED",
+            NetError::InvalidHttpResponse => "ERR_INVALID_HTTP_RESPONSE",
         }
     }
 }

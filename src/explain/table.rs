@@ -302,6 +302,27 @@ pub const EMPTY_RESPONSE: Entry = Entry {
     errno: Some(600_001),
 };
 
+pub const INVALID_RESPONSE: Entry = Entry {
+    key: "net.invalid_http_response",
+    step: 0,
+    checks: &[HttpResponse],
+    meaning: ("the response head is one the phone refuses", "响应头有手机无法接受的错误"),
+    causes: &[
+        (
+            HttpResponse,
+            "two Content-Length, Location or Content-Disposition headers that disagree (often a proxy adds a second)",
+            "两个互相矛盾的 Content-Length、Location 或 Content-Disposition 头（常见原因是代理又加了一个）",
+        ),
+        (
+            HttpResponse,
+            "a NUL byte in the head, or a connection closed in the middle of it",
+            "响应头中含有 NUL 字节，或响应头未发完连接就关闭了",
+        ),
+    ],
+    flags: "",
+    errno: Some(600_001),
+};
+
 pub const HTTP2: Entry = Entry {
     key: "net.http2_protocol_error",
     step: 0,

@@ -2,6 +2,7 @@
 //! HTTP/1.1, or HTTP/2 when the server chose h2 — so that waiting for the
 //! first byte and reading the body are timed apart.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -13,10 +14,13 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
+use super::head::{Flaw, HeadError};
+use super::lenient::{self, Lenient, Shared};
+
 /// The largest response head accepted, as Chromium (ERR_RESPONSE_HEADERS_TOO_BIG above).
 pub const MAX_HEAD: usize = 256 * 1024;
 /// Header lines accepted in one response (hyper needs a number; phones have no small limit).
-const MAX_HEADERS: usize = 4096;
+pub const MAX_HEADERS: usize = 4096;
 /// The start of the body kept for later analysis.
 const KEPT_BODY: usize = 64 * 1024;
 
@@ -44,14 +48,19 @@ impl Protocol {
 
 /// An open HTTP connection.
 pub enum Connection {
-    Http1(http1::SendRequest<Full<Bytes>>),
+    /// HTTP/1.1, with what the phone made of each response head.
+    Http1(http1::SendRequest<Full<Bytes>>, Arc<Mutex<Shared>>),
     Http2(http2::SendRequest<Full<Bytes>>),
 }
 
 /// What came back.
 #[derive(Clone, Debug)]
 pub struct Response {
-    pub status: u16,
+    /// The status the page gets (`res.statusCode`), as the phone reads the
+    /// status line: it can be outside 100–999 when the line is malformed.
+    pub status: u32,
+    /// Where the response head breaks HTTP/1.1 although the phone accepts it.
+    pub malformed: Vec<Flaw>,
     pub location: Option<String>,
     /// The server's `Date` header, parsed.
     pub date: Option<SystemTime>,
@@ -85,6 +94,8 @@ pub enum ExchangeError {
     HeadTooLarge,
     /// The bytes are not a valid HTTP/1.1 response (hyper's words).
     Invalid(String),
+    /// A response head the phone refuses, for the reason named.
+    Malformed(HeadError),
     /// The body broke off or was malformed (hyper's words).
     Body(String),
     /// The request could not be written (hyper's or http's words).
@@ -122,22 +133,24 @@ fn head_size<B>(head: &hyper::Response<B>) -> usize {
 
 impl Connection {
     pub async fn open(io: Box<dyn Io>, deadline: Instant, protocol: Protocol) -> Result<Connection, ExchangeError> {
-        let io = TokioIo::new(io);
         let connection = match protocol {
             Protocol::Http1 => {
-                // Chromium's limits: a response head of at most 256 KiB, and no
-                // small cap on the number of header lines.
-                let handshake = http1::Builder::new().max_buf_size(MAX_HEAD).max_headers(MAX_HEADERS).handshake(io);
+                // Each head is read the phone's way first; then Chromium's limits:
+                // at most 256 KiB, and no small cap on the number of header lines.
+                let (io, shared) = Lenient::new(io);
+                let handshake =
+                    http1::Builder::new().max_buf_size(MAX_HEAD).max_headers(MAX_HEADERS).handshake(TokioIo::new(io));
                 let (sender, driver) = timeout_at(deadline, handshake)
                     .await
                     .map_err(|_| ExchangeError::TimedOutWaiting)?
                     .map_err(|e| classify(&e))?;
                 tokio::spawn(driver);
-                Connection::Http1(sender)
+                Connection::Http1(sender, shared)
             }
             Protocol::Http2 => {
-                let handshake =
-                    http2::Builder::new(TokioExecutor::new()).max_header_list_size(MAX_HEAD as u32).handshake(io);
+                let handshake = http2::Builder::new(TokioExecutor::new())
+                    .max_header_list_size(MAX_HEAD as u32)
+                    .handshake(TokioIo::new(io));
                 let (sender, driver) = timeout_at(deadline, handshake)
                     .await
                     .map_err(|_| ExchangeError::TimedOutWaiting)?
@@ -151,7 +164,7 @@ impl Connection {
 
     fn protocol(&self) -> Protocol {
         match self {
-            Connection::Http1(_) => Protocol::Http1,
+            Connection::Http1(..) => Protocol::Http1,
             Connection::Http2(_) => Protocol::Http2,
         }
     }
@@ -159,14 +172,14 @@ impl Connection {
     /// Whether another request can go over this connection.
     pub async fn reusable(&mut self) -> bool {
         match self {
-            Connection::Http1(sender) => !sender.is_closed() && sender.ready().await.is_ok(),
+            Connection::Http1(sender, _) => !sender.is_closed() && sender.ready().await.is_ok(),
             Connection::Http2(sender) => !sender.is_closed() && sender.ready().await.is_ok(),
         }
     }
 
     async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> hyper::Result<hyper::Response<Incoming>> {
         match self {
-            Connection::Http1(sender) => sender.send_request(request).await,
+            Connection::Http1(sender, _) => sender.send_request(request).await,
             Connection::Http2(sender) => sender.send_request(request).await,
         }
     }
@@ -175,6 +188,10 @@ impl Connection {
         let protocol = self.protocol();
         let sent_bytes = request_size(&outgoing);
         let request = build(&outgoing, protocol)?;
+        if let Connection::Http1(_, shared) = self {
+            // The phone reads an answer without a status line only on the default port.
+            *lenient::lock(shared) = Shared { http09: outgoing.url.port().is_none(), reading: None };
+        }
         let sent = Instant::now();
         let head = timeout_at(deadline, self.send(request))
             .await
@@ -194,10 +211,18 @@ impl Connection {
         let location = head.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let websocket_accept = header("sec-websocket-accept");
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
-        let status = head.status().as_u16();
+        let reading = match self {
+            Connection::Http1(_, shared) => lenient::lock(shared).reading.take(),
+            Connection::Http2(_) => None,
+        };
+        let (status, malformed) = match reading {
+            Some(reading) => (reading.status, reading.flaws),
+            None => (u32::from(head.status().as_u16()), Vec::new()),
+        };
         let (body_bytes, body) = read_body(head.into_body(), deadline).await?;
         Ok(Response {
             status,
+            malformed,
             location,
             date,
             ttfb,
@@ -259,6 +284,13 @@ fn classify(error: &hyper::Error) -> ExchangeError {
             () => H2Frame::Local,
         };
         return ExchangeError::Http2 { frame, reason: h2.reason().map_or(0, u32::from) };
+    }
+    let refused = std::iter::successors(std::error::Error::source(error), |cause| cause.source())
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>()?.get_ref()?.downcast_ref::<HeadError>());
+    match refused {
+        Some(HeadError::TooBig) => return ExchangeError::HeadTooLarge,
+        Some(refused) => return ExchangeError::Malformed(*refused),
+        None => {}
     }
     match () {
         () if error.is_incomplete_message() => ExchangeError::Empty,

@@ -5,8 +5,10 @@
 
 pub mod dns;
 pub mod flight;
+pub mod head;
 pub mod hello;
 pub mod http;
+pub mod lenient;
 pub mod raw;
 pub mod redirect;
 pub mod tcp;

@@ -41,7 +41,7 @@ pub enum Next {
 
 /// Decides the next step after `status` at `current`; `visited` holds every URL
 /// requested so far (including `current`).
-pub fn next(current: &Url, status: u16, location: Option<&str>, visited: &[Url], max: u32, method: &str) -> Next {
+pub fn next(current: &Url, status: u32, location: Option<&str>, visited: &[Url], max: u32, method: &str) -> Next {
     if !matches!(status, 301 | 302 | 303 | 307 | 308) {
         return Next::Done;
     }
@@ -89,7 +89,7 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
-    fn after(status: u16, location: &str) -> Next {
+    fn after(status: u32, location: &str) -> Next {
         let here = url("https://api.test/a");
         next(&here, status, Some(location), std::slice::from_ref(&here), 20, "GET")
     }

@@ -193,7 +193,7 @@ pub struct TlsSummary {
 #[derive(Clone, Debug, Serialize)]
 pub struct HttpSummary {
     /// The last status received.
-    pub status: u16,
+    pub status: u32,
     /// How many redirects were followed.
     pub redirects: usize,
     /// The last URL requested.

@@ -226,6 +226,8 @@ pub struct RequestHead {
 pub enum Reply {
     /// These bytes at once, then FIN.
     Bytes(Vec<u8>),
+    /// These bytes at once, then FIN without TLS close_notify (as many servers end).
+    Abrupt(Vec<u8>),
     /// `head` at once, then `slow` one byte per `every`, then FIN.
     Dribble { head: Vec<u8>, slow: Vec<u8>, every: Duration },
     /// `head`, then `chunk` again and again, as fast as the client reads, until `limit`
@@ -277,6 +279,12 @@ async fn serve_raw(tcp: TcpStream, acceptor: TlsAcceptor, respond: Responder, lo
         Reply::Bytes(bytes) => {
             if stream.write_all(&bytes).await.is_ok() {
                 close_gracefully(stream).await;
+            }
+        }
+        Reply::Abrupt(bytes) => {
+            if stream.write_all(&bytes).await.is_ok() && stream.flush().await.is_ok() {
+                let _ = stream.get_mut().0.shutdown().await;
+                let _ = timeout(DRAIN_WAIT, hold(stream.get_mut().0)).await;
             }
         }
         Reply::Dribble { head, slow, every } => {
