@@ -59,6 +59,12 @@ impl RequestSpec {
         }
     }
 
+    /// Whether the request may be sent again (to another address) without
+    /// side effects: GET, HEAD or OPTIONS, and not a WebSocket.
+    pub fn is_safe_to_repeat(&self) -> bool {
+        self.api != Api::ConnectSocket && matches!(self.method(), "GET" | "HEAD" | "OPTIONS")
+    }
+
     pub fn method_is_valid(&self) -> bool {
         self.api != Api::Request || WX_METHODS.contains(&self.method.as_str())
     }

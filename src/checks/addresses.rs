@@ -1,8 +1,9 @@
 //! Step 1, every address: the host's other addresses beside the one the
-//! phone uses — whether each accepts the TLS handshake and which certificate
-//! it serves — so that a CDN node with an expired certificate, or an address
-//! that fails TLS, is named even when the phone's first pick works. Phones
-//! (and DNS answers) differ in the address they take, so some users meet it.
+//! phone uses — whether each accepts the TLS handshake, which certificate it
+//! serves and what it answers to the request — so that a CDN node with an
+//! expired certificate, an address that fails TLS or one that answers 502 is
+//! named even when the phone's first pick works. Phones (and DNS answers)
+//! differ in the address they take, so some users meet it.
 
 use std::net::SocketAddr;
 use std::time::SystemTime;
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::cert::{CertFacts, rfc3339};
 use crate::lang::Lang;
+use crate::probe::http::{ExchangeError, Response};
 use crate::probe::tcp::TcpResult;
 use crate::probe::tls::TlsTrace;
 use crate::say;
@@ -37,6 +39,8 @@ struct Row<'a> {
     connect_ms: f64,
     tls: Option<&'a TlsTrace>,
     leaf: Option<CertFacts>,
+    /// The first request's answer on this address: `None` when it was not sent.
+    answer: Option<Result<&'a Response, &'a ExchangeError>>,
 }
 
 pub(super) fn check(cx: &Context<'_>) -> Check {
@@ -61,17 +65,30 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
         .attempts
         .iter()
         .map(|a| {
-            let tls = if a.addr == chosen {
-                conn.tls.as_ref()
-            } else {
-                conn.others.iter().find(|(addr, _)| *addr == a.addr).map(|(_, tls)| tls)
+            let other = conn.others.iter().find(|other| other.addr == a.addr);
+            let (tls, answer) = match other {
+                _ if a.addr == chosen => (conn.tls.as_ref(), phone_answer(cx)),
+                Some(other) => (Some(&other.tls), other.answer.as_ref().map(Result::as_ref)),
+                None => (None, None),
             };
             let leaf = tls.and_then(|t| t.presented.first()).and_then(|der| CertFacts::parse(der).ok());
-            Row { addr: a.addr, phone: a.addr == chosen, tcp: &a.result, connect_ms: millis(a.elapsed), tls, leaf }
+            let connect_ms = millis(a.elapsed);
+            Row { addr: a.addr, phone: a.addr == chosen, tcp: &a.result, connect_ms, tls, leaf, answer }
         })
         .collect();
     let outcomes: Vec<Outcome> = rows.iter().map(|row| outcome(row, cx)).collect();
-    judge(&rows, &outcomes, cx.target.uses_tls(), lang).data("addresses", data(&rows, &outcomes))
+    let asked = cx.probe.request.is_safe_to_repeat().then(|| cx.probe.request.method());
+    judge(&rows, &outcomes, cx.target.uses_tls(), asked, lang).data("addresses", data(&rows, &outcomes))
+}
+
+/// The first request's answer on the phone's own address.
+fn phone_answer<'a>(cx: &'a Context<'_>) -> Option<Result<&'a Response, &'a ExchangeError>> {
+    let http = cx.trace.http.as_ref()?;
+    match (http.hops.first().and_then(|hop| hop.response.as_ref()), &http.end) {
+        (Some(response), _) => Some(Ok(response)),
+        (None, Some(crate::probe::HttpEnd::Failed(error))) => Some(Err(error)),
+        (None, _) => None,
+    }
 }
 
 fn outcome(row: &Row<'_>, cx: &Context<'_>) -> Outcome {
@@ -102,7 +119,8 @@ fn outcome(row: &Row<'_>, cx: &Context<'_>) -> Outcome {
     }
 }
 
-fn judge(rows: &[Row<'_>], outcomes: &[Outcome], tls: bool, lang: Lang) -> Check {
+/// `asked`: the method, when the request was sent to the other addresses too.
+fn judge(rows: &[Row<'_>], outcomes: &[Outcome], tls: bool, asked: Option<&str>, lang: Lang) -> Check {
     let id = CheckId::DnsAddresses;
     let total = rows.len();
     let phone = rows.iter().position(|r| r.phone).expect("the chosen address is a row");
@@ -135,22 +153,12 @@ fn judge(rows: &[Row<'_>], outcomes: &[Outcome], tls: bool, lang: Lang) -> Check
         .iter()
         .zip(outcomes)
         .filter(|(row, _)| !row.phone)
-        .filter_map(|(row, outcome)| problem(row, outcome, phone_leaf.as_deref(), lang))
+        .filter_map(|(row, outcome)| {
+            problem(row, outcome, phone_leaf.as_deref(), lang).or_else(|| answer_problem(row, &rows[phone], lang))
+        })
         .collect();
     if problems.is_empty() {
-        let all = match tls {
-            true => say!(
-                lang,
-                "all {total} addresses that accept TCP complete the TLS handshake and serve the same certificate",
-                "全部 {total} 个可连接的地址都能完成 TLS 握手，并提供相同的证书"
-            ),
-            false => say!(
-                lang,
-                "all {total} addresses that accept TCP serve the request",
-                "全部 {total} 个可连接的地址都可用"
-            ),
-        };
-        return Check::pass(id, all);
+        return Check::pass(id, all_agree(total, tls, asked, rows[phone].answer, lang));
     }
     let (n, list) = (problems.len(), problems.join(say!(lang, "; ", "；").as_str()));
     Check::warn(
@@ -190,6 +198,71 @@ fn problem(row: &Row<'_>, outcome: &Outcome, phone_leaf: Option<&str>, lang: Lan
     }
 }
 
+/// The pass summary: what every address agreed on.
+fn all_agree(
+    total: usize,
+    tls: bool,
+    asked: Option<&str>,
+    phone: Option<Result<&Response, &ExchangeError>>,
+    lang: Lang,
+) -> String {
+    if !tls {
+        return say!(
+            lang,
+            "all {total} addresses that accept TCP serve the request",
+            "全部 {total} 个可连接的地址都可用"
+        );
+    }
+    let all = say!(
+        lang,
+        "all {total} addresses that accept TCP complete the TLS handshake and serve the same certificate",
+        "全部 {total} 个可连接的地址都能完成 TLS 握手，并提供相同的证书"
+    );
+    match (asked, phone) {
+        (Some(_), Some(Ok(response))) => {
+            let status = response.status;
+            say!(lang, "{all}, and answer {status}", "{all}，且都返回 {status}")
+        }
+        (None, _) => say!(
+            lang,
+            "{all} (the request was not sent to the others: its method is not safe to repeat)",
+            "{all}（未向其他地址发送该请求：它的方法不宜重复发送）"
+        ),
+        _ => all,
+    }
+}
+
+/// How another address's answer differs from the phone's address's, if it
+/// does: another status, or no complete response where the phone's got one.
+fn answer_problem(row: &Row<'_>, phone: &Row<'_>, lang: Lang) -> Option<String> {
+    let (addr, first) = (row.addr, phone.addr);
+    let Some(Ok(expected)) = phone.answer else { return None };
+    let expected = expected.status;
+    match row.answer? {
+        Ok(response) if response.status != expected => {
+            let status = response.status;
+            Some(say!(
+                lang,
+                "{addr} answers {status} where {first} answers {expected}",
+                "{addr} 返回 {status}，而 {first} 返回 {expected}"
+            ))
+        }
+        Ok(_) => None,
+        Err(ExchangeError::TimedOutWaiting | ExchangeError::TimedOutReading) => {
+            let limit = crate::probe::SWEEP_LIMIT.as_secs();
+            Some(say!(
+                lang,
+                "{addr} gives no complete response within {limit} s",
+                "{addr} 在 {limit} 秒内没有返回完整的响应"
+            ))
+        }
+        Err(error) => {
+            let why = super::http::exchange_error(error, lang);
+            Some(say!(lang, "{addr} gives no valid response ({why})", "{addr} 没有返回有效的响应（{why}）"))
+        }
+    }
+}
+
 /// The phone's first pick fails while others work: only some users succeed.
 fn phone_address_fails(first: SocketAddr, why: &str, working: usize, lang: Lang) -> Check {
     Check::fail(
@@ -222,6 +295,10 @@ fn data(rows: &[Row<'_>], outcomes: &[Outcome]) -> Value {
                 "tls_version": session.map(|s| s.version_name()),
                 "cert_sha256": row.leaf.as_ref().map(|l| l.sha256.clone()),
                 "cert_not_after": row.leaf.as_ref().map(|l| rfc3339(l.not_after)),
+                "http_status": match row.answer {
+                    Some(Ok(response)) => json!(response.status),
+                    _ => Value::Null,
+                },
                 "outcome": match outcome {
                     Outcome::Ok(_) => "ok",
                     Outcome::Tcp => "tcp",

@@ -215,7 +215,7 @@ fn hop_failure(failure: &HopFailure, budget_ms: u128, lang: Lang) -> String {
 }
 
 /// An exchange that produced no usable response, in a few words (hyper's own for what it found).
-fn exchange_error(error: &ExchangeError, lang: Lang) -> String {
+pub(super) fn exchange_error(error: &ExchangeError, lang: Lang) -> String {
     match error {
         ExchangeError::TimedOutWaiting => say!(lang, "no response within the timeout budget", "超时时间内没有响应"),
         ExchangeError::TimedOutReading => {

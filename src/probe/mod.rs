@@ -15,6 +15,7 @@ pub mod tcp;
 pub mod tls;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpStream;
@@ -85,8 +86,19 @@ pub struct ConnTrace {
     /// When the certificate was refused: the server's `Date` from one bare
     /// `HEAD /`, and this machine's clock when it arrived (for clock.skew).
     pub refused_date: Option<(SystemTime, SystemTime)>,
-    /// The TLS handshakes on the other addresses that accepted TCP (the first connection only).
-    pub others: Vec<(SocketAddr, TlsTrace)>,
+    /// The other addresses that accepted TCP, each with its own TLS handshake
+    /// and request (the first connection only).
+    pub others: Vec<OtherAddress>,
+}
+
+/// Another address of the host, tried as the phone would meet it there.
+#[derive(Debug)]
+pub struct OtherAddress {
+    pub addr: SocketAddr,
+    pub tls: TlsTrace,
+    /// The first request (no redirects followed), sent when the certificate was
+    /// accepted and the method is safe to repeat; `None` when not sent.
+    pub answer: Option<Result<http::Response, ExchangeError>>,
 }
 
 /// The request, hop by hop.
@@ -125,6 +137,41 @@ fn adopt(tls: &mut TlsTrace, certificates: &[rustls_pki_types::CertificateDer<'s
     if tls.presented.is_empty() && !certificates.is_empty() {
         tls.verdict = Some(tls::verify_chain(certificates, host, roots));
         tls.presented = certificates.to_vec();
+    }
+}
+
+/// The HTTP the server chose over ALPN.
+fn protocol_of(tls: &TlsTrace) -> Protocol {
+    match tls.session().and_then(|s| s.alpn.as_deref()) {
+        Some("h2") => Protocol::Http2,
+        _ => Protocol::Http1,
+    }
+}
+
+/// The first request, owned, to send on another address.
+struct Ask {
+    url: Url,
+    method: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Ask {
+    fn new(spec: &RequestSpec, url: &Url) -> Ask {
+        let (url, method) = (spec.effective_url(url), spec.method().to_owned());
+        Ask { url, method, headers: spec.headers_to_send(), body: spec.body() }
+    }
+
+    async fn send(
+        &self,
+        io: Box<dyn http::Io>,
+        protocol: Protocol,
+        limit: Instant,
+    ) -> Result<http::Response, ExchangeError> {
+        let mut conn = Connection::open(io, limit, protocol).await?;
+        let outgoing =
+            Outgoing { url: &self.url, method: &self.method, headers: &self.headers, body: self.body.clone() };
+        conn.exchange(outgoing, limit).await
     }
 }
 
@@ -173,8 +220,8 @@ impl Phase {
 /// A connection ready for requests, and the HTTP it speaks.
 type Opened = (Box<dyn http::Io>, Protocol);
 
-/// How long the TLS handshake with each of the other addresses may take.
-const SWEEP_LIMIT: Duration = Duration::from_secs(3);
+/// How long the TLS handshake and the request on each of the other addresses may take.
+pub const SWEEP_LIMIT: Duration = Duration::from_secs(3);
 
 /// How long the bare `HEAD /` over a refused certificate may take.
 const DATE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -183,10 +230,10 @@ const DATE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 pub async fn run(target: &Target, settings: &Settings) -> Trace {
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let mut session = Session { settings, deadline: started + settings.timeout, ran_out: None };
+    let mut session = Session { settings, deadline: started + settings.timeout, ran_out: None, sweeping: Vec::new() };
     let mut trace = Trace { started_at, connection: None, http: None, timings: Timings::default(), ran_out: None };
     if target.is_fetchable() {
-        let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), true).await;
+        let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), Some(&target.url)).await;
         trace.timings = Timings {
             dns: conn.dns.as_ref().map(|d| d.duration),
             connect: conn.tcp.as_ref().and_then(|t| t.connect_time),
@@ -199,6 +246,11 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
             trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
             trace.http = Some(http);
         }
+        for sweep in std::mem::take(&mut session.sweeping) {
+            if let (Ok(other), Some(conn)) = (sweep.await, trace.connection.as_mut()) {
+                conn.others.push(other);
+            }
+        }
     }
     trace.timings.total = started.elapsed();
     trace.ran_out = session.ran_out;
@@ -210,6 +262,8 @@ struct Session<'a> {
     settings: &'a Settings,
     deadline: Instant,
     ran_out: Option<Phase>,
+    /// The other addresses being tried, joined once the phone's request is done.
+    sweeping: Vec<JoinHandle<OtherAddress>>,
 }
 
 impl Session<'_> {
@@ -219,8 +273,9 @@ impl Session<'_> {
 
     /// Resolves, connects and (for https) handshakes; returns a usable stream
     /// only when every step worked and the certificate was accepted. With
-    /// `sweep`, the other addresses that accept TCP get a TLS handshake too.
-    async fn open(&mut self, host: &str, port: u16, use_tls: bool, sweep: bool) -> (ConnTrace, Option<Opened>) {
+    /// `sweep` (the target's URL), the other addresses that accept TCP get a
+    /// TLS handshake and the request too, in the background.
+    async fn open(&mut self, host: &str, port: u16, use_tls: bool, sweep: Option<&Url>) -> (ConnTrace, Option<Opened>) {
         let (mut conn, stream, others) = self.connect(host, port).await;
         let Some(stream) = stream else {
             return (conn, None);
@@ -228,13 +283,10 @@ impl Session<'_> {
         if !use_tls {
             return (conn, Some((Box::new(stream), Protocol::Http1)));
         }
-        let sweeping = if sweep { self.sweep(others, host) } else { Vec::new() };
-        let opened = self.secure(stream, &mut conn, host).await;
-        for (addr, handshake) in sweeping {
-            if let Ok(tls) = handshake.await {
-                conn.others.push((addr, tls));
-            }
+        if let Some(url) = sweep {
+            self.sweeping = self.sweep(others, host, url);
         }
+        let opened = self.secure(stream, &mut conn, host).await;
         (conn, opened)
     }
 
@@ -276,16 +328,29 @@ impl Session<'_> {
         self.settings.http2 && self.settings.request.api != crate::miniprogram::Api::ConnectSocket
     }
 
-    /// TLS handshakes on the other addresses' connections, at once, each within
-    /// [`SWEEP_LIMIT`]: how every address of the host would serve the phone.
-    fn sweep(&self, others: Vec<(SocketAddr, TcpStream)>, host: &str) -> Vec<(SocketAddr, JoinHandle<TlsTrace>)> {
+    /// The TLS handshake and the request on the other addresses' connections,
+    /// all at once, each within [`SWEEP_LIMIT`]: how every address of the host
+    /// would serve the phone. The request goes only when its method is safe
+    /// to send more than once.
+    fn sweep(&self, others: Vec<(SocketAddr, TcpStream)>, host: &str, url: &Url) -> Vec<JoinHandle<OtherAddress>> {
         let limit = self.deadline.min(Instant::now() + SWEEP_LIMIT);
         let http2 = self.http2();
+        let spec = &self.settings.request;
+        let ask = spec.is_safe_to_repeat().then(|| Arc::new(Ask::new(spec, url)));
         others
             .into_iter()
             .map(|(addr, stream)| {
-                let (host, roots) = (host.to_owned(), self.settings.roots.clone());
-                (addr, tokio::spawn(async move { tls::handshake(stream, &host, &roots, http2, limit).await.0 }))
+                let (host, roots, ask) = (host.to_owned(), self.settings.roots.clone(), ask.clone());
+                tokio::spawn(async move {
+                    let (tls, stream) = tls::handshake(stream, &host, &roots, http2, limit).await;
+                    let answer = match (stream, ask) {
+                        (Some(stream), Some(ask)) if tls.refusal().is_none() => {
+                            Some(ask.send(Box::new(stream), protocol_of(&tls), limit).await)
+                        }
+                        _ => None,
+                    };
+                    OtherAddress { addr, tls, answer }
+                })
             })
             .collect()
     }
@@ -303,10 +368,7 @@ impl Session<'_> {
             self.probe_raw(&mut tls, addr, host).await;
         }
         let accepted = tls.refusal().is_none();
-        let protocol = match tls.session().and_then(|s| s.alpn.as_deref()) {
-            Some("h2") => Protocol::Http2,
-            _ => Protocol::Http1,
-        };
+        let protocol = protocol_of(&tls);
         conn.tls = Some(tls);
         match stream {
             Some(stream) if accepted => Some((Box::new(stream) as Box<dyn http::Io>, protocol)),
@@ -424,7 +486,7 @@ impl Session<'_> {
     async fn reconnect(&mut self, url: &Url) -> Result<Connection, HopFailure> {
         let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
         let port = url.port_or_known_default().unwrap_or(443);
-        let (conn, io) = self.open(&host, port, url.scheme() == "https", false).await;
+        let (conn, io) = self.open(&host, port, url.scheme() == "https", None).await;
         let Some((io, protocol)) = io else {
             return Err(HopFailure::Connect { host, port, conn: Box::new(conn) });
         };

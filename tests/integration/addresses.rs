@@ -44,6 +44,49 @@ fn a_stale_node_beside_the_phones_address_is_named() {
     assert_eq!(report.verdict, "warn");
 }
 
+/// A load-balancer member whose backend is down answers 502 while the phone's
+/// address answers 200: the request goes to every address, and it is named.
+#[test]
+fn an_address_that_answers_another_status_is_named() {
+    let port = same_port(&[
+        (ip("127.0.0.2"), AtAddress::Https(CertKind::Valid)),
+        (ip("127.0.0.3"), AtAddress::Answering(502)),
+    ]);
+    let report = diagnose(&["127.0.0.2", "127.0.0.3"], &[], port);
+    let addresses = report.expect(
+        "dns.addresses",
+        "warn",
+        &format!("1 of 2 addresses differ from the one the phone uses first (127.0.0.2:{port}): 127.0.0.3:{port} answers 502 where 127.0.0.2:{port} answers 200"),
+    );
+    assert_eq!(addresses.data["addresses"][0]["http_status"], 200);
+    assert_eq!(addresses.data["addresses"][1]["http_status"], 502);
+    report.expect("http.response", "pass", "200 OK");
+}
+
+/// A POST may not be safe to send twice: the other addresses get TLS only.
+#[test]
+fn a_post_is_not_repeated_on_the_other_addresses() {
+    let port = same_port(&[
+        (ip("127.0.0.2"), AtAddress::Https(CertKind::Valid)),
+        (ip("127.0.0.3"), AtAddress::Answering(502)),
+    ]);
+    let dns = dns_server(vec![DnsRule {
+        name: "api.test",
+        a: DnsAnswer::Addrs(vec![ip("127.0.0.2"), ip("127.0.0.3")]),
+        aaaa: DnsAnswer::NoData,
+    }])
+    .to_string();
+    let route = format!("api.test:443::{port}");
+    let args = ["--dns-server", &dns, "--connect-to", &route, "--method", "POST", "--timeout-ms", "5000"];
+    let report = check(&[&args[..], &["https://api.test/echo"]].concat());
+    let addresses = report.expect(
+        "dns.addresses",
+        "pass",
+        "serve the same certificate (the request was not sent to the others: its method is not safe to repeat)",
+    );
+    assert_eq!(addresses.data["addresses"][1]["http_status"], serde_json::Value::Null);
+}
+
 #[test]
 fn when_the_phones_first_address_is_the_stale_one_it_fails() {
     let port = same_port(&[
@@ -71,7 +114,7 @@ fn the_phone_takes_ipv6_first() {
     report.expect(
         "dns.addresses",
         "pass",
-        "all 2 addresses that accept TCP complete the TLS handshake and serve the same certificate",
+        "all 2 addresses that accept TCP complete the TLS handshake and serve the same certificate, and answer 200",
     );
     assert_eq!(report.verdict, "pass");
 }

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr, TcpListener as StdTcpListener, TcpStream as StdTcpStream};
 use std::sync::Mutex;
 
-use super::https::https_server_at;
+use super::https::{https_server_answering_at, https_server_at};
 use super::pki::CertKind;
 use super::runtime;
 
@@ -15,6 +15,8 @@ use super::runtime;
 pub enum AtAddress {
     /// HTTPS with this certificate.
     Https(CertKind),
+    /// HTTPS with a valid certificate, answering every request with this status.
+    Answering(u16),
     /// Plain HTTP: accepts TCP, then fails a TLS handshake.
     PlainHttp,
     /// Never answers a connection attempt.
@@ -37,6 +39,9 @@ pub fn same_port(servers: &[(IpAddr, AtAddress)]) -> u16 {
 fn start(addr: SocketAddr, what: AtAddress) -> bool {
     match what {
         AtAddress::Https(kind) => https_server_at(addr, Some(kind)),
+        AtAddress::Answering(code) => {
+            https_server_answering_at(addr, hyper::StatusCode::from_u16(code).expect("a status code"))
+        }
         AtAddress::PlainHttp => https_server_at(addr, None),
         AtAddress::Silent => silent_at(addr),
     }

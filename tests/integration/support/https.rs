@@ -78,6 +78,27 @@ pub fn https_server_at(addr: SocketAddr, kind: Option<CertKind>) -> bool {
     true
 }
 
+/// An HTTPS server on `addr` (the `Valid` certificate) that answers every
+/// request with `status`: a load-balancer member whose backend is down.
+pub fn https_server_answering_at(addr: SocketAddr, status: StatusCode) -> bool {
+    let Ok(std_listener) = std::net::TcpListener::bind(addr) else { return false };
+    let (listener, _) = super::to_tokio_listener(std_listener);
+    let acceptor = TlsAcceptor::from(Arc::new(tls_config(pki().server_cert(CertKind::Valid), rustls::ALL_VERSIONS)));
+    runtime().spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(Ok(stream)) = tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(tcp)).await else { return };
+                let answer = hyper::service::service_fn(move |_| async move {
+                    Ok::<_, Infallible>(json_response(status, json!({"error": "the backend is down"})))
+                });
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), answer).await;
+            });
+        }
+    });
+    true
+}
+
 /// The shared plain-HTTP server (same routes, no TLS), started on first use.
 pub fn http_server() -> SocketAddr {
     static SERVER: LazyLock<SocketAddr> = LazyLock::new(|| {
