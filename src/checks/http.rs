@@ -439,6 +439,13 @@ fn response(cx: &Context<'_>) -> Check {
             "，经由 HTTP/2；页面拿到的响应头名称为小写（res.header['content-type']，而不是 ['Content-Type']）"
         ));
     }
+    if http.downgraded {
+        summary.push_str(&say!(
+            lang,
+            " over HTTP/1.1: the server answered HTTP/2 with HTTP_1_1_REQUIRED, and the phone, as here, sends the request again over HTTP/1.1",
+            "，经由 HTTP/1.1：服务器以 HTTP_1_1_REQUIRED 拒绝了 HTTP/2，手机会像这里一样改用 HTTP/1.1 重新发送请求"
+        ));
+    }
     if cx.probe.request.api == Api::ConnectSocket {
         return websocket(last, summary, lang);
     }

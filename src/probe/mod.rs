@@ -33,6 +33,9 @@ use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use tls::TlsTrace;
 
+/// The HTTP/2 error code with which a server asks for HTTP/1.1 (RFC 9113).
+const HTTP_1_1_REQUIRED: u32 = 0xd;
+
 /// How many redirects are followed unless told otherwise.
 pub const DEFAULT_MAX_REDIRECTS: u32 = 20;
 
@@ -106,6 +109,9 @@ pub struct OtherAddress {
 pub struct HttpTrace {
     pub hops: Vec<Hop>,
     pub end: Option<HttpEnd>,
+    /// The server answered HTTP/2 with HTTP_1_1_REQUIRED and the request was
+    /// sent again over a new HTTP/1.1 connection, as Chromium does.
+    pub downgraded: bool,
 }
 
 /// One request and its response.
@@ -230,7 +236,8 @@ const DATE_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 pub async fn run(target: &Target, settings: &Settings) -> Trace {
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let mut session = Session { settings, deadline: started + settings.timeout, ran_out: None, sweeping: Vec::new() };
+    let deadline = started + settings.timeout;
+    let mut session = Session { settings, deadline, ran_out: None, sweeping: Vec::new(), http11_required: false };
     let mut trace = Trace { started_at, connection: None, http: None, timings: Timings::default(), ran_out: None };
     if target.is_fetchable() {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), Some(&target.url)).await;
@@ -264,6 +271,8 @@ struct Session<'a> {
     ran_out: Option<Phase>,
     /// The other addresses being tried, joined once the phone's request is done.
     sweeping: Vec<JoinHandle<OtherAddress>>,
+    /// The server asked for HTTP/1.1 (HTTP_1_1_REQUIRED): h2 is no longer offered.
+    http11_required: bool,
 }
 
 impl Session<'_> {
@@ -325,7 +334,9 @@ impl Session<'_> {
 
     /// Whether h2 is offered: `--enable-http2`, never for a WebSocket.
     fn http2(&self) -> bool {
-        self.settings.http2 && self.settings.request.api != crate::miniprogram::Api::ConnectSocket
+        self.settings.http2
+            && !self.http11_required
+            && self.settings.request.api != crate::miniprogram::Api::ConnectSocket
     }
 
     /// The TLS handshake and the request on the other addresses' connections,
@@ -423,6 +434,16 @@ impl Session<'_> {
         loop {
             let outgoing = Outgoing { url: &url, method: &method, headers: &headers, body: body.clone() };
             let result = conn.exchange(outgoing, self.deadline).await;
+            if matches!(result, Err(ExchangeError::Http2 { reason: HTTP_1_1_REQUIRED, .. })) && !self.http11_required {
+                // Chromium remembers that the server wants HTTP/1.1 and sends the request again.
+                self.http11_required = true;
+                trace.downgraded = true;
+                match self.reconnect(&url).await {
+                    Ok(fresh) => conn = fresh,
+                    Err(why) => return HttpTrace { end: Some(HttpEnd::HopUnreachable(why)), ..trace },
+                }
+                continue;
+            }
             trace.hops.push(Hop {
                 url: url.clone(),
                 method: method.clone(),

@@ -60,3 +60,15 @@ fn http2_error_frames_fail_as_chromium_reports_them() {
         assert_eq!(wx.err_msg, format!("request:fail errcode:{code} cronet_error_code:{code} error_msg:net::{name}"));
     }
 }
+
+/// Chromium answers HTTP_1_1_REQUIRED by sending the request again over a new
+/// HTTP/1.1 connection (tried with Chromium 156): the phone gets its 200.
+#[test]
+fn http_1_1_required_sends_the_request_again_over_http_1_1() {
+    let report = check_api(h2_server(H2Kind::Http11Required), "/ok", &["--enable-http2", "--timeout-ms", "5000"]);
+    report.expect("tls.handshake", "pass", "ALPN h2");
+    let response = report.expect("http.response", "pass", "200 OK");
+    assert!(response.summary.contains("the server answered HTTP/2 with HTTP_1_1_REQUIRED"), "{response:#?}");
+    assert_eq!(response.data["protocol"], "HTTP/1.1");
+    assert_eq!(report.verdict, "pass", "{:#?}", report.statuses());
+}

@@ -32,6 +32,8 @@ pub enum H2Kind {
     RefusedStream,
     /// GOAWAY PROTOCOL_ERROR, naming no stream as processed.
     GoAway,
+    /// RST_STREAM HTTP_1_1_REQUIRED over h2; the routes over HTTP/1.1.
+    Http11Required,
 }
 
 /// The shared server of this kind (the `CertKind::Valid` chain), started on first use.
@@ -51,7 +53,7 @@ fn start(kind: H2Kind) -> SocketAddr {
         .with_single_cert(cert.chain, cert.key)
         .expect("server certificate and key match");
     config.alpn_protocols = match kind {
-        H2Kind::Routes => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        H2Kind::Routes | H2Kind::Http11Required => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
         _ => vec![b"h2".to_vec()],
     };
     let (listener, addr) = bind_loopback();
@@ -73,7 +75,7 @@ async fn accept(listener: TcpListener, acceptor: TlsAcceptor, kind: H2Kind) {
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
             match (kind, h2) {
                 (H2Kind::Routes, true) => serve_h2(stream).await,
-                (H2Kind::Routes, false) => serve_h1(stream).await,
+                (H2Kind::Routes | H2Kind::Http11Required, false) => serve_h1(stream).await,
                 (_, true) => answer_with_error(stream, kind).await,
                 (_, false) => {}
             }
@@ -115,6 +117,7 @@ async fn answer_with_error(mut stream: TlsStream<tokio::net::TcpStream>, kind: H
     let reply = match kind {
         H2Kind::ResetInternalError => frame(3, 0, stream_id, &2u32.to_be_bytes()),
         H2Kind::RefusedStream => frame(3, 0, stream_id, &7u32.to_be_bytes()),
+        H2Kind::Http11Required => frame(3, 0, stream_id, &0xdu32.to_be_bytes()),
         _ => frame(7, 0, 0, &[&0u32.to_be_bytes()[..], &1u32.to_be_bytes()].concat()),
     };
     let _ = stream.write_all(&[frame(4, 1, 0, &[]), reply].concat()).await; // SETTINGS ack, then the error
