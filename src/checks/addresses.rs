@@ -5,6 +5,7 @@
 //! named even when the phone's first pick works. Phones (and DNS answers)
 //! differ in the address they take, so some users meet it.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -38,7 +39,7 @@ struct Row<'a> {
     tcp: &'a TcpResult,
     connect_ms: f64,
     tls: Option<&'a TlsTrace>,
-    leaf: Option<CertFacts>,
+    leaf: Option<Cow<'a, CertFacts>>,
     /// The first request's answer on this address: `None` when it was not sent.
     answer: Option<Result<&'a Response, &'a ExchangeError>>,
 }
@@ -71,7 +72,13 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
                 Some(other) => (Some(&other.tls), other.answer.as_ref().map(Result::as_ref)),
                 None => (None, None),
             };
-            let leaf = tls.and_then(|t| t.presented.first()).and_then(|der| CertFacts::parse(der).ok());
+            // The phone's leaf is parsed once for every check; the others' here.
+            let leaf = match a.addr == chosen {
+                true => cx.chain.and_then(|chain| chain.as_ref().ok()).and_then(|c| c.certs.first()).map(Cow::Borrowed),
+                false => {
+                    tls.and_then(|t| t.presented.first()).and_then(|der| CertFacts::parse(der).ok()).map(Cow::Owned)
+                }
+            };
             let connect_ms = millis(a.elapsed);
             Row { addr: a.addr, phone: a.addr == chosen, tcp: &a.result, connect_ms, tls, leaf, answer }
         })

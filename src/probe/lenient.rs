@@ -218,8 +218,8 @@ impl AsyncRead for Lenient {
                     return Poll::Ready(Ok(()));
                 }
                 State::Head(pending) => {
-                    let mut chunk = [0u8; 8192];
-                    let mut read = ReadBuf::new(&mut chunk);
+                    let mut chunk = [std::mem::MaybeUninit::<u8>::uninit(); 8192];
+                    let mut read = ReadBuf::uninit(&mut chunk);
                     ready!(read_to_eof(Pin::new(&mut this.inner), cx, &mut read))?;
                     pending.extend_from_slice(read.filled());
                     let eof = read.filled().is_empty();
