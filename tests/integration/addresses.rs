@@ -15,13 +15,18 @@ fn ip(text: &str) -> IpAddr {
 
 /// Diagnoses https://api.test/ok where DNS answers `a` and `aaaa`, every address on `port`.
 fn diagnose(a: &[&str], aaaa: &[&str], port: u16) -> Report {
+    diagnose_with(a, aaaa, port, &["https://api.test/ok"])
+}
+
+/// The same, with `args` (options and the URL) after the DNS server and the route.
+fn diagnose_with(a: &[&str], aaaa: &[&str], port: u16, args: &[&str]) -> Report {
     let addrs = |list: &[&str]| match list {
         [] => DnsAnswer::NoData,
         some => DnsAnswer::Addrs(some.iter().map(|s| ip(s)).collect()),
     };
     let dns = dns_server(vec![DnsRule { name: "api.test", a: addrs(a), aaaa: addrs(aaaa) }]).to_string();
     let route = format!("api.test:443::{port}");
-    check(&["--dns-server", &dns, "--connect-to", &route, "--timeout-ms", "5000", "https://api.test/ok"])
+    check(&[&["--dns-server", &dns, "--connect-to", &route, "--timeout-ms", "5000"][..], args].concat())
 }
 
 #[test]
@@ -70,15 +75,7 @@ fn a_post_is_not_repeated_on_the_other_addresses() {
         (ip("127.0.0.2"), AtAddress::Https(CertKind::Valid)),
         (ip("127.0.0.3"), AtAddress::Answering(502)),
     ]);
-    let dns = dns_server(vec![DnsRule {
-        name: "api.test",
-        a: DnsAnswer::Addrs(vec![ip("127.0.0.2"), ip("127.0.0.3")]),
-        aaaa: DnsAnswer::NoData,
-    }])
-    .to_string();
-    let route = format!("api.test:443::{port}");
-    let args = ["--dns-server", &dns, "--connect-to", &route, "--method", "POST", "--timeout-ms", "5000"];
-    let report = check(&[&args[..], &["https://api.test/echo"]].concat());
+    let report = diagnose_with(&["127.0.0.2", "127.0.0.3"], &[], port, &["--method", "POST", "https://api.test/echo"]);
     let addresses = report.expect(
         "dns.addresses",
         "pass",
