@@ -235,6 +235,19 @@ pub(super) fn exchange_error(error: &ExchangeError, lang: Lang) -> String {
         ExchangeError::Invalid(why) => why.clone(),
         ExchangeError::Malformed(error) => super::head::refused(*error, lang).summary,
         ExchangeError::Body(why) => say!(lang, "reading the body: {why}", "读取响应体时出错：{why}"),
+        ExchangeError::BodyCut { declared: Some(declared), received } => say!(
+            lang,
+            "the body ended after {received} of the {declared} bytes its Content-Length announced",
+            "响应体只收到 {received} 字节就结束了，而 Content-Length 声明了 {declared} 字节"
+        ),
+        ExchangeError::BodyCut { declared: None, received } => say!(
+            lang,
+            "the chunked body ended after {received} bytes, before its last chunk",
+            "分块（chunked）响应体在收到 {received} 字节后、最后一块之前就结束了"
+        ),
+        ExchangeError::BadChunk(why) => {
+            say!(lang, "the chunked body is malformed: {why}", "分块（chunked）响应体格式有误：{why}")
+        }
         ExchangeError::Request(why) => say!(lang, "cannot build the request: {why}", "无法构造请求：{why}"),
         ExchangeError::Http2 { frame, reason } => {
             let code = h2_reason(*reason);
@@ -512,6 +525,29 @@ fn body_check(last: &Response, summary: &str, cx: &Context<'_>) -> Option<Check>
     }
 }
 
+/// A body that broke off or whose chunks are malformed, with Chromium 156's
+/// error for each (tried here): -354, -355, -321.
+fn body_broke(error: &ExchangeError, lang: Lang) -> Check {
+    let net = match error {
+        ExchangeError::BodyCut { declared: Some(_), .. } => NetError::ContentLengthMismatch,
+        ExchangeError::BodyCut { declared: None, .. } => NetError::IncompleteChunkedEncoding,
+        _ => NetError::InvalidChunkedEncoding,
+    };
+    let hint = match net {
+        NetError::InvalidChunkedEncoding => say!(
+            lang,
+            "the chunk framing is broken: look for code or a proxy that writes chunked encoding itself",
+            "分块编码的格式被破坏了：请检查自行输出 chunked 编码的代码或代理"
+        ),
+        _ => say!(
+            lang,
+            "the server or a proxy stopped sending in the middle of the body (a crash or timeout behind it, or a wrong Content-Length): check their logs",
+            "服务器或代理在发送响应体的中途停止了（其后的应用崩溃或超时，或 Content-Length 不正确）：请查看它们的日志"
+        ),
+    };
+    Check::fail(CheckId::HttpResponse, exchange_error(error, lang)).hint(hint).phone(Phone::Net(net))
+}
+
 /// The response check of an exchange that ended before a complete response.
 fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
     let id = CheckId::HttpResponse;
@@ -535,6 +571,9 @@ fn unfinished(end: &HttpEnd, lang: Lang) -> Option<Check> {
             ),
         ),
         HttpEnd::Failed(ExchangeError::Malformed(error)) => super::head::refused(*error, lang),
+        HttpEnd::Failed(error @ (ExchangeError::BodyCut { .. } | ExchangeError::BadChunk(_))) => {
+            body_broke(error, lang)
+        }
         HttpEnd::Failed(error @ ExchangeError::Empty) => Check::fail(id, exchange_error(error, lang)).hint(say!(
             lang,
             "check the server's logs: it accepts the request but never answers",

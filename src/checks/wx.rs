@@ -31,6 +31,7 @@ pub enum NetError {
     CertAuthorityInvalid,
     CertWeakSignatureAlgorithm,
     CertWeakKey,
+    InvalidChunkedEncoding,
     EmptyResponse,
     ResponseHeadersTooBig,
     Http2ProtocolError,
@@ -38,13 +39,15 @@ pub enum NetError {
     ResponseHeadersMultipleContentDisposition,
     ResponseHeadersMultipleLocation,
     Http2ServerRefusedStream,
+    ContentLengthMismatch,
+    IncompleteChunkedEncoding,
     ResponseHeadersTruncated,
     InvalidHttpResponse,
 }
 
 impl NetError {
     /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 22] = [
+    pub const ALL: [NetError; 25] = [
         NetError::ConnectionClosed,
         NetError::ConnectionReset,
         NetError::ConnectionRefused,
@@ -58,6 +61,7 @@ impl NetError {
         NetError::CertAuthorityInvalid,
         NetError::CertWeakSignatureAlgorithm,
         NetError::CertWeakKey,
+        NetError::InvalidChunkedEncoding,
         NetError::EmptyResponse,
         NetError::ResponseHeadersTooBig,
         NetError::Http2ProtocolError,
@@ -65,6 +69,8 @@ impl NetError {
         NetError::ResponseHeadersMultipleContentDisposition,
         NetError::ResponseHeadersMultipleLocation,
         NetError::Http2ServerRefusedStream,
+        NetError::ContentLengthMismatch,
+        NetError::IncompleteChunkedEncoding,
         NetError::ResponseHeadersTruncated,
         NetError::InvalidHttpResponse,
     ];
@@ -96,6 +102,7 @@ impl NetError {
             NetError::CertAuthorityInvalid => -202,
             NetError::CertWeakSignatureAlgorithm => -208,
             NetError::CertWeakKey => -211,
+            NetError::InvalidChunkedEncoding => -321,
             NetError::EmptyResponse => -324,
             NetError::ResponseHeadersTooBig => -325,
             NetError::Http2ProtocolError => -337,
@@ -103,6 +110,8 @@ impl NetError {
             NetError::ResponseHeadersMultipleContentDisposition => -349,
             NetError::ResponseHeadersMultipleLocation => -350,
             NetError::Http2ServerRefusedStream => -351,
+            NetError::ContentLengthMismatch => -354,
+            NetError::IncompleteChunkedEncoding => -355,
             NetError::ResponseHeadersTruncated => -357,
             NetError::InvalidHttpResponse => -370,
         }
@@ -123,6 +132,7 @@ impl NetError {
             NetError::CertAuthorityInvalid => "ERR_CERT_AUTHORITY_INVALID",
             NetError::CertWeakSignatureAlgorithm => "ERR_CERT_WEAK_SIGNATURE_ALGORITHM",
             NetError::CertWeakKey => "ERR_CERT_WEAK_KEY",
+            NetError::InvalidChunkedEncoding => "ERR_INVALID_CHUNKED_ENCODING",
             NetError::EmptyResponse => "ERR_EMPTY_RESPONSE",
             NetError::ResponseHeadersTooBig => "ERR_RESPONSE_HEADERS_TOO_BIG",
             NetError::Http2ProtocolError => "ERR_HTTP2_PROTOCOL_ERROR",
@@ -130,6 +140,8 @@ impl NetError {
             NetError::ResponseHeadersMultipleContentDisposition => "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION",
             NetError::ResponseHeadersMultipleLocation => "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION",
             NetError::Http2ServerRefusedStream => "ERR_HTTP2_SERVER_REFUSED_STREAM",
+            NetError::ContentLengthMismatch => "ERR_CONTENT_LENGTH_MISMATCH",
+            NetError::IncompleteChunkedEncoding => "ERR_INCOMPLETE_CHUNKED_ENCODING",
             NetError::ResponseHeadersTruncated => "ERR_RESPONSE_HEADERS_TRUNCATED",
             NetError::InvalidHttpResponse => "ERR_INVALID_HTTP_RESPONSE",
         }

@@ -176,6 +176,7 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -324 | -325 => &table::EMPTY_RESPONSE,
         -337 | -351 => &table::HTTP2,
         -346 | -349 | -350 | -357 | -370 => &table::INVALID_RESPONSE,
+        -321 | -354 | -355 => &table::BODY_BROKEN,
         -2 | -21 => &table::NETWORK_ERROR,
         _ => return None,
     })

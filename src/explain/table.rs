@@ -323,6 +323,23 @@ pub const INVALID_RESPONSE: Entry = Entry {
     errno: Some(600_001),
 };
 
+pub const BODY_BROKEN: Entry = Entry {
+    key: "net.response_body_incomplete",
+    step: 0,
+    checks: &[HttpResponse],
+    meaning: ("the response body broke off, or its chunks were malformed", "响应体中途中断，或分块格式有误"),
+    causes: &[
+        (
+            HttpResponse,
+            "the server or a proxy stopped sending in the middle of the body: a crash or timeout behind it",
+            "服务器或代理在发送响应体的中途停止：其后的应用崩溃或超时",
+        ),
+        (HttpResponse, "a Content-Length that does not match the body", "Content-Length 与响应体长度不符"),
+    ],
+    flags: "",
+    errno: Some(600_001),
+};
+
 pub const HTTP2: Entry = Entry {
     key: "net.http2_protocol_error",
     step: 0,

@@ -98,6 +98,11 @@ pub enum ExchangeError {
     Malformed(HeadError),
     /// The body broke off or was malformed (hyper's words).
     Body(String),
+    /// The connection ended before the body did: short of its Content-Length
+    /// (`declared`), or before the last chunk.
+    BodyCut { declared: Option<u64>, received: u64 },
+    /// A chunked body whose chunk framing is broken (hyper's words).
+    BadChunk(String),
     /// The request could not be written (hyper's or http's words).
     Request(String),
     /// The HTTP/2 stream or connection ended with an error.
@@ -219,7 +224,8 @@ impl Connection {
             Some(reading) => (reading.status, reading.flaws),
             None => (u32::from(head.status().as_u16()), Vec::new()),
         };
-        let (body_bytes, body) = read_body(head.into_body(), deadline).await?;
+        let framing = Framing::of(head.headers());
+        let (body_bytes, body) = read_body(head.into_body(), framing, deadline).await?;
         Ok(Response {
             status,
             malformed,
@@ -321,10 +327,57 @@ fn build(outgoing: &Outgoing<'_>, protocol: Protocol) -> Result<hyper::Request<F
     builder.body(Full::new(Bytes::from(outgoing.body.clone()))).map_err(|e| ExchangeError::Request(e.to_string()))
 }
 
+/// How the end of a body is known, for naming a body that breaks off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    Length(u64),
+    Chunked,
+    /// Until the connection closes (or HTTP/2's own framing).
+    Close,
+}
+
+impl Framing {
+    fn of(headers: &hyper::HeaderMap) -> Framing {
+        let chunked = headers
+            .get_all(hyper::header::TRANSFER_ENCODING)
+            .iter()
+            .any(|v| v.as_bytes().split(|&b| b == b',').any(|c| c.trim_ascii().eq_ignore_ascii_case(b"chunked")));
+        let length = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| super::head::content_length(v.as_bytes()));
+        match (chunked, length) {
+            (true, _) => Framing::Chunked,
+            (false, Some(length)) => Framing::Length(length),
+            (false, None) => Framing::Close,
+        }
+    }
+
+    /// The error for a body that failed as `error` says, in the phone's terms:
+    /// hyper's decoder reports a cut body as an unexpected EOF, broken chunk
+    /// framing as invalid input or data.
+    fn failure(self, error: &hyper::Error, received: u64) -> ExchangeError {
+        let io = std::iter::successors(std::error::Error::source(error), |cause| cause.source())
+            .find_map(|cause| cause.downcast_ref::<std::io::Error>());
+        let kind = io.map(std::io::Error::kind);
+        let cut = error.is_incomplete_message() || kind == Some(std::io::ErrorKind::UnexpectedEof);
+        let broken = matches!(kind, Some(std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData));
+        match (self, cut, broken) {
+            (Framing::Length(declared), true, _) => ExchangeError::BodyCut { declared: Some(declared), received },
+            (Framing::Chunked, true, _) => ExchangeError::BodyCut { declared: None, received },
+            (Framing::Chunked, false, true) => {
+                ExchangeError::BadChunk(io.map_or_else(|| error.to_string(), ToString::to_string))
+            }
+            _ => ExchangeError::Body(error.to_string()),
+        }
+    }
+}
+
 /// Reads the whole body, as the phone does before `success` is called: until it
 /// ends or the budget does. Only the first [`KEPT_BODY`] bytes are kept; the
 /// rest is counted and dropped, so an endless body costs time, not memory.
-async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result<(u64, Bytes), ExchangeError> {
+async fn read_body(
+    mut body: hyper::body::Incoming,
+    framing: Framing,
+    deadline: Instant,
+) -> Result<(u64, Bytes), ExchangeError> {
     let mut total = 0u64;
     let mut kept = Vec::new();
     loop {
@@ -334,7 +387,7 @@ async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> Result
             Ok(Some(Err(e))) => {
                 return Err(match classify(&e) {
                     h2 @ ExchangeError::Http2 { .. } => h2,
-                    _ => ExchangeError::Body(e.to_string()),
+                    _ => framing.failure(&e, total),
                 });
             }
             Ok(Some(Ok(frame))) => frame,

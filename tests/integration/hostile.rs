@@ -428,6 +428,36 @@ fn a_body_ended_by_a_close_without_close_notify_is_whole() {
     report.expect("http.response", "fail", "the connection closed in the middle of the response head");
 }
 
+/// A body that breaks off, or whose chunks are malformed, fails with the error
+/// Chromium 156 gave for each here (the server closes without close_notify).
+#[test]
+fn a_body_that_breaks_off_fails_as_chromium_reports_it() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n";
+    let cases = [
+        (
+            format!("{head}content-length: 10\r\n\r\n{{}}"),
+            "the body ended after 2 of the 10 bytes its Content-Length announced",
+            "-354 error_msg:net::ERR_CONTENT_LENGTH_MISMATCH",
+        ),
+        (
+            format!("{head}transfer-encoding: chunked\r\n\r\n2\r\n{{}}\r\n"),
+            "the chunked body ended after 2 bytes, before its last chunk",
+            "-355 error_msg:net::ERR_INCOMPLETE_CHUNKED_ENCODING",
+        ),
+        (
+            format!("{head}transfer-encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"),
+            "the chunked body is malformed",
+            "-321 error_msg:net::ERR_INVALID_CHUNKED_ENCODING",
+        ),
+    ];
+    for (answer, summary, phone) in cases {
+        let bytes = answer.into_bytes();
+        let report = diagnose_api(raw_https(move |_| Reply::Abrupt(bytes.clone())).addr, "/ok", 3000);
+        let check = report.expect("http.response", "fail", summary);
+        assert!(err_msg(check).ends_with(phone), "{check:#?}");
+    }
+}
+
 #[test]
 fn a_nul_byte_in_the_head_is_err_invalid_http_response() {
     let report = diagnose_api(answering(ok_with_headers(&[b"x-bad: a\x00b".to_vec()])).addr, "/ok", 3000);
