@@ -51,16 +51,17 @@ pub fn legacy_flight(bytes: &[u8]) {
 }
 
 /// Up to four "certificates" cut from `bytes` at DER boundaries, parsed and
-/// walked toward the Mozilla roots: no panic.
+/// verified toward the Mozilla roots: no panic.
 pub fn cert_chain(bytes: &[u8]) {
     static ROOTS: OnceLock<Roots> = OnceLock::new();
     let roots = ROOTS.get_or_init(Roots::mozilla);
     let _ = CertFacts::parse(bytes);
     let chain: Vec<CertificateDer<'static>> = der_pieces(bytes).map(|c| CertificateDer::from(c.to_vec())).collect();
-    if let Ok(chain) = Chain::analyze(&chain, roots) {
+    if let Ok(chain) = Chain::analyze(&chain, roots, "api.example.com", 1_780_272_000) {
         for index in 0..chain.certs.len() {
             let _ = chain.role(index);
         }
+        let _ = chain.refusal();
     }
 }
 

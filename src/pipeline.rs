@@ -1,11 +1,10 @@
 //! One diagnosis, end to end: the probe records what happens on the network
-//! (a [`Trace`](crate::probe::Trace)), the certificate chain is parsed once,
-//! the rules judge the record with the clock passed in, and the result becomes
-//! a [`Report`]. `check`'s batches and `serve`'s probes both come through here.
+//! (a [`Trace`](crate::probe::Trace)) with the certificate chain parsed and
+//! verified once, the rules judge the record with the clock passed in, and
+//! the result becomes a [`Report`]. `check`'s batches and `serve`'s probes both come through here.
 
 use std::time::SystemTime;
 
-use crate::cert::Chain;
 use crate::checks::{self, Context, Rules};
 use crate::lang::Lang;
 use crate::probe::{self, Settings};
@@ -22,18 +21,18 @@ pub struct Options {
 /// Diagnoses one target: probe the network, then judge every check.
 pub async fn diagnose(target: &Target, options: &Options, lang: Lang) -> Report {
     let trace = probe::run(target, &options.probe).await;
-    let chain = trace.presented().map(|der| Chain::analyze(der, &options.probe.roots));
+    let chain = trace.chain();
     let cx = Context {
         target,
         probe: &options.probe,
         rules: &options.rules,
         trace: &trace,
         now: SystemTime::now(),
-        chain: chain.as_ref(),
+        chain,
         lang,
     };
     let checks = checks::evaluate(&cx);
-    let chain = chain.as_ref().and_then(|c| c.as_ref().ok());
+    let chain = chain.and_then(|c| c.as_ref().ok());
     Report::new(target, &checks, options.probe.request.api, &trace, chain)
 }
 

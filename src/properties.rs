@@ -75,7 +75,7 @@ proptest! {
     fn certificate_parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let _ = CertFacts::parse(&bytes);
         let chain = [rustls_pki_types::CertificateDer::from(bytes)];
-        let _ = Chain::analyze(&chain, &Roots::mozilla());
+        let _ = Chain::analyze(&chain, &Roots::mozilla(), "api.example.com", 0).map(|c| c.refusal());
     }
 
     #[test]

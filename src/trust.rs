@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::{ClientConfig, RootCertStore};
-use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, TrustAnchor};
 
 /// A trust store and where it came from.
 #[derive(Clone, Debug)]
@@ -118,11 +118,17 @@ impl Roots {
         let wanted = strip_sequence(name_der);
         self.store.roots.iter().any(|anchor| strip_sequence(anchor.subject.as_ref()) == wanted)
     }
+
+    /// The trust anchors whose subject is this DER-encoded name.
+    pub fn anchors_named<'a>(&'a self, name_der: &'a [u8]) -> impl Iterator<Item = &'a TrustAnchor<'static>> + 'a {
+        let wanted = strip_sequence(name_der);
+        self.store.roots.iter().filter(move |anchor| strip_sequence(anchor.subject.as_ref()) == wanted)
+    }
 }
 
 /// The contents of a DER SEQUENCE, or the input unchanged when it is not one.
 /// Trust anchors store a name's contents; certificates carry the whole SEQUENCE.
-fn strip_sequence(der: &[u8]) -> &[u8] {
+pub fn strip_sequence(der: &[u8]) -> &[u8] {
     let [0x30, first_len, rest @ ..] = der else {
         return der;
     };

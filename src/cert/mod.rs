@@ -2,7 +2,11 @@
 //! when, for which names, with which key and signature. The cert.* checks
 //! decide on these facts, never on a TLS library's first error.
 
+mod constraints;
+mod parts;
 mod path;
+mod signed;
+mod verify;
 
 use std::net::IpAddr;
 
@@ -12,18 +16,25 @@ use crate::text::{MAX_NAME, clean};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
+pub use parts::{Defect, Parts};
 pub use path::{Path, PathEnd, PathStep, draw, host_matches, san_covers};
+pub use verify::{Class, Flaw, Problem, Refusal};
 
 use rustls_pki_types::CertificateDer;
 
 use crate::trust::Roots;
 
-/// A chain as the server sent it, parsed, with its path toward a root.
+/// A chain as the server sent it, parsed, with the path the phone would
+/// use toward a root and what Chromium's verifier finds wrong with it.
 #[derive(Clone, Debug)]
 pub struct Chain {
     /// In the order sent, leaf first.
     pub certs: Vec<CertFacts>,
     pub path: Path,
+    /// The path's problems; none when the phone accepts the path.
+    pub problems: Vec<Problem>,
+    /// Whether the leaf covers the host the phone asked for.
+    pub host_covered: bool,
 }
 
 /// What a sent certificate is to the chain (`leaf`, `intermediate`, `root`, `extra` in the JSON).
@@ -52,8 +63,9 @@ pub enum ChainError {
 }
 
 impl Chain {
-    /// Parses every certificate; an unparseable one is an error naming its position.
-    pub fn analyze(der: &[CertificateDer<'_>], roots: &Roots) -> Result<Chain, ChainError> {
+    /// Parses every certificate (an unparseable one is an error naming its
+    /// position) and verifies the chain for `host` at `now` (Unix seconds).
+    pub fn analyze(der: &[CertificateDer<'_>], roots: &Roots, host: &str, now: i64) -> Result<Chain, ChainError> {
         if der.is_empty() {
             return Err(ChainError::Empty);
         }
@@ -62,8 +74,14 @@ impl Chain {
             .enumerate()
             .map(|(i, d)| CertFacts::parse(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason }))
             .collect::<Result<Vec<_>, _>>()?;
-        let path = Path::build(&certs, roots);
-        Ok(Chain { certs, path })
+        let (path, problems) = verify::search(&certs, roots, now);
+        let host_covered = host_matches(&certs[0], host);
+        Ok(Chain { certs, path, problems, host_covered })
+    }
+
+    /// Why the phone refuses this chain, if it does.
+    pub fn refusal(&self) -> Option<Refusal> {
+        verify::refusal(&self.certs, &self.path, &self.problems, self.host_covered)
     }
 
     pub fn role(&self, index: usize) -> Role {
@@ -106,6 +124,8 @@ pub struct CertFacts {
     pub aia_issuer: Option<String>,
     /// SHA-256 of the DER, as `AB:CD:…` (what `openssl x509 -fingerprint -sha256` prints).
     pub sha256: String,
+    /// What path validation reads besides the facts above.
+    pub parts: Parts,
 }
 
 /// The subject public key.
@@ -174,6 +194,7 @@ impl CertFacts {
             extended_key_usage: extended_key_usage(&cert),
             aia_issuer: aia_issuer(&cert),
             sha256: fingerprint(der),
+            parts: Parts::of(&cert),
         })
     }
 

@@ -1,13 +1,11 @@
-//! Which certificates form the path from the leaf toward a root, where that
-//! path ends, and whether a host name is covered — pure functions of the
-//! certificates the server sent and the trusted roots' names.
+//! The path from the leaf toward a root as the verifier found it (`verify.rs`
+//! builds it), as people read it, and whether a host name is covered.
 
 use std::net::IpAddr;
 
 use super::CertFacts;
 use crate::lang::Lang;
 use crate::say;
-use crate::trust::Roots;
 
 /// The path from the leaf upward through the certificates the server sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,35 +66,6 @@ impl Path {
         }
         steps
     }
-
-    pub fn build(chain: &[CertFacts], roots: &Roots) -> Path {
-        let mut links = vec![0];
-        let end = loop {
-            let current = &chain[*links.last().expect("starts with the leaf")];
-            if roots.has_subject(&current.issuer_der) {
-                let sent_root = unused(chain, &links, |c| c.subject_der == current.issuer_der && c.self_issued());
-                links.extend(sent_root.filter(|_| !current.self_issued()));
-                break PathEnd::Trusted(current.issuer_name.clone());
-            }
-            if current.self_issued() {
-                break PathEnd::UntrustedRoot(*links.last().expect("non-empty"));
-            }
-            match unused(chain, &links, |c| c.subject_der == current.issuer_der) {
-                Some(next) => links.push(next),
-                None => {
-                    let after = *links.last().expect("non-empty");
-                    break PathEnd::Missing { after, issuer: current.issuer_name.clone() };
-                }
-            }
-        };
-        let extras = (0..chain.len()).filter(|i| !links.contains(i)).collect();
-        let out_of_order = links.iter().enumerate().any(|(position, index)| position != *index);
-        Path { links, end, extras, out_of_order }
-    }
-}
-
-fn unused(chain: &[CertFacts], links: &[usize], wanted: impl Fn(&CertFacts) -> bool) -> Option<usize> {
-    (0..chain.len()).find(|i| !links.contains(i) && wanted(&chain[*i]))
 }
 
 /// Draws the path as one line, `leaf → intermediate → root (trusted root)`:
@@ -174,32 +143,15 @@ mod tests {
             extended_key_usage: vec![],
             aia_issuer: None,
             sha256: String::new(),
+            parts: Default::default(),
         }
-    }
-
-    fn no_roots() -> Roots {
-        Roots::from_store(rustls::RootCertStore::empty())
-    }
-
-    #[test]
-    fn walks_leaf_intermediate_and_stops_where_the_chain_stops() {
-        let chain = [cert("leaf", "int"), cert("int", "root")];
-        let path = Path::build(&chain, &no_roots());
-        assert_eq!(path.links, vec![0, 1]);
-        assert_eq!(path.end, PathEnd::Missing { after: 1, issuer: "root".into() });
-        assert!(!path.out_of_order && path.extras.is_empty());
     }
 
     #[test]
     fn a_sent_trusted_root_is_one_step_not_two() {
         let chain = [cert("leaf", "int"), cert("int", "root"), cert("root", "root")];
-        let mut store = rustls::RootCertStore::empty();
-        store.roots.push(rustls_pki_types::TrustAnchor {
-            subject: b"root".to_vec().into(),
-            subject_public_key_info: Vec::new().into(),
-            name_constraints: None,
-        });
-        let path = Path::build(&chain, &Roots::from_store(store));
+        let path =
+            Path { links: vec![0, 1, 2], end: PathEnd::Trusted("root".into()), extras: vec![], out_of_order: false };
         let steps = path.steps(&chain);
         assert_eq!(steps, [PathStep::Sent(0), PathStep::Sent(1), PathStep::SentRoot { index: 2, trusted: true }]);
         let line = draw(&steps, Lang::En, |i, root| match root {
@@ -207,26 +159,13 @@ mod tests {
             _ => chain[i].name.clone(),
         });
         assert_eq!(line, "leaf → int → root (trusted root)");
-        let sent_without_root = Path::build(&chain[..2], &Roots::from_store(rustls::RootCertStore::empty()));
-        assert_eq!(sent_without_root.steps(&chain[..2]).last(), Some(&PathStep::Missing("root".into())));
-    }
-
-    #[test]
-    fn a_leaf_alone_misses_its_intermediate() {
-        let path = Path::build(&[cert("leaf", "int")], &no_roots());
-        assert_eq!(path.end, PathEnd::Missing { after: 0, issuer: "int".into() });
-    }
-
-    #[test]
-    fn self_signed_leaf_and_sent_roots() {
-        let path = Path::build(&[cert("me", "me")], &no_roots());
-        assert_eq!(path.end, PathEnd::UntrustedRoot(0));
-        let chain = [cert("leaf", "int"), cert("root", "root"), cert("int", "root"), cert("stray", "x")];
-        let path = Path::build(&chain, &no_roots());
-        assert_eq!(path.links, vec![0, 2, 1]);
-        assert_eq!(path.end, PathEnd::UntrustedRoot(1));
-        assert!(path.out_of_order);
-        assert_eq!(path.extras, vec![3]);
+        let missing = Path {
+            links: vec![0, 1],
+            end: PathEnd::Missing { after: 1, issuer: "root".into() },
+            extras: vec![],
+            out_of_order: false,
+        };
+        assert_eq!(missing.steps(&chain[..2]).last(), Some(&PathStep::Missing("root".into())));
     }
 
     #[test]

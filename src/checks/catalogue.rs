@@ -91,7 +91,7 @@ catalogue! {
     CertKey => "cert.key", step 3, ("key strength", "证书密钥强度"),
         Some(Net(N::CertWeakKey)), [UrlScheme, TlsHandshake, CertTrusted];
     CertSignature => "cert.signature", step 3, ("signature algorithm", "证书签名算法"),
-        Some(Net(N::CertWeakSignatureAlgorithm)), [UrlScheme, TlsHandshake, CertTrusted];
+        Some(Net(N::CertInvalid)), [UrlScheme, TlsHandshake, CertTrusted];
     ClockSkew => "clock.skew", step 3, ("this machine's clock", "本机时钟偏差"),
         None, [HttpResponse];
     UrlScheme => "url.scheme", step 4, ("HTTPS only", "协议"),

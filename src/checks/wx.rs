@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::cert::Refusal;
 use crate::miniprogram::Api;
 use crate::probe::head::HeadError;
 
@@ -26,9 +27,11 @@ pub enum NetError {
     AddressUnreachable,
     SslVersionOrCipherMismatch,
     ConnectionTimedOut,
+    SslKeyUsageIncompatible,
     CertCommonNameInvalid,
     CertDateInvalid,
     CertAuthorityInvalid,
+    CertInvalid,
     CertWeakSignatureAlgorithm,
     CertWeakKey,
     InvalidChunkedEncoding,
@@ -47,7 +50,7 @@ pub enum NetError {
 
 impl NetError {
     /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 25] = [
+    pub const ALL: [NetError; 27] = [
         NetError::ConnectionClosed,
         NetError::ConnectionReset,
         NetError::ConnectionRefused,
@@ -56,9 +59,11 @@ impl NetError {
         NetError::AddressUnreachable,
         NetError::SslVersionOrCipherMismatch,
         NetError::ConnectionTimedOut,
+        NetError::SslKeyUsageIncompatible,
         NetError::CertCommonNameInvalid,
         NetError::CertDateInvalid,
         NetError::CertAuthorityInvalid,
+        NetError::CertInvalid,
         NetError::CertWeakSignatureAlgorithm,
         NetError::CertWeakKey,
         NetError::InvalidChunkedEncoding,
@@ -74,6 +79,18 @@ impl NetError {
         NetError::ResponseHeadersTruncated,
         NetError::InvalidHttpResponse,
     ];
+
+    /// The error Chromium reports for a certificate it refuses.
+    pub fn of_refusal(refusal: Refusal) -> NetError {
+        match refusal {
+            Refusal::KeyUsage => NetError::SslKeyUsageIncompatible,
+            Refusal::Invalid => NetError::CertInvalid,
+            Refusal::AuthorityInvalid => NetError::CertAuthorityInvalid,
+            Refusal::CommonNameInvalid => NetError::CertCommonNameInvalid,
+            Refusal::DateInvalid => NetError::CertDateInvalid,
+            Refusal::WeakKey => NetError::CertWeakKey,
+        }
+    }
 
     /// The error Chromium 156 gave for a response head it refuses (tried here).
     pub fn of_head(error: HeadError) -> NetError {
@@ -97,9 +114,11 @@ impl NetError {
             NetError::AddressUnreachable => -109,
             NetError::SslVersionOrCipherMismatch => -113,
             NetError::ConnectionTimedOut => -118,
+            NetError::SslKeyUsageIncompatible => -181,
             NetError::CertCommonNameInvalid => -200,
             NetError::CertDateInvalid => -201,
             NetError::CertAuthorityInvalid => -202,
+            NetError::CertInvalid => -207,
             NetError::CertWeakSignatureAlgorithm => -208,
             NetError::CertWeakKey => -211,
             NetError::InvalidChunkedEncoding => -321,
@@ -127,9 +146,11 @@ impl NetError {
             NetError::AddressUnreachable => "ERR_ADDRESS_UNREACHABLE",
             NetError::SslVersionOrCipherMismatch => "ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
             NetError::ConnectionTimedOut => "ERR_CONNECTION_TIMED_OUT",
+            NetError::SslKeyUsageIncompatible => "ERR_SSL_KEY_USAGE_INCOMPATIBLE",
             NetError::CertCommonNameInvalid => "ERR_CERT_COMMON_NAME_INVALID",
             NetError::CertDateInvalid => "ERR_CERT_DATE_INVALID",
             NetError::CertAuthorityInvalid => "ERR_CERT_AUTHORITY_INVALID",
+            NetError::CertInvalid => "ERR_CERT_INVALID",
             NetError::CertWeakSignatureAlgorithm => "ERR_CERT_WEAK_SIGNATURE_ALGORITHM",
             NetError::CertWeakKey => "ERR_CERT_WEAK_KEY",
             NetError::InvalidChunkedEncoding => "ERR_INVALID_CHUNKED_ENCODING",

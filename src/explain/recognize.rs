@@ -33,7 +33,7 @@ impl Recognized {
 }
 
 /// Chromium net errors beyond those reqdoctor reports itself.
-const MORE_NET_ERRORS: [(i32, &str); 9] = [
+const MORE_NET_ERRORS: [(i32, &str); 8] = [
     (-2, "ERR_FAILED"),
     (-7, "ERR_TIMED_OUT"),
     (-21, "ERR_NETWORK_CHANGED"),
@@ -41,7 +41,6 @@ const MORE_NET_ERRORS: [(i32, &str); 9] = [
     (-104, "ERR_CONNECTION_FAILED"),
     (-106, "ERR_INTERNET_DISCONNECTED"),
     (-137, "ERR_NAME_RESOLUTION_FAILED"),
-    (-207, "ERR_CERT_INVALID"),
     (-310, "ERR_TOO_MANY_REDIRECTS"),
 ];
 
@@ -166,6 +165,7 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -109 => &table::ADDRESS_UNREACHABLE,
         -113 => &table::VERSION_OR_CIPHER,
         -118 => &table::CONNECTION_TIMED_OUT,
+        -181 => &table::KEY_USAGE,
         -200 => &table::CERT_NAME,
         -201 => &table::CERT_DATE,
         -202 => &table::CERT_AUTHORITY,

@@ -278,13 +278,38 @@ pub const CERT_WEAK_KEY: Entry = Entry {
 pub const CERT_INVALID: Entry = Entry {
     key: "net.cert_invalid",
     step: 3,
-    checks: &[CertTrusted, CertChain, CertHostname, CertExpiry, CertKey, CertSignature],
-    meaning: ("the certificate is invalid", "证书无效"),
+    checks: &[CertTrusted, CertSignature],
+    meaning: ("the phone's certificate verifier rejects the chain", "手机的证书校验器拒绝了该证书链"),
     causes: &[
-        (CertChain, "the chain is incomplete", "证书链不完整"),
-        (CertExpiry, "a certificate is expired", "证书已过期"),
-        (CertHostname, "the certificate is for another host name", "证书不是签给这个域名的"),
+        (
+            CertSignature,
+            "a certificate on the path is signed with SHA-1 or MD5",
+            "证书路径上有证书使用 SHA-1 或 MD5 签名",
+        ),
+        (
+            CertTrusted,
+            "a rule of the path is broken: pathLenConstraint, name constraints, an intermediate that is not a CA, extendedKeyUsage without serverAuth, an unknown critical extension",
+            "证书路径违反了规则：pathLenConstraint、名称约束、中间证书不是 CA、extendedKeyUsage 缺少 serverAuth、未知的关键扩展",
+        ),
+        (CertTrusted, "the phone cannot parse the server's certificate", "手机无法解析服务器证书"),
     ],
+    flags: "",
+    errno: Some(600_001),
+};
+
+pub const KEY_USAGE: Entry = Entry {
+    key: "net.ssl_key_usage_incompatible",
+    step: 3,
+    checks: &[CertKey],
+    meaning: (
+        "the certificate's keyUsage does not allow what the TLS handshake does with it",
+        "证书的 keyUsage 不允许 TLS 握手所需的用途",
+    ),
+    causes: &[(
+        CertKey,
+        "keyUsage without digitalSignature, e.g. a CA certificate installed as the server certificate",
+        "keyUsage 缺少 digitalSignature，例如把 CA 证书当作服务器证书部署",
+    )],
     flags: "",
     errno: Some(600_001),
 };

@@ -75,6 +75,11 @@ impl Trace {
         let tls = self.connection.as_ref()?.tls.as_ref()?;
         (!tls.presented.is_empty()).then_some(tls.presented.as_slice())
     }
+
+    /// That chain, parsed and verified by the phone's rules.
+    pub fn chain(&self) -> Option<&Result<crate::cert::Chain, crate::cert::ChainError>> {
+        self.connection.as_ref()?.tls.as_ref()?.chain.as_ref()
+    }
 }
 
 /// How the first connection was made.
@@ -138,11 +143,10 @@ pub enum HttpEnd {
 }
 
 /// Takes `certificates` from a raw probe as the chain the server presents, when the
-/// handshake itself saw none, with rustls' verdict on them.
+/// handshake itself saw none, verified by the phone's rules.
 fn adopt(tls: &mut TlsTrace, certificates: &[rustls_pki_types::CertificateDer<'static>], host: &str, roots: &Roots) {
     if tls.presented.is_empty() && !certificates.is_empty() {
-        tls.verdict = Some(tls::verify_chain(certificates, host, roots));
-        tls.presented = certificates.to_vec();
+        tls.present(certificates.to_vec(), host, roots);
     }
 }
 

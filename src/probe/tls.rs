@@ -1,6 +1,7 @@
 //! The TLS handshake as a phone makes it (TLS 1.2/1.3 only, SNI = the URL's
-//! host), with a verifier that records the server's chain and rustls' verdict
-//! instead of aborting, so every certificate defect can be named afterwards.
+//! host), with a verifier that records the server's chain instead of
+//! aborting; the chain is then verified by the phone's rules (`cert`), so
+//! every certificate defect can be named afterwards.
 //!
 //! One `ClientConfig` serves the whole run; the verifier it holds leaves what
 //! it saw in a task-local slot owned by the handshake running in that task.
@@ -25,6 +26,7 @@ use tokio_rustls::client::TlsStream;
 use super::flight::{Answer, ServerHello};
 use super::hello::WireVersion;
 use super::raw::{LegacyProbe, PhoneProbe};
+use crate::cert::{Chain, ChainError, Refusal};
 use crate::trust::Roots;
 
 /// What the server presented and what rustls thought of it.
@@ -33,8 +35,8 @@ pub struct TlsTrace {
     pub result: Option<Result<TlsSession, TlsFailure>>,
     /// The certificates the server sent, leaf first, even if they were refused.
     pub presented: Vec<CertificateDer<'static>>,
-    /// rustls' (webpki's) verdict on the chain; `None` if none was received.
-    pub verdict: Option<Result<(), Error>>,
+    /// The chain parsed and verified by the phone's rules; `None` if none was received.
+    pub chain: Option<Result<Chain, ChainError>>,
     pub ocsp_stapled: bool,
     pub duration: Duration,
     /// The phone's own ClientHello, offered when the handshake failed in a way
@@ -88,9 +90,20 @@ impl TlsTrace {
         self.result.as_ref()?.as_ref().err()
     }
 
-    /// rustls' refusal of the certificate, if it refused it.
-    pub fn refusal(&self) -> Option<&Error> {
-        self.verdict.as_ref()?.as_ref().err()
+    /// Why the phone refuses the certificate, if it does.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self.chain.as_ref()? {
+            Ok(chain) => chain.refusal(),
+            Err(ChainError::Unparseable { position, .. }) if *position > 1 => Some(Refusal::AuthorityInvalid),
+            Err(_) => Some(Refusal::Invalid),
+        }
+    }
+
+    /// Takes `chain` as what the server presented, verified for `host` now.
+    pub fn present(&mut self, chain: Vec<CertificateDer<'static>>, host: &str, roots: &Roots) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        self.chain = (!chain.is_empty()).then(|| Chain::analyze(&chain, roots, host, now));
+        self.presented = chain;
     }
 }
 
@@ -193,15 +206,6 @@ impl TlsFailure {
     }
 }
 
-/// Judges a chain received outside rustls (from a legacy probe) as rustls would.
-pub fn verify_chain(chain: &[CertificateDer<'static>], host: &str, roots: &Roots) -> Result<(), Error> {
-    let Some((leaf, intermediates)) = chain.split_first() else {
-        return Err(Error::NoCertificatesPresented);
-    };
-    let name = ServerName::try_from(host.to_owned()).map_err(|e| Error::General(e.to_string()))?;
-    roots.verifier().verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now()).map(|_| ())
-}
-
 /// A stream whose TLS handshake and certificate are done with.
 pub type Stream = TlsStream<Recorder<TcpStream>>;
 
@@ -241,16 +245,12 @@ pub async fn handshake(
     trace.result = Some(result);
     let seen = seen.lock().expect("not poisoned").take();
     if let Some(seen) = seen {
-        trace.presented = seen.chain;
-        trace.verdict = Some(seen.verdict);
+        trace.present(seen.chain, host, roots);
         trace.ocsp_stapled = seen.ocsp_stapled;
     } else if stream.is_none() {
         // A TLS 1.2 server sends its chain in the clear: judge it even when
-        // the handshake broke off before rustls got to verify it.
-        if !chain.is_empty() {
-            trace.verdict = Some(verify_chain(&chain, host, roots));
-            trace.presented = chain;
-        }
+        // the handshake broke off before rustls got to see it.
+        trace.present(chain, host, roots);
     }
     (trace, stream)
 }
@@ -328,9 +328,10 @@ tokio::task_local! {
     static SEEN: Arc<Mutex<Option<Seen>>>;
 }
 
-/// Records the chain and verdict, then lets the handshake finish so the
-/// session's facts are known; the probe sends nothing over a refused chain.
-/// Outside a [`handshake`] (no slot to record in) it enforces the verdict.
+/// Records the chain, then lets the handshake finish so the session's facts
+/// are known; the chain is verified afterwards by the phone's rules, and the
+/// probe sends nothing over a refused chain. Outside a [`handshake`] (no slot
+/// to record in) it enforces webpki's verdict.
 #[derive(Debug)]
 struct Capture {
     inner: Arc<WebPkiServerVerifier>,
@@ -339,7 +340,6 @@ struct Capture {
 #[derive(Debug)]
 struct Seen {
     chain: Vec<CertificateDer<'static>>,
-    verdict: Result<(), Error>,
     ocsp_stapled: bool,
 }
 
@@ -352,16 +352,16 @@ impl ServerCertVerifier for Capture {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let verdict =
-            self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ());
         let chain = || std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
         let recorded = SEEN.try_with(|slot| {
-            let seen = Seen { chain: chain(), verdict: verdict.clone(), ocsp_stapled: !ocsp_response.is_empty() };
+            let seen = Seen { chain: chain(), ocsp_stapled: !ocsp_response.is_empty() };
             *slot.lock().expect("not poisoned") = Some(seen);
         });
         match recorded {
             Ok(()) => Ok(ServerCertVerified::assertion()),
-            Err(_outside_a_handshake) => verdict.map(|()| ServerCertVerified::assertion()),
+            Err(_outside_a_handshake) => {
+                self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
         }
     }
 

@@ -628,12 +628,13 @@ fn serving(cert: crate::support::ServerCert) -> SocketAddr {
     raw_https_with(cert, |_| Reply::Bytes(ok_response())).addr
 }
 
+/// Chromium's path builder has no depth limit (only an iteration limit and a
+/// deadline), so a chain of 50 certificates is followed to its root.
 #[test]
-fn a_chain_of_50_certificates_is_named_by_its_depth() {
+fn a_chain_of_50_certificates_is_followed_to_its_root() {
     let report = diagnose_api(serving(pki().deep_chain(50)), "/ok", 3000);
-    let trusted = report.expect("cert.trusted", "fail", "");
-    assert!(trusted.summary.to_lowercase().contains("depth"), "{trusted:#?}");
-    report.expect("http.response", "skip", "the certificate was refused");
+    report.expect("cert.trusted", "pass", "reqdoctor test root");
+    report.expect("http.response", "pass", "");
     let certificate = report.certificate.as_ref().expect("a certificate object");
     assert_eq!(certificate.chain.len(), 50);
 }
@@ -689,14 +690,14 @@ fn dates_from_1950_to_9999_are_read() {
     assert_eq!((leaf.not_before.as_str(), leaf.not_after.as_str()), ("1950-01-01T00:00:00Z", "9999-12-31T23:59:59Z"));
 }
 
-/// webpki cannot represent dates before 1970 and refuses the chain; phones accept it,
-/// so cert.trusted warns and names the date instead of failing with "BadEncoding".
+/// webpki cannot represent dates before 1970 and refuses such a chain; phones
+/// accept it, and so does reqdoctor's own verifier.
 #[test]
-fn a_not_before_of_1950_is_named_not_a_bad_encoding() {
+fn a_not_before_of_1950_is_accepted_as_phones_accept_it() {
     let cert = pki().leaf_dated(datetime!(1950-01-01 0:00 UTC), datetime!(9999-12-31 23:59:59 UTC));
     let report = diagnose_api(serving(cert), "/ok", 3000);
-    let trusted = report.expect("cert.trusted", "warn", "is dated 1950-01-01T00:00:00Z, before 1970");
-    assert!(!trusted.summary.contains("BadEncoding"), "{trusted:#?}");
+    report.expect("cert.trusted", "pass", "reqdoctor test root");
+    report.expect("http.response", "pass", "");
 }
 
 #[test]

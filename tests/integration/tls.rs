@@ -199,7 +199,8 @@ fn ed25519_keys_fail_cert_key() {
 fn sha1_signatures_fail_cert_signature() {
     let report = api(CertKind::Sha1Signed);
     let signature = report.expect("cert.signature", "fail", "signed with SHA-1 (ecdsa-with-SHA1)");
-    assert!(signature.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_WEAK_SIGNATURE_ALGORITHM"));
+    // Chromium 156 on loopback: -207, "unacceptable signature algorithm", not -208.
+    assert!(signature.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_INVALID"), "{signature:#?}");
 }
 
 #[test]
@@ -211,10 +212,10 @@ fn a_skewed_server_clock_warns() {
 }
 
 #[test]
-fn a_refusal_no_rule_explains_still_fails_cert_trusted() {
+fn a_leaf_for_client_auth_only_fails_cert_trusted_with_err_cert_invalid() {
     let report = api(CertKind::ClientAuthOnly);
     let trusted = report.expect("cert.trusted", "fail", "lacks serverAuth");
-    assert!(trusted.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_AUTHORITY_INVALID"));
+    assert!(trusted.wx.as_ref().unwrap().err_msg.ends_with("ERR_CERT_INVALID"), "{trusted:#?}");
     report.expect("http.response", "skip", "certificate was refused");
     assert_eq!(report.verdict, "fail");
 }

@@ -34,7 +34,7 @@ pub use hostile::{
 };
 pub use https::{Recorded, http_server, https_server, https_server_tls13_only, https_server_with, recorded};
 pub use openssl::{OpensslKind, openssl_server};
-pub use pki::{CertKind, PemFiles, Pki, ServerCert, pki};
+pub use pki::{Case, CertKind, PemFiles, Pki, ServerCert, pki};
 pub use sockets::{close_after_hello, garbage_server, refused_port, reset_server, tarpit, tls_alert_server};
 
 /// The background runtime every fixture server runs on (2 worker threads, created once).

@@ -101,6 +101,10 @@ pub struct PemFiles {
 
 type Issuer = CertifiedIssuer<'static, KeyPair>;
 
+#[path = "pki_cases.rs"]
+mod cases;
+pub use cases::Case;
+
 /// One certificate as DER (for rustls) and as PEM (for the openssl CLI).
 #[derive(Clone)]
 struct Cert {
@@ -142,6 +146,7 @@ pub struct Pki {
     dir: TempDir,
     root_pem_path: PathBuf,
     root: Cert,
+    root_issuer: Issuer,
     intermediate: Issuer,
     expired_intermediate: Issuer,
     unknown_intermediate: Issuer,
@@ -305,7 +310,8 @@ impl Pki {
         let expired_intermediate = ca("reqdoctor expired intermediate", expired_window, Some(&root));
         let unknown_intermediate = ca("reqdoctor unknown intermediate", ca_window, Some(&unknown_root));
         let dir = pki_dir();
-        let root = Cert::of_issuer(&root);
+        let root_issuer = root;
+        let root = Cert::of_issuer(&root_issuer);
         let root_pem_path = dir.path().join("root.pem");
         write(&root_pem_path, &root.pem);
         // openssl signs the SHA-1 and RSA-1024 leaves with these.
@@ -316,6 +322,7 @@ impl Pki {
             dir,
             root_pem_path,
             root,
+            root_issuer,
             intermediate,
             expired_intermediate,
             unknown_intermediate,
