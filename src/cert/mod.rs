@@ -17,7 +17,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 pub use parts::{Defect, Parts};
-pub use path::{Path, PathEnd, PathStep, draw, host_matches, san_covers};
+pub use path::{Path, PathEnd, PathStep, draw, host_matches, san_covers, wildcard_over_public_suffix};
 pub use verify::{Class, Flaw, Problem, Refusal};
 
 use rustls_pki_types::CertificateDer;

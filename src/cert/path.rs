@@ -109,12 +109,35 @@ pub fn san_covers(san: &str, host: &str) -> bool {
 
 fn name_matches(pattern: &str, host: &str) -> bool {
     match pattern.strip_prefix("*.") {
-        Some(suffix) => match host.split_once('.') {
-            Some((label, rest)) => !label.is_empty() && rest == suffix && suffix.contains('.'),
-            None => false,
-        },
+        Some(suffix) => wildcard_shape(suffix, host) && !icann_suffix(host, suffix),
         None => pattern == host,
     }
+}
+
+/// `*.suffix` would stand for `host`'s leftmost label, were wildcards allowed there.
+fn wildcard_shape(suffix: &str, host: &str) -> bool {
+    match host.split_once('.') {
+        Some((label, rest)) => !label.is_empty() && rest == suffix && suffix.contains('.'),
+        None => false,
+    }
+}
+
+/// Whether `suffix` is `host`'s public suffix in the ICANN section of the
+/// Public Suffix List: Chromium allows no wildcard over one (`*.co.uk`),
+/// while private-registry suffixes (`*.s3.amazonaws.com`) stay allowed.
+fn icann_suffix(host: &str, suffix: &str) -> bool {
+    psl::suffix(host.as_bytes())
+        .is_some_and(|s| s.typ() == Some(psl::Type::Icann) && s.trim().as_bytes() == suffix.as_bytes())
+}
+
+/// The leaf's wildcard SAN that would cover `host` but stands over a public
+/// suffix, which phones refuse (`DNS:*.co.uk` for `api.co.uk`).
+pub fn wildcard_over_public_suffix(cert: &CertFacts, host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    cert.dns_names.iter().find_map(|pattern| {
+        let suffix = pattern.trim_end_matches('.').strip_prefix("*.")?;
+        (wildcard_shape(suffix, &host) && icann_suffix(&host, suffix)).then(|| format!("DNS:{pattern}"))
+    })
 }
 
 #[cfg(test)]
@@ -178,6 +201,10 @@ mod tests {
             ("api.test", "API.TEST.", true),
             ("api.test", "api.test", true),
             ("api.test", "other.test", false),
+            ("*.co.uk", "api.co.uk", false),
+            ("*.example.co.uk", "api.example.co.uk", true),
+            ("*.s3.amazonaws.com", "bucket.s3.amazonaws.com", true),
+            ("*.com.cn", "api.com.cn", false),
         ];
         for (pattern, host, expected) in cases {
             let mut leaf = cert("leaf", "int");

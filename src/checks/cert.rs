@@ -8,6 +8,7 @@ use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, Status, upstream};
 use crate::cert::{
     CertFacts, Chain, ChainError, Key, Path, PathEnd, PathStep, draw, host_matches, rfc3339, san_covers,
+    wildcard_over_public_suffix,
 };
 use crate::cert::{Defect, Flaw, Problem};
 use crate::lang::Lang;
@@ -519,6 +520,22 @@ fn hostname(a: &Analysis<'_>) -> Check {
             id,
             say!(lang, "{host} is covered by the certificate ({listed})", "证书适用于 {host}（{listed}）"),
         )
+        .data("san", sans);
+    }
+    if let Some(wildcard) = wildcard_over_public_suffix(leaf, host) {
+        return Check::fail(
+            id,
+            say!(
+                lang,
+                "{wildcard} would cover {host}, but it stands over a public suffix, and phones accept no wildcard there",
+                "{wildcard} 看似能覆盖 {host}，但通配符位于公共后缀之上，手机不接受这种通配符"
+            ),
+        )
+        .hint(say!(
+            lang,
+            "reissue the certificate with DNS:{host} itself in its subjectAltName",
+            "请重新签发证书，在 subjectAltName 中直接写入 DNS:{host}"
+        ))
         .data("san", sans);
     }
     let summary = if sans.is_empty() {

@@ -2,7 +2,7 @@
 //! name-only or webpki one disagree, served by a tokio-rustls server, each
 //! judged as Chromium judges it, with the phone error Chromium reports.
 
-use crate::cli::{Report, check_api};
+use crate::cli::{Report, check, check_api};
 use crate::support::{Case, https_server_with, pki};
 
 fn served(case: Case) -> Report {
@@ -109,4 +109,17 @@ fn no_certificate_summary_carries_a_library_debug_string() {
             assert!(!debug.iter().any(|d| check.summary.contains(d)), "{case:?} {}: {}", check.id, check.summary);
         }
     }
+}
+
+#[test]
+fn a_wildcard_over_a_public_suffix_covers_nothing_but_a_private_one_does() {
+    let addr = https_server_with(pki().case(Case::WildcardSuffixes), rustls::ALL_VERSIONS);
+    let at = |host: &str| {
+        let route = format!("{host}:443:{}:{}", addr.ip(), addr.port());
+        check(&["--connect-to", route.as_str(), &format!("https://{host}/ok")])
+    };
+    let report = at("api.co.uk");
+    report.expect("cert.hostname", "fail", "DNS:*.co.uk would cover api.co.uk, but it stands over a public suffix");
+    phone_error(&report, "cert.hostname", "ERR_CERT_COMMON_NAME_INVALID");
+    at("bucket.s3.amazonaws.com").expect("cert.hostname", "pass", "DNS:*.s3.amazonaws.com");
 }

@@ -39,6 +39,9 @@ pub enum Case {
     SanNotCritical,
     /// A leaf with two subjectAltName extensions: -207.
     TwoSans,
+    /// A leaf for `*.co.uk` (a wildcard over a public suffix) and
+    /// `*.s3.amazonaws.com` (over a private-registry suffix, allowed).
+    WildcardSuffixes,
     /// A leaf with a critical extension of an unknown OID: -207.
     UnknownCritical,
 }
@@ -104,6 +107,9 @@ impl Pki {
                 }
                 params.custom_extensions.push(raw_extension(&[2, 5, 29, 17], &san_api_test(), false));
                 issued_by(&self.intermediate, params, true)
+            }
+            Case::WildcardSuffixes => {
+                issued_by(&self.intermediate, leaf(&["*.co.uk", "*.s3.amazonaws.com"], window), true)
             }
             Case::UnknownCritical => {
                 let mut params = leaf(&["api.test"], window);
