@@ -721,6 +721,10 @@ fn mismatch() -> Phone {
 
 fn key_problem(key: &Key, lang: Lang) -> Option<(String, Phone)> {
     match key {
+        Key::Rsa { bits: 0 } => Some((
+            say!(lang, "an RSA key that cannot be decoded", "无法解码的 RSA 密钥"),
+            Phone::Net(NetError::CertInvalid),
+        )),
         Key::Rsa { bits } if *bits < 2048 => Some((
             say!(lang, "an RSA key of {bits} bits (under 2048)", "长度为 {bits} 位的 RSA 密钥（低于 2048 位）"),
             Phone::Net(NetError::CertWeakKey),
@@ -972,6 +976,13 @@ mod tests {
             checks[0].data["chain"],
             "api.example.com → Fixture Intermediate CA → Fixture Root CA (trusted root)"
         );
+    }
+
+    #[test]
+    fn an_undecodable_rsa_key_is_not_called_0_bits() {
+        let (what, phone) = key_problem(&Key::Rsa { bits: 0 }, Lang::En).expect("a problem");
+        assert_eq!(what, "an RSA key that cannot be decoded");
+        assert_eq!(phone, Phone::Net(NetError::CertInvalid));
     }
 
     #[test]
