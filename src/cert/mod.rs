@@ -204,6 +204,12 @@ impl CertFacts {
         dns.chain(self.ip_addrs.iter().map(|ip| format!("IP:{ip}"))).collect()
     }
 
+    /// Its keyUsage is present and lacks digitalSignature: it cannot sign a TLS
+    /// handshake, which BoringSSL checks before the chain is verified.
+    pub fn forbids_signing(&self) -> bool {
+        !self.key_usage.is_empty() && !self.key_usage.iter().any(|u| u == "Digital Signature")
+    }
+
     /// Issued by itself (a root, or a self-signed leaf).
     pub fn self_issued(&self) -> bool {
         self.subject_der == self.issuer_der

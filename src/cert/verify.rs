@@ -112,8 +112,7 @@ impl std::fmt::Display for Refusal {
 
 /// Chromium's verdict from the path's end, its problems and whether the host is covered.
 pub fn refusal(chain: &[CertFacts], path: &Path, problems: &[Problem], host_covered: bool) -> Option<Refusal> {
-    let leaf = &chain[0];
-    if !leaf.key_usage.is_empty() && !leaf.key_usage.iter().any(|u| u == "Digital Signature") {
+    if chain[0].forbids_signing() {
         return Some(Refusal::KeyUsage);
     }
     if problems.iter().any(|p| p.at == 0 && matches!(p.flaw, Flaw::Unparseable(_))) {

@@ -687,7 +687,7 @@ fn key(a: &Analysis<'_>) -> Check {
             .phone(phone);
     }
     let leaf = &a.chain[0];
-    if !leaf.key_usage.is_empty() && !leaf.key_usage.iter().any(|u| u == "Digital Signature") {
+    if leaf.forbids_signing() {
         let usage = leaf.key_usage.join(", ");
         return Check::fail(
             id,

@@ -4,9 +4,11 @@
 //! chosen by the OS. With `-www` it answers any request with openssl's status page
 //! (`HTTP/1.0 200 ok`). It handles one connection at a time.
 //!
-//! Every server runs under coreutils `timeout`, which ends it after
-//! [`OPENSSL_SERVER_LIFETIME_SECS`]. Statics are never dropped, so nothing else would stop
-//! it. Like the other openssl-based fixtures, these panic when openssl is missing.
+//! Statics are never dropped, so each server is tied to the test process by a pipe: a
+//! small `sh` holds the pipe's read end and stops the server when it reads end-of-file,
+//! which happens the moment the test process exits, however it exits. Coreutils
+//! `timeout` also ends every server after [`OPENSSL_SERVER_LIFETIME_SECS`], in case.
+//! Like the other openssl-based fixtures, these panic when openssl is missing.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -93,31 +95,39 @@ fn start(kind: OpensslKind) -> SocketAddr {
     command.stderr(File::create(&log).expect("create the s_server log"));
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("coreutils `timeout` not found"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("`sh` not found"),
         Err(e) => panic!("run {command:?}: {e}"),
     };
     let stdout = child.stdout.take().expect("s_server stdout is piped");
     match accept_port(stdout) {
         Some(port) => {
-            // Reaps the process when `timeout` ends it.
-            std::thread::spawn(move || child.wait());
+            // Holds the pipe open for as long as this process lives (`wait` would
+            // close it first), and reaps the server if it ends sooner.
+            let lifeline = child.stdin.take();
+            std::thread::spawn(move || {
+                let _lifeline = lifeline;
+                child.wait()
+            });
             SocketAddr::from((Ipv4Addr::LOCALHOST, port))
         }
         None => failed_to_start(child, &log),
     }
 }
 
-/// `timeout … openssl s_server` on 127.0.0.1:0 serving `files`, with stdout piped.
+/// `timeout … openssl s_server` on 127.0.0.1:0 serving `files`, with stdout piped,
+/// under an `sh` that stops it when its stdin (a pipe from this process) closes and
+/// then exits with the server's status (127: a command not found).
 fn s_server_command(files: &PemFiles, ciphers: &str, protocol_args: &[&str]) -> Command {
-    let mut command = Command::new("timeout");
-    command.args(["--kill-after=5", &OPENSSL_SERVER_LIFETIME_SECS.to_string()]);
+    let mut command = Command::new("sh");
+    command.args(["-c", r#""$@" & server=$!; cat >/dev/null; kill $server 2>/dev/null; wait $server"#, "sh"]);
+    command.args(["timeout", "--kill-after=5", &OPENSSL_SERVER_LIFETIME_SECS.to_string()]);
     command.args(["openssl", "s_server", "-accept", "127.0.0.1:0", "-www"]);
     command.arg("-cert").arg(&files.cert).arg("-key").arg(&files.key);
     if let Some(chain) = &files.chain {
         command.arg("-cert_chain").arg(chain);
     }
     command.args(["-cipher", ciphers]).args(protocol_args);
-    command.stdin(Stdio::null()).stdout(Stdio::piped());
+    command.stdin(Stdio::piped()).stdout(Stdio::piped());
     command
 }
 
@@ -136,13 +146,13 @@ fn accept_port(stdout: ChildStdout) -> Option<u16> {
     port_rx.recv_timeout(START_WAIT).ok()
 }
 
-/// Stops the child (SIGTERM, which `timeout` passes on to openssl) and panics with why
-/// it did not start.
+/// Stops the server (closing the pipe makes `sh` end it) and panics with why it did
+/// not start.
 fn failed_to_start(mut child: Child, log: &std::path::Path) -> ! {
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    drop(child.stdin.take());
     let status = child.wait().expect("wait for the failed s_server");
     if status.code() == Some(127) {
-        panic!("openssl CLI not found: .ci/run installs it");
+        panic!("openssl CLI (or coreutils `timeout`) not found: .ci/run installs them");
     }
     let log = std::fs::read_to_string(log).unwrap_or_default();
     panic!("openssl s_server did not start ({status}): {log}");
