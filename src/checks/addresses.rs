@@ -5,7 +5,6 @@
 //! named even when the phone's first pick works. Phones (and DNS answers)
 //! differ in the address they take, so some users meet it.
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -39,7 +38,7 @@ struct Row<'a> {
     tcp: &'a TcpResult,
     connect_ms: f64,
     tls: Option<&'a TlsTrace>,
-    leaf: Option<Cow<'a, CertFacts>>,
+    leaf: Option<&'a CertFacts>,
     /// The first request's answer on this address: `None` when it was not sent.
     answer: Option<Result<&'a Response, &'a ExchangeError>>,
 }
@@ -72,13 +71,8 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
                 Some(other) => (Some(&other.tls), other.answer.as_ref().map(Result::as_ref)),
                 None => (None, None),
             };
-            // The phone's leaf is parsed once for every check; the others' here.
-            let leaf = match a.addr == chosen {
-                true => cx.chain.and_then(|chain| chain.as_ref().ok()).and_then(|c| c.certs.first()).map(Cow::Borrowed),
-                false => {
-                    tls.and_then(|t| t.presented.first()).and_then(|der| CertFacts::parse(der).ok()).map(Cow::Owned)
-                }
-            };
+            // Each handshake's chain was parsed once, by the probe.
+            let leaf = tls.and_then(|t| t.chain.as_ref()?.as_ref().ok()?.certs.first());
             let connect_ms = millis(a.elapsed);
             Row { addr: a.addr, phone: a.addr == chosen, tcp: &a.result, connect_ms, tls, leaf, answer }
         })
@@ -119,8 +113,8 @@ fn outcome(row: &Row<'_>, cx: &Context<'_>) -> Outcome {
         }
         (_, Some(refusal)) => Outcome::Refused(say!(
             cx.lang,
-            "a certificate the TLS library refuses: {refusal}",
-            "TLS 库拒绝的证书：{refusal}"
+            "a certificate the phone refuses ({refusal})",
+            "手机拒绝的证书（{refusal}）"
         )),
         (leaf, None) => Outcome::Ok(leaf.as_ref().map(|l| l.sha256.clone())),
     }
