@@ -83,6 +83,18 @@ impl Roots {
         Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()), cache: Arc::default() })
     }
 
+    /// Whether these are publicly trusted roots (Chromium's "known roots"),
+    /// to which rules for public CAs apply.
+    pub fn is_public(&self) -> bool {
+        self.source == RootsSource::Mozilla
+    }
+
+    /// A store built in code, standing for the public roots (tests).
+    #[cfg(test)]
+    pub fn public_for_test(store: RootCertStore) -> Roots {
+        Roots { store: Arc::new(store), source: RootsSource::Mozilla, cache: Arc::default() }
+    }
+
     /// A store built in code (tests).
     #[cfg(test)]
     pub fn from_store(store: RootCertStore) -> Roots {

@@ -6,6 +6,7 @@ mod constraints;
 mod parts;
 mod path;
 mod signed;
+mod validity;
 mod verify;
 
 use std::net::IpAddr;
@@ -18,6 +19,7 @@ use x509_parser::public_key::PublicKey;
 
 pub use parts::{Defect, Parts};
 pub use path::{Path, PathEnd, PathStep, draw, host_matches, san_covers, wildcard_over_public_suffix};
+pub use validity::{Limit, apple_refuses, chromium_limit, days as validity_days};
 pub use verify::{Class, Flaw, Problem, Refusal};
 
 use rustls_pki_types::CertificateDer;
@@ -74,7 +76,15 @@ impl Chain {
             .enumerate()
             .map(|(i, d)| CertFacts::parse(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason }))
             .collect::<Result<Vec<_>, _>>()?;
-        let (path, problems) = verify::search(&certs, roots, now);
+        let (path, mut problems) = verify::search(&certs, roots, now);
+        // CertVerifyProc adds this after path building, for publicly trusted roots only.
+        let leaf = &certs[0];
+        if roots.is_public()
+            && matches!(path.end, PathEnd::Trusted(_))
+            && chromium_limit(leaf.not_before).exceeded_by(leaf)
+        {
+            problems.push(Problem { at: 0, flaw: Flaw::ValidityTooLong });
+        }
         let host_covered = host_matches(&certs[0], host);
         Ok(Chain { certs, path, problems, host_covered })
     }

@@ -55,6 +55,8 @@ pub enum Flaw {
     Unparseable(Defect),
     /// Path building gave up (too many candidate paths).
     TooManyPaths,
+    /// A leaf from a publicly trusted root valid for longer than Chromium allows.
+    ValidityTooLong,
 }
 
 /// Chromium's certificate status classes, which decide the phone's error.
@@ -65,6 +67,8 @@ pub enum Class {
     AuthorityInvalid,
     DateInvalid,
     WeakKey,
+    /// CERT_STATUS_VALIDITY_TOO_LONG, set after path building.
+    ValidityTooLong,
 }
 
 impl Flaw {
@@ -73,6 +77,7 @@ impl Flaw {
             Flaw::NotYetValid | Flaw::Expired => Class::DateInvalid,
             Flaw::BadSignature | Flaw::TooManyPaths => Class::AuthorityInvalid,
             Flaw::WeakKey => Class::WeakKey,
+            Flaw::ValidityTooLong => Class::ValidityTooLong,
             _ => Class::Invalid,
         }
     }
@@ -91,6 +96,8 @@ pub enum Refusal {
     AuthorityInvalid,
     /// ERR_CERT_COMMON_NAME_INVALID.
     CommonNameInvalid,
+    /// ERR_CERT_VALIDITY_TOO_LONG.
+    ValidityTooLong,
     /// ERR_CERT_DATE_INVALID.
     DateInvalid,
     /// ERR_CERT_WEAK_KEY.
@@ -104,6 +111,7 @@ impl std::fmt::Display for Refusal {
             Refusal::Invalid => "ERR_CERT_INVALID",
             Refusal::AuthorityInvalid => "ERR_CERT_AUTHORITY_INVALID",
             Refusal::CommonNameInvalid => "ERR_CERT_COMMON_NAME_INVALID",
+            Refusal::ValidityTooLong => "ERR_CERT_VALIDITY_TOO_LONG",
             Refusal::DateInvalid => "ERR_CERT_DATE_INVALID",
             Refusal::WeakKey => "ERR_CERT_WEAK_KEY",
         })
@@ -127,6 +135,7 @@ pub fn refusal(chain: &[CertFacts], path: &Path, problems: &[Problem], host_cove
     [
         (authority, Refusal::AuthorityInvalid),
         (!host_covered, Refusal::CommonNameInvalid),
+        (has(Class::ValidityTooLong), Refusal::ValidityTooLong),
         (date, Refusal::DateInvalid),
         (weak, Refusal::WeakKey),
     ]

@@ -7,8 +7,8 @@ use std::time::UNIX_EPOCH;
 use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, Status, upstream};
 use crate::cert::{
-    CertFacts, Chain, ChainError, Key, Path, PathEnd, PathStep, draw, host_matches, rfc3339, san_covers,
-    wildcard_over_public_suffix,
+    CertFacts, Chain, ChainError, Key, Path, PathEnd, PathStep, apple_refuses, chromium_limit, draw, host_matches,
+    rfc3339, san_covers, validity_days, wildcard_over_public_suffix,
 };
 use crate::cert::{Defect, Flaw, Problem};
 use crate::lang::Lang;
@@ -260,7 +260,10 @@ fn trusted(a: &Analysis<'_>) -> Check {
 
 /// A problem cert.trusted names; dates, keys and signature algorithms have checks of their own.
 fn trust_problem(flaw: &Flaw) -> bool {
-    !matches!(flaw, Flaw::NotYetValid | Flaw::Expired | Flaw::WeakKey | Flaw::UnacceptableAlgorithm)
+    !matches!(
+        flaw,
+        Flaw::NotYetValid | Flaw::Expired | Flaw::WeakKey | Flaw::UnacceptableAlgorithm | Flaw::ValidityTooLong
+    )
 }
 
 /// A sent certificate that would issue `chain[after]` but that the phone cannot parse.
@@ -377,7 +380,7 @@ fn flaw_text(a: &Analysis<'_>, problem: &Problem, lang: Lang) -> (String, String
             ),
             ca_chain(),
         ),
-        Flaw::NotYetValid | Flaw::Expired | Flaw::WeakKey | Flaw::UnacceptableAlgorithm => {
+        Flaw::NotYetValid | Flaw::Expired | Flaw::WeakKey | Flaw::UnacceptableAlgorithm | Flaw::ValidityTooLong => {
             (say!(lang, "'{name}' is refused", "“{name}”被拒绝"), reissue())
         }
     }
@@ -581,6 +584,9 @@ fn expiry(a: &Analysis<'_>) -> Check {
         return check;
     }
     let leaf = &a.chain[0];
+    if let Some(check) = too_long(a, leaf) {
+        return check;
+    }
     let left = leaf.not_after - a.now;
     let (date, remaining) = (rfc3339(leaf.not_after), span(left, lang));
     let check = if left < i64::from(a.expiry_warn_days) * 86_400 {
@@ -604,6 +610,40 @@ fn expiry(a: &Analysis<'_>) -> Check {
         )
     };
     check.data("not_after", rfc3339(leaf.not_after)).data("days_left", left / 86_400)
+}
+
+/// A leaf valid for longer than phones accept: Chromium's limit for public
+/// CAs (fail, -213), or Apple's 825 days for any CA (warn: iPhones only).
+fn too_long(a: &Analysis<'_>, leaf: &CertFacts) -> Option<Check> {
+    let lang = a.lang;
+    let (days, from, until) = (validity_days(leaf), rfc3339(leaf.not_before), rfc3339(leaf.not_after));
+    let data = |check: Check| check.data("validity_days", days).data("not_after", rfc3339(leaf.not_after));
+    if a.problems.iter().any(|p| p.flaw == Flaw::ValidityTooLong) {
+        let limit = chromium_limit(leaf.not_before);
+        let summary = say!(
+            lang,
+            "the certificate is valid for {days} days ({from} to {until}), longer than the {limit} phones accept for a certificate from a public CA issued then",
+            "证书有效期为 {days} 天（{from} 至 {until}），超过了手机对该时期公共 CA 证书允许的 {limit}"
+        );
+        return Some(data(Check::fail(CheckId::CertExpiry, summary).hint(say!(
+            lang,
+            "reissue it valid for at most 398 days (CAs issue 90-day or one-year certificates)",
+            "请重新签发有效期不超过 398 天的证书（CA 通常签发 90 天或一年期证书）"
+        ))));
+    }
+    if apple_refuses(leaf) {
+        let summary = say!(
+            lang,
+            "the certificate is valid for {days} days ({from} to {until}): iPhones refuse TLS certificates issued since 2019-07-01 that are valid for more than 825 days, from any CA; Android phones accept it",
+            "证书有效期为 {days} 天（{from} 至 {until}）：iPhone 拒绝 2019-07-01 之后签发、有效期超过 825 天的 TLS 证书（任何 CA 都一样）；Android 手机可以接受"
+        );
+        return Some(data(Check::warn(CheckId::CertExpiry, summary).hint(say!(
+            lang,
+            "reissue it valid for at most 825 days (398 for a public CA)",
+            "请重新签发有效期不超过 825 天的证书（公共 CA 证书不超过 398 天）"
+        ))));
+    }
+    None
 }
 
 /// The certificate at `index` of the chain, if it is not valid yet or expired.
@@ -976,6 +1016,51 @@ mod tests {
             checks[0].data["chain"],
             "api.example.com → Fixture Intermediate CA → Fixture Root CA (trusted root)"
         );
+    }
+
+    /// A root and a leaf for api.example.com valid `days` days from 2025-01-01,
+    /// judged on 2025-06-01 with the root standing for `public` or private roots.
+    fn judged_for_validity(days: i64, public: bool) -> (Vec<(CheckId, Status, String)>, Option<crate::cert::Refusal>) {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let start = time::OffsetDateTime::from_unix_timestamp(1_735_689_600).unwrap();
+        let mut root_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        root_params.not_before = start - time::Duration::days(30);
+        root_params.not_after = start + time::Duration::days(3650);
+        let root = CertifiedIssuer::self_signed(root_params, KeyPair::generate().unwrap()).unwrap();
+        let mut params = CertificateParams::new(vec!["api.example.com".to_owned()]).unwrap();
+        params.not_before = start;
+        params.not_after = start + time::Duration::days(days);
+        let leaf = params.signed_by(&KeyPair::generate().unwrap(), &root).unwrap();
+        let mut store = rustls::RootCertStore::empty();
+        store.add(root.der().clone()).unwrap();
+        let roots = if public { Roots::public_for_test(store) } else { Roots::from_store(store) };
+        let now = 1_748_736_000;
+        let chain = Chain::analyze(&[leaf.der().clone()], &roots, "api.example.com", now).unwrap();
+        let input = Input { host: "api.example.com", now, expiry_warn_days: 14, roots: &roots.source, lang: Lang::En };
+        let checks = judge(&chain, &input).into_iter().map(|c| (c.id, c.status, c.summary)).collect();
+        (checks, chain.refusal())
+    }
+
+    #[test]
+    fn validity_over_398_days_from_a_public_ca_is_err_cert_validity_too_long() {
+        let (checks, refusal) = judged_for_validity(500, true);
+        expect(&checks, CheckId::CertExpiry, Status::Fail, "valid for 500 days");
+        expect(&checks, CheckId::CertExpiry, Status::Fail, "longer than the 398 days");
+        assert_eq!(refusal, Some(crate::cert::Refusal::ValidityTooLong));
+        let (checks, refusal) = judged_for_validity(398, true);
+        expect(&checks, CheckId::CertExpiry, Status::Pass, "valid for another");
+        assert_eq!(refusal, None);
+    }
+
+    #[test]
+    fn validity_over_825_days_from_any_ca_warns_for_iphones() {
+        let (checks, refusal) = judged_for_validity(500, false);
+        expect(&checks, CheckId::CertExpiry, Status::Pass, "valid for another");
+        assert_eq!(refusal, None, "Chromium's limit is for public CAs only");
+        let (checks, refusal) = judged_for_validity(900, false);
+        expect(&checks, CheckId::CertExpiry, Status::Warn, "iPhones refuse TLS certificates");
+        assert_eq!(refusal, None, "Chromium and Android accept it");
     }
 
     #[test]

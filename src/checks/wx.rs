@@ -34,6 +34,7 @@ pub enum NetError {
     CertInvalid,
     CertWeakSignatureAlgorithm,
     CertWeakKey,
+    CertValidityTooLong,
     InvalidChunkedEncoding,
     EmptyResponse,
     ResponseHeadersTooBig,
@@ -50,7 +51,7 @@ pub enum NetError {
 
 impl NetError {
     /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 27] = [
+    pub const ALL: [NetError; 28] = [
         NetError::ConnectionClosed,
         NetError::ConnectionReset,
         NetError::ConnectionRefused,
@@ -66,6 +67,7 @@ impl NetError {
         NetError::CertInvalid,
         NetError::CertWeakSignatureAlgorithm,
         NetError::CertWeakKey,
+        NetError::CertValidityTooLong,
         NetError::InvalidChunkedEncoding,
         NetError::EmptyResponse,
         NetError::ResponseHeadersTooBig,
@@ -87,6 +89,7 @@ impl NetError {
             Refusal::Invalid => NetError::CertInvalid,
             Refusal::AuthorityInvalid => NetError::CertAuthorityInvalid,
             Refusal::CommonNameInvalid => NetError::CertCommonNameInvalid,
+            Refusal::ValidityTooLong => NetError::CertValidityTooLong,
             Refusal::DateInvalid => NetError::CertDateInvalid,
             Refusal::WeakKey => NetError::CertWeakKey,
         }
@@ -121,6 +124,7 @@ impl NetError {
             NetError::CertInvalid => -207,
             NetError::CertWeakSignatureAlgorithm => -208,
             NetError::CertWeakKey => -211,
+            NetError::CertValidityTooLong => -213,
             NetError::InvalidChunkedEncoding => -321,
             NetError::EmptyResponse => -324,
             NetError::ResponseHeadersTooBig => -325,
@@ -153,6 +157,7 @@ impl NetError {
             NetError::CertInvalid => "ERR_CERT_INVALID",
             NetError::CertWeakSignatureAlgorithm => "ERR_CERT_WEAK_SIGNATURE_ALGORITHM",
             NetError::CertWeakKey => "ERR_CERT_WEAK_KEY",
+            NetError::CertValidityTooLong => "ERR_CERT_VALIDITY_TOO_LONG",
             NetError::InvalidChunkedEncoding => "ERR_INVALID_CHUNKED_ENCODING",
             NetError::EmptyResponse => "ERR_EMPTY_RESPONSE",
             NetError::ResponseHeadersTooBig => "ERR_RESPONSE_HEADERS_TOO_BIG",

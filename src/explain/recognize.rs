@@ -172,6 +172,7 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -207 => &table::CERT_INVALID,
         -208 => &table::CERT_WEAK_SIGNATURE,
         -211 => &table::CERT_WEAK_KEY,
+        -213 => &table::VALIDITY_TOO_LONG,
         -310 => &table::TOO_MANY_REDIRECTS,
         -324 | -325 => &table::EMPTY_RESPONSE,
         -337 | -351 => &table::HTTP2,

@@ -297,6 +297,20 @@ pub const CERT_INVALID: Entry = Entry {
     errno: Some(600_001),
 };
 
+pub const VALIDITY_TOO_LONG: Entry = Entry {
+    key: "net.cert_validity_too_long",
+    step: 3,
+    checks: &[CertExpiry],
+    meaning: ("the certificate is valid for longer than phones allow", "证书有效期超过了手机允许的上限"),
+    causes: &[(
+        CertExpiry,
+        "a certificate from a public CA issued since 2020-09-01 valid for more than 398 days",
+        "2020-09-01 之后由公共 CA 签发、有效期超过 398 天的证书",
+    )],
+    flags: "",
+    errno: Some(600_001),
+};
+
 pub const KEY_USAGE: Entry = Entry {
     key: "net.ssl_key_usage_incompatible",
     step: 3,

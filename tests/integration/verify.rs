@@ -123,3 +123,13 @@ fn a_wildcard_over_a_public_suffix_covers_nothing_but_a_private_one_does() {
     phone_error(&report, "cert.hostname", "ERR_CERT_COMMON_NAME_INVALID");
     at("bucket.s3.amazonaws.com").expect("cert.hostname", "pass", "DNS:*.s3.amazonaws.com");
 }
+
+#[test]
+fn a_leaf_valid_for_900_days_warns_that_iphones_refuse_it() {
+    let report = served(Case::LongValidity);
+    let expiry = report.expect("cert.expiry", "warn", "valid for 900 days");
+    assert!(expiry.summary.contains("iPhones refuse TLS certificates"), "{expiry:#?}");
+    assert_eq!(expiry.data["validity_days"], 900);
+    report.expect("cert.trusted", "pass", "reqdoctor test root");
+    report.expect("http.response", "pass", "");
+}

@@ -44,6 +44,8 @@ pub enum Case {
     WildcardSuffixes,
     /// A leaf with a critical extension of an unknown OID: -207.
     UnknownCritical,
+    /// A leaf valid for 900 days under the (private) test root: iPhones refuse it.
+    LongValidity,
 }
 
 impl Pki {
@@ -110,6 +112,9 @@ impl Pki {
             }
             Case::WildcardSuffixes => {
                 issued_by(&self.intermediate, leaf(&["*.co.uk", "*.s3.amazonaws.com"], window), true)
+            }
+            Case::LongValidity => {
+                issued_by(&self.intermediate, leaf(&["api.test"], (now - days(1), now + days(899))), true)
             }
             Case::UnknownCritical => {
                 let mut params = leaf(&["api.test"], window);
