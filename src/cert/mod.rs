@@ -345,6 +345,15 @@ fn aia_issuer(cert: &X509Certificate<'_>) -> Option<String> {
     })
 }
 
+/// A DER-encoded distinguished name as people read it: its CN, else the
+/// whole name, else the bytes' length.
+pub fn name_of(der: &[u8]) -> String {
+    match x509_parser::x509::X509Name::from_der(der) {
+        Ok((_, name)) => clean(&common_name(&name).unwrap_or_else(|| name.to_string()), MAX_NAME),
+        Err(_) => format!("an unreadable name of {} bytes", der.len()),
+    }
+}
+
 /// `2026-11-23T10:00:00Z` for a Unix time.
 pub fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)

@@ -80,6 +80,8 @@ catalogue! {
         Some(Net(N::SslProtocolError)), [UrlScheme, TcpConnect, TlsVersion];
     TlsVersion => "tls.version", step 3, ("TLS 1.2 or newer", "TLS 版本"),
         Some(Net(N::SslVersionOrCipherMismatch)), [UrlScheme, TcpConnect, TlsHandshake];
+    TlsClientCert => "tls.clientcert", step 3, ("no client certificate demanded", "不要求客户端证书"),
+        Some(Net(N::BadSslClientAuthCert)), [UrlScheme, TcpConnect, TlsHandshake];
     CertTrusted => "cert.trusted", step 3, ("trusted CA", "证书受信任"),
         Some(Net(N::CertAuthorityInvalid)), [UrlScheme, TlsHandshake, CertChain];
     CertChain => "cert.chain", step 3, ("complete intermediate chain", "证书链完整"),
@@ -210,7 +212,8 @@ mod tests {
         let position = |step: u8| STEP_ORDER.iter().position(|s| *s == step).expect("a known step");
         let steps: Vec<usize> = ROWS.iter().map(|row| position(row.step)).collect();
         assert!(steps.is_sorted(), "{steps:?}");
-        assert_eq!(CheckId::always().count(), 23);
+        assert_eq!(CheckId::always().count(), 24);
+        assert_eq!(CheckId::family("tls").count(), 3);
         assert_eq!(CheckId::family("cert").count(), 6);
     }
 

@@ -426,6 +426,10 @@ fn response(cx: &Context<'_>) -> Check {
         Ok(http) => http,
         Err(because) => return Check::skip(id, because),
     };
+    let tls = cx.trace.connection.as_ref().and_then(|c| c.tls.as_ref());
+    if let Some(because) = tls.and_then(|tls| super::client_auth::skip_reason(tls, cx)) {
+        return Check::skip(id, because);
+    }
     if let Some(check) = http.end.as_ref().and_then(|end| unfinished(end, lang)) {
         return check;
     }

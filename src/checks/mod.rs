@@ -9,6 +9,7 @@ mod addresses;
 mod allowlist;
 pub mod catalogue;
 mod cert;
+mod client_auth;
 mod head;
 mod http;
 mod network;
@@ -252,6 +253,9 @@ pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
                 "reqdoctor 无法使用服务器为手机选择的加密套件（{suite}），因此没有发出请求（{tls_handshake}）",
                 tls_handshake = CheckId::TlsHandshake
             ));
+        }
+        if let Some(because) = client_auth::skip_reason(tls, cx).filter(|_| tls.failure().is_some()) {
+            return Some(because);
         }
         if let Some(failure) = tls.failure() {
             return Some(no_session(failure, tls.version_refused(), lang));

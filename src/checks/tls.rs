@@ -16,7 +16,7 @@ use crate::say;
 /// handshake that was aborted over the certificate.
 pub(super) fn checks(cx: &Context<'_>, cert_failure: Option<CheckId>) -> Vec<Check> {
     match tls_trace(cx) {
-        Ok(tls) => vec![handshake(tls, cx, cert_failure), version(tls, cx.lang)],
+        Ok(tls) => vec![handshake(tls, cx, cert_failure), version(tls, cx.lang), super::client_auth::check(tls, cx)],
         Err(because) => CheckId::family("tls").map(|id| Check::skip(id, because.clone())).collect(),
     }
 }
@@ -65,6 +65,9 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
         return check.took(tls.duration);
     }
     let failure = tls.failure().expect("a handshake without a session has a failure");
+    if let Some(because) = super::client_auth::skip_reason(tls, cx) {
+        return Check::skip(id, because);
+    }
     if tls.version_refused() {
         return Check::skip(
             id,

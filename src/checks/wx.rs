@@ -26,6 +26,7 @@ pub enum NetError {
     SslProtocolError,
     AddressUnreachable,
     SslVersionOrCipherMismatch,
+    BadSslClientAuthCert,
     ConnectionTimedOut,
     SslKeyUsageIncompatible,
     CertCommonNameInvalid,
@@ -51,7 +52,7 @@ pub enum NetError {
 
 impl NetError {
     /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 28] = [
+    pub const ALL: [NetError; 29] = [
         NetError::ConnectionClosed,
         NetError::ConnectionReset,
         NetError::ConnectionRefused,
@@ -59,6 +60,7 @@ impl NetError {
         NetError::SslProtocolError,
         NetError::AddressUnreachable,
         NetError::SslVersionOrCipherMismatch,
+        NetError::BadSslClientAuthCert,
         NetError::ConnectionTimedOut,
         NetError::SslKeyUsageIncompatible,
         NetError::CertCommonNameInvalid,
@@ -116,6 +118,7 @@ impl NetError {
             NetError::SslProtocolError => -107,
             NetError::AddressUnreachable => -109,
             NetError::SslVersionOrCipherMismatch => -113,
+            NetError::BadSslClientAuthCert => -117,
             NetError::ConnectionTimedOut => -118,
             NetError::SslKeyUsageIncompatible => -181,
             NetError::CertCommonNameInvalid => -200,
@@ -149,6 +152,7 @@ impl NetError {
             NetError::SslProtocolError => "ERR_SSL_PROTOCOL_ERROR",
             NetError::AddressUnreachable => "ERR_ADDRESS_UNREACHABLE",
             NetError::SslVersionOrCipherMismatch => "ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
+            NetError::BadSslClientAuthCert => "ERR_BAD_SSL_CLIENT_AUTH_CERT",
             NetError::ConnectionTimedOut => "ERR_CONNECTION_TIMED_OUT",
             NetError::SslKeyUsageIncompatible => "ERR_SSL_KEY_USAGE_INCOMPATIBLE",
             NetError::CertCommonNameInvalid => "ERR_CERT_COMMON_NAME_INVALID",

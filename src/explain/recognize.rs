@@ -33,13 +33,14 @@ impl Recognized {
 }
 
 /// Chromium net errors beyond those reqdoctor reports itself.
-const MORE_NET_ERRORS: [(i32, &str); 8] = [
+const MORE_NET_ERRORS: [(i32, &str); 9] = [
     (-2, "ERR_FAILED"),
     (-7, "ERR_TIMED_OUT"),
     (-21, "ERR_NETWORK_CHANGED"),
     (-103, "ERR_CONNECTION_ABORTED"),
     (-104, "ERR_CONNECTION_FAILED"),
     (-106, "ERR_INTERNET_DISCONNECTED"),
+    (-110, "ERR_SSL_CLIENT_AUTH_CERT_NEEDED"),
     (-137, "ERR_NAME_RESOLUTION_FAILED"),
     (-310, "ERR_TOO_MANY_REDIRECTS"),
 ];
@@ -164,6 +165,7 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -107 => &table::SSL_PROTOCOL_ERROR,
         -109 => &table::ADDRESS_UNREACHABLE,
         -113 => &table::VERSION_OR_CIPHER,
+        -110 | -117 => &table::CLIENT_AUTH,
         -118 => &table::CONNECTION_TIMED_OUT,
         -181 => &table::KEY_USAGE,
         -200 => &table::CERT_NAME,

@@ -311,6 +311,23 @@ pub const VALIDITY_TOO_LONG: Entry = Entry {
     errno: Some(600_001),
 };
 
+pub const CLIENT_AUTH: Entry = Entry {
+    key: "net.bad_ssl_client_auth_cert",
+    step: 3,
+    checks: &[TlsClientCert],
+    meaning: (
+        "the server demands a client certificate, which a mini program cannot present",
+        "服务器要求客户端证书，而小程序无法提供",
+    ),
+    causes: &[(
+        TlsClientCert,
+        "mutual TLS on the API host (nginx ssl_verify_client on, a gateway requiring client certificates)",
+        "接口域名开启了双向 TLS 认证（nginx ssl_verify_client on，或网关要求客户端证书）",
+    )],
+    flags: "",
+    errno: Some(600_001),
+};
+
 pub const KEY_USAGE: Entry = Entry {
     key: "net.ssl_key_usage_incompatible",
     step: 3,

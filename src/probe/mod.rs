@@ -3,6 +3,7 @@
 //! happened in a [`Trace`]. The probe never judges and never prints; the
 //! checks read the trace.
 
+pub mod client_auth;
 pub mod dns;
 pub mod flight;
 pub mod head;
@@ -379,6 +380,7 @@ impl Session<'_> {
         }
         if let (Some(failure), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
             && failure.may_be_version()
+            && tls.client_auth.is_none()
         {
             self.probe_raw(&mut tls, addr, host).await;
         }

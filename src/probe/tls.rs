@@ -23,6 +23,7 @@ use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+use super::client_auth::{self, ClientAuthRequest};
 use super::flight::{Answer, ServerHello};
 use super::hello::WireVersion;
 use super::raw::{LegacyProbe, PhoneProbe};
@@ -44,6 +45,8 @@ pub struct TlsTrace {
     pub phone: Option<PhoneProbe>,
     /// Legacy TLS 1.1/1.0 probes, made when the phone's hello was refused too.
     pub legacy: Option<LegacyProbe>,
+    /// The server asked for a client certificate (none was sent).
+    pub client_auth: Option<ClientAuthRequest>,
 }
 
 impl TlsTrace {
@@ -230,7 +233,9 @@ pub async fn handshake(
     let io = Recorder { inner: tcp, first_bytes: first_bytes.clone() };
     let connector = TlsConnector::from(roots.client_config(http2, |verifier| client_config(verifier, http2)));
     let seen = Arc::new(Mutex::new(None));
-    let outcome = timeout_at(deadline, SEEN.scope(seen.clone(), connector.connect(server_name, io))).await;
+    let connect = SEEN.scope(seen.clone(), connector.connect(server_name, io));
+    let (outcome, asked) = client_auth::recording(timeout_at(deadline, connect)).await;
+    trace.client_auth = asked;
     trace.duration = started.elapsed();
     let received = std::mem::take(&mut *first_bytes.lock().expect("not poisoned"));
     // What the server sent in the clear: a ServerHello, and (TLS 1.2) its chain.
@@ -264,7 +269,7 @@ fn client_config(verifier: Arc<WebPkiServerVerifier>, http2: bool) -> ClientConf
         .expect("ring supports TLS 1.2 and 1.3")
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Capture { inner: verifier }))
-        .with_no_client_auth();
+        .with_client_cert_resolver(Arc::new(client_auth::NoCertificate));
     config.alpn_protocols = match http2 {
         true => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
         false => vec![b"http/1.1".to_vec()],

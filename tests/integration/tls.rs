@@ -333,3 +333,40 @@ fn a_server_with_no_suite_in_common_with_the_phone_fails_naming_its_suites() {
     assert_eq!(handshake.data["server_suites"][0]["openssl"], "ECDHE-ECDSA-AES128-SHA");
     report.expect("tls.version", "skip", "tls.handshake");
 }
+
+// ---------- client certificates (tls.clientcert) ----------
+
+/// Chromium 156 against `openssl s_server -Verify 1` gave -117 over TLS 1.3
+/// (certificate_required after the handshake) and TLS 1.2 (handshake_failure).
+#[test]
+fn a_server_that_requires_a_client_certificate_is_named_over_tls13_and_tls12() {
+    for kind in [OpensslKind::ClientCertRequired13, OpensslKind::ClientCertRequired12] {
+        let report = check_api(openssl_server(kind), "/", &[]);
+        let auth = report.expect("tls.clientcert", "fail", "demands a client certificate (from reqdoctor test root)");
+        assert!(auth.wx.as_ref().unwrap().err_msg.ends_with("ERR_BAD_SSL_CLIENT_AUTH_CERT"), "{kind:?}: {auth:#?}");
+        assert_eq!(auth.data["authorities"], serde_json::json!(["reqdoctor test root"]));
+        report.expect("tls.handshake", if kind == OpensslKind::ClientCertRequired12 { "skip" } else { "pass" }, "");
+        report.expect("http.response", "skip", "want of a client certificate (tls.clientcert)");
+        report.expect("cert.trusted", "pass", "reqdoctor test root");
+        assert_eq!(report.verdict, "fail");
+    }
+}
+
+#[test]
+fn a_server_that_asks_for_a_client_certificate_but_goes_on_passes() {
+    let report = check_api(openssl_server(OpensslKind::ClientCertOptional), "/", &[]);
+    report.expect("tls.clientcert", "pass", "goes on without one, as the phone does");
+    report.expect("http.response", "warn", "200 OK"); // openssl's status page is not JSON
+}
+
+#[test]
+fn a_400_after_asking_for_a_client_certificate_is_nginx_ssl_verify_client() {
+    let report = check_api(crate::support::https_server_asking_client_cert(), "/status/400", &[]);
+    let auth = report.expect("tls.clientcert", "fail", "answers 400 Bad Request without one");
+    assert!(auth.wx.is_none(), "the phone gets a response, not a net error: {auth:#?}");
+}
+
+#[test]
+fn a_server_that_asks_for_nothing_passes_tls_clientcert() {
+    api(CertKind::Valid).expect("tls.clientcert", "pass", "asks for no client certificate");
+}

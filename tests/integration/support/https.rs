@@ -25,6 +25,9 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, DATE, HeaderValue, LOCATION};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use rustls::server::danger::ClientCertVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -62,6 +65,25 @@ pub fn https_server_tls13_only(kind: CertKind) -> SocketAddr {
 /// A fresh HTTPS server presenting `cert`, speaking only the given TLS versions.
 pub fn https_server_with(cert: ServerCert, versions: &[&'static SupportedProtocolVersion]) -> SocketAddr {
     let acceptor = TlsAcceptor::from(Arc::new(tls_config(cert, versions)));
+    let (listener, addr) = bind_loopback();
+    runtime().spawn(accept_loop(listener, Some(acceptor)));
+    addr
+}
+
+/// A fresh HTTPS server with the `Valid` chain that asks for a client certificate
+/// from the test root but goes on without one, as nginx does with
+/// `ssl_verify_client on` (which then answers 400: ask for `/status/400`).
+pub fn https_server_asking_client_cert() -> SocketAddr {
+    let mut roots = rustls::RootCertStore::empty();
+    let root = CertificateDer::from_pem_file(pki().root_pem_path()).expect("the test root");
+    roots.add(root).expect("the test root is a usable trust anchor");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+        .allow_unauthenticated()
+        .build()
+        .expect("a client verifier over the test root");
+    let config = tls_config_with(pki().server_cert(CertKind::Valid), rustls::ALL_VERSIONS, Some(verifier));
+    let acceptor = TlsAcceptor::from(Arc::new(config));
     let (listener, addr) = bind_loopback();
     runtime().spawn(accept_loop(listener, Some(acceptor)));
     addr
@@ -113,14 +135,26 @@ pub fn http_server() -> SocketAddr {
 /// check rustls' `with_single_cert` makes (it parses the leaf with webpki,
 /// which refuses certificates that the cases exist to send).
 fn tls_config(cert: ServerCert, versions: &[&'static SupportedProtocolVersion]) -> ServerConfig {
+    tls_config_with(cert, versions, None)
+}
+
+/// [`tls_config`], asking for client certificates when `client` is given.
+fn tls_config_with(
+    cert: ServerCert,
+    versions: &[&'static SupportedProtocolVersion],
+    client: Option<Arc<dyn ClientCertVerifier>>,
+) -> ServerConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let key = provider.key_provider.load_private_key(cert.key).expect("a private key the provider can load");
     let certified = rustls::sign::CertifiedKey::new(cert.chain, key);
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
-        .expect("TLS versions supported by the ring provider")
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
+        .expect("TLS versions supported by the ring provider");
+    let builder = match client {
+        Some(verifier) => builder.with_client_cert_verifier(verifier),
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config
 }

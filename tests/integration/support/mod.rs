@@ -32,7 +32,10 @@ pub use hostile::{
     AfterRecords, RawServer, Reply, RequestHead, TcpFallback, garbage_dns, ok_response, partial_handshake, raw_https,
     raw_https_with, redirect_server, response, truncating_dns,
 };
-pub use https::{Recorded, http_server, https_server, https_server_tls13_only, https_server_with, recorded};
+pub use https::{
+    Recorded, http_server, https_server, https_server_asking_client_cert, https_server_tls13_only, https_server_with,
+    recorded,
+};
 pub use openssl::{OpensslKind, openssl_server};
 pub use pki::{Case, CertKind, PemFiles, Pki, ServerCert, pki};
 pub use sockets::{close_after_hello, garbage_server, refused_port, reset_server, tarpit, tls_alert_server};

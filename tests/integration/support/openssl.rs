@@ -42,6 +42,13 @@ pub enum OpensslKind {
     /// TLS 1.2 only with ECDHE-ECDSA-AES128-SHA, a suite phones do not offer, and the
     /// ECDSA `CertKind::Valid` chain: no suite in common with the phone.
     EcdsaCbcOnly,
+    /// TLS 1.3, the `CertKind::Valid` chain, and a client certificate from the test
+    /// root required (`-Verify 1`): certificate_required after the handshake.
+    ClientCertRequired13,
+    /// The same over TLS 1.2: handshake_failure after the empty Certificate.
+    ClientCertRequired12,
+    /// TLS 1.3, a client certificate asked for but not required (`-verify 1`).
+    ClientCertOptional,
 }
 
 /// The longest an openssl server lives, in seconds (the `timeout` duration).
@@ -64,7 +71,10 @@ impl OpensslKind {
             OpensslKind::Rsa1024 => pki().rsa1024_pem_files(),
             OpensslKind::Tls11ExpiredCert => pki().pem_files(CertKind::Expired),
             OpensslKind::Tls12CbcOnly | OpensslKind::Tls10To12CbcOnly => pki().pem_files(CertKind::Rsa2048),
-            OpensslKind::EcdsaCbcOnly => pki().pem_files(CertKind::Valid),
+            OpensslKind::EcdsaCbcOnly
+            | OpensslKind::ClientCertRequired13
+            | OpensslKind::ClientCertRequired12
+            | OpensslKind::ClientCertOptional => pki().pem_files(CertKind::Valid),
         }
     }
 
@@ -84,7 +94,19 @@ impl OpensslKind {
             OpensslKind::Rsa1024 => &["-min_protocol", "TLSv1.2"],
             OpensslKind::Tls12CbcOnly | OpensslKind::EcdsaCbcOnly => &["-tls1_2"],
             OpensslKind::Tls10To12CbcOnly => &["-no_tls1_3"],
+            OpensslKind::ClientCertRequired13 => &["-tls1_3", "-Verify", "1"],
+            OpensslKind::ClientCertRequired12 => &["-tls1_2", "-Verify", "1"],
+            OpensslKind::ClientCertOptional => &["-tls1_3", "-verify", "1"],
         }
+    }
+
+    /// The CAs a client certificate may come from, for the kinds that ask for one.
+    fn client_cas(self) -> Option<&'static std::path::Path> {
+        let asks = matches!(
+            self,
+            OpensslKind::ClientCertRequired13 | OpensslKind::ClientCertRequired12 | OpensslKind::ClientCertOptional
+        );
+        asks.then(|| pki().root_pem_path())
     }
 }
 
@@ -92,6 +114,9 @@ fn start(kind: OpensslKind) -> SocketAddr {
     let files = kind.files();
     let log = files.cert.with_file_name(format!("s_server-{kind:?}.log"));
     let mut command = s_server_command(&files, kind.ciphers(), kind.protocol_args());
+    if let Some(cas) = kind.client_cas() {
+        command.arg("-CAfile").arg(cas);
+    }
     command.stderr(File::create(&log).expect("create the s_server log"));
     let mut child = match command.spawn() {
         Ok(child) => child,
