@@ -79,6 +79,9 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
             ),
         );
     }
+    if let Some(suite) = tls.tlcp_suite() {
+        return tlcp_only(suite, failure, lang).took(tls.duration);
+    }
     if let Some(check) = super::suites::handshake_no_common_suite(tls, lang) {
         return check.took(tls.duration);
     }
@@ -93,6 +96,26 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
         .hint(failure_hint(failure, port, lang))
         .phone(phone_error(failure))
         .took(tls.duration)
+}
+
+/// A server that answers a 国密 TLCP hello and refuses every TLS hello.
+fn tlcp_only(suite: u16, failure: &TlsFailure, lang: Lang) -> Check {
+    let name = crate::probe::hello::tlcp_suite_name(suite);
+    Check::fail(
+        CheckId::TlsHandshake,
+        say!(
+            lang,
+            "the server speaks only 国密 TLCP (SM2 certificate, {name}) and refuses TLS: phones speak TLS 1.2/1.3 with RSA or ECDSA certificates only",
+            "服务器只支持国密 TLCP（SM2 证书，{name}），拒绝 TLS：手机只支持使用 RSA 或 ECDSA 证书的 TLS 1.2/1.3"
+        ),
+    )
+    .hint(say!(
+        lang,
+        "deploy an RSA or ECDSA certificate over TLS 1.2/1.3 beside the SM2 one (a dual-certificate server such as Tongsuo or a 国密 gateway picks by the client's hello)",
+        "请在 SM2 证书之外再部署 RSA 或 ECDSA 证书，支持 TLS 1.2/1.3（铜锁 Tongsuo 或国密网关等双证书服务器会按客户端的握手自动选择）"
+    ))
+    .phone(phone_error(failure))
+    .data("tlcp_suite", name)
 }
 
 /// What went wrong in a failed handshake; `budget_ms` is the request's timeout.

@@ -194,6 +194,31 @@ pub fn legacy(version: WireVersion, host: &str) -> Vec<u8> {
     record(version, &SUITES, &extensions, true)
 }
 
+/// The 国密 (SM) suites of TLCP (GB/T 38636-2020): ECC_SM4_CBC_SM3, ECC_SM4_GCM_SM3,
+/// ECDHE_SM4_CBC_SM3, ECDHE_SM4_GCM_SM3.
+pub const TLCP_SUITES: [u16; 4] = [0xe013, 0xe053, 0xe011, 0xe051];
+
+/// A TLCP suite's name (`ECC_SM4_CBC_SM3`…), or its number.
+pub fn tlcp_suite_name(id: u16) -> String {
+    match id {
+        0xe013 => "ECC_SM4_CBC_SM3".to_owned(),
+        0xe053 => "ECC_SM4_GCM_SM3".to_owned(),
+        0xe011 => "ECDHE_SM4_CBC_SM3".to_owned(),
+        0xe051 => "ECDHE_SM4_GCM_SM3".to_owned(),
+        other => format!("0x{other:04x}"),
+    }
+}
+
+/// TLCP's protocol version, 1.1 (the record layer says so too).
+pub const TLCP: WireVersion = WireVersion(0x0101);
+
+/// A TLCP ClientHello offering the SM suites: what a 国密 client sends.
+pub fn tlcp() -> Vec<u8> {
+    let mut record = record(TLCP, &TLCP_SUITES, &[], false);
+    record[1..3].copy_from_slice(&TLCP.0.to_be_bytes());
+    record
+}
+
 /// Signature algorithms of the listing hello: the phone's TLS 1.2 ones, and SHA-1 ones old servers need.
 const LISTING_SIGNATURES: [u16; 10] = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0201, 0x0203];
 

@@ -399,8 +399,9 @@ impl Session<'_> {
     }
 
     /// After a failed handshake, offers the phone's own ClientHello and, when
-    /// the server refuses that too, TLS 1.1 and 1.0; the certificates either
-    /// answer sends in the clear are kept so that they are judged too.
+    /// the server refuses that too, TLS 1.1 and 1.0, then a 国密 TLCP hello;
+    /// the certificates a TLS answer sends in the clear are kept so that they
+    /// are judged too.
     async fn probe_raw(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
         let phone = raw::phone(addr, host, self.deadline).await;
         let answered = phone.answer.hello().is_some();
@@ -409,7 +410,11 @@ impl Session<'_> {
         if !answered {
             let legacy = raw::legacy(addr, host, self.deadline).await;
             adopt(tls, &legacy.certificates, host, &self.settings.roots);
+            let old = legacy.highest().is_some();
             tls.legacy = Some(legacy);
+            if !old {
+                tls.tlcp = Some(raw::tlcp(addr, self.deadline).await);
+            }
         }
     }
 

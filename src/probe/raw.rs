@@ -2,8 +2,8 @@
 //! first flight read back, as testssl.sh does. They run only when rustls'
 //! own handshake fails, to learn what the server would do with the phone
 //! (whose hello offers suites rustls does not), with an old client (TLS 1.1
-//! and 1.0), and which suites it offers when it has none in common with the
-//! phone. The certificates a TLS 1.2 server sends in the clear are kept so
+//! and 1.0), with a 国密 client (TLCP), and which suites it offers when it has
+//! none in common with the phone. The certificates a TLS 1.2 server sends in the clear are kept so
 //! that they are judged too.
 
 use std::net::SocketAddr;
@@ -108,6 +108,49 @@ async fn server_suites(addr: SocketAddr, host: &str, deadline: Instant) -> Vec<(
     found
 }
 
+/// What a server did with a TLCP (国密) ClientHello.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tlcp {
+    /// A TLCP ServerHello choosing this suite.
+    Accepted { suite: u16 },
+    /// Anything else: an alert, a TLS answer, a close, nothing.
+    Refused,
+}
+
+/// Offers a TLCP ClientHello (the SM suites, version 1.1) to `addr`.
+pub async fn tlcp(addr: SocketAddr, deadline: Instant) -> Tlcp {
+    let limit = deadline.min(Instant::now() + PROBE_LIMIT);
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await.ok()?;
+        stream.write_all(&hello::tlcp()).await.ok()?;
+        let mut header = [0u8; 5];
+        stream.read_exact(&mut header).await.ok()?;
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        let mut body = vec![0u8; len.min(MAX_READ)];
+        stream.read_exact(&mut body).await.ok()?;
+        tlcp_server_hello(&header, &body)
+    };
+    match timeout_at(limit, exchange).await {
+        Ok(Some(suite)) => Tlcp::Accepted { suite },
+        _ => Tlcp::Refused,
+    }
+}
+
+/// The suite of a TLCP ServerHello record: record and hello versions 1.1.
+fn tlcp_server_hello(header: &[u8; 5], body: &[u8]) -> Option<u16> {
+    let version = hello::TLCP.0.to_be_bytes();
+    if header[0] != 22 || header[1..3] != version || body.first() != Some(&2) {
+        return None;
+    }
+    let hello = body.get(4..)?;
+    if hello.get(..2)? != version {
+        return None;
+    }
+    let session_id = usize::from(*hello.get(34)?);
+    let suite = hello.get(35 + session_id..37 + session_id)?;
+    Some(u16::from_be_bytes([suite[0], suite[1]]))
+}
+
 /// One probe, cut off at `deadline` or [`PROBE_LIMIT`], whichever is first.
 async fn offer_until(addr: SocketAddr, hello: &[u8], deadline: Instant) -> (Answer, Vec<CertificateDer<'static>>) {
     let limit = deadline.min(Instant::now() + PROBE_LIMIT);
@@ -138,5 +181,31 @@ async fn offer(addr: SocketAddr, hello: &[u8]) -> (Answer, Vec<CertificateDer<'s
         if reader.done() || reader.received >= MAX_READ {
             return (reader.answer().unwrap_or(Answer::NotTls), reader.certificates);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_suite_of_a_tlcp_server_hello_and_nothing_else() {
+        let mut hello = vec![0x01, 0x01];
+        hello.extend_from_slice(&[7; 32]);
+        hello.extend_from_slice(&[2, 0xaa, 0xbb, 0xe0, 0x53, 0]);
+        let mut body = vec![2, 0, 0, hello.len() as u8];
+        body.extend_from_slice(&hello);
+        let header = [22, 1, 1, 0, body.len() as u8];
+        assert_eq!(tlcp_server_hello(&header, &body), Some(0xe053));
+        assert_eq!(tlcp_server_hello(&[22, 3, 3, 0, 0], &body), None, "a TLS record");
+        assert_eq!(tlcp_server_hello(&[21, 1, 1, 0, 2], &[2, 40]), None, "an alert");
+        assert_eq!(tlcp_server_hello(&header, &body[..20]), None, "cut short");
+    }
+
+    #[test]
+    fn the_tlcp_hello_says_version_1_1_in_the_record_and_the_hello() {
+        let hello = hello::tlcp();
+        assert_eq!(hello[..3], [22, 1, 1]);
+        assert_eq!(hello[9..11], [1, 1]);
     }
 }

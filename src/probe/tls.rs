@@ -26,7 +26,7 @@ use tokio_rustls::client::TlsStream;
 use super::client_auth::{self, ClientAuthRequest};
 use super::flight::{Answer, ServerHello};
 use super::hello::WireVersion;
-use super::raw::{LegacyProbe, PhoneProbe};
+use super::raw::{LegacyProbe, PhoneProbe, Tlcp};
 use crate::cert::{Chain, ChainError, Refusal};
 use crate::trust::Roots;
 
@@ -47,6 +47,8 @@ pub struct TlsTrace {
     pub legacy: Option<LegacyProbe>,
     /// The server asked for a client certificate (none was sent).
     pub client_auth: Option<ClientAuthRequest>,
+    /// A TLCP (国密) hello, offered when neither the phone's nor an old hello was accepted.
+    pub tlcp: Option<Tlcp>,
 }
 
 impl TlsTrace {
@@ -76,6 +78,15 @@ impl TlsTrace {
         }
         let hello = self.phone.as_ref()?.connects()?;
         hello.suite.is_some_and(|suite| !rustls_has(suite)).then_some(hello)
+    }
+
+    /// The SM suite the server chose for a TLCP hello, when it speaks 国密 TLCP
+    /// and no TLS version the phone or an old client offers.
+    pub fn tlcp_suite(&self) -> Option<u16> {
+        match self.tlcp {
+            Some(Tlcp::Accepted { suite }) if self.session().is_none() => Some(suite),
+            _ => None,
+        }
     }
 
     /// The server refused the phone's hello with handshake_failure or

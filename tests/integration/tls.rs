@@ -370,3 +370,22 @@ fn a_400_after_asking_for_a_client_certificate_is_nginx_ssl_verify_client() {
 fn a_server_that_asks_for_nothing_passes_tls_clientcert() {
     api(CertKind::Valid).expect("tls.clientcert", "pass", "asks for no client certificate");
 }
+
+// ---------- 国密 (TLCP) ----------
+
+#[test]
+fn a_server_that_speaks_only_tlcp_is_named_with_the_dual_certificate_fix() {
+    let report = check_api(crate::support::tlcp_only_server(), "/ok", &[]);
+    let handshake = report.expect("tls.handshake", "fail", "speaks only 国密 TLCP (SM2 certificate, ECC_SM4_CBC_SM3)");
+    assert!(handshake.hint.as_deref().unwrap_or_default().contains("RSA or ECDSA certificate"), "{handshake:#?}");
+    assert!(handshake.wx.as_ref().unwrap().err_msg.ends_with("ERR_SSL_VERSION_OR_CIPHER_MISMATCH"), "{handshake:#?}");
+    assert_eq!(handshake.data["tlcp_suite"], "ECC_SM4_CBC_SM3");
+    report.expect("tls.version", "skip", "tls.handshake");
+}
+
+#[test]
+fn a_tls_server_that_refuses_the_phone_is_not_called_tlcp() {
+    let report = check_api(crate::support::tls_alert_server(), "/ok", &[]);
+    assert!(!report.check("tls.handshake").summary.contains("TLCP"));
+    assert!(!report.check("tls.version").summary.contains("TLCP"));
+}

@@ -55,6 +55,14 @@ pub fn close_after_hello() -> SocketAddr {
     *ADDR
 }
 
+/// A shared 国密 server: it answers a TLCP ClientHello (record version 1.1)
+/// with a TLCP ServerHello choosing ECC_SM4_CBC_SM3, and any TLS hello with a
+/// handshake_failure alert, as a TLCP-only server does.
+pub fn tlcp_only_server() -> SocketAddr {
+    static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, tlcp_or_refuse)));
+    *ADDR
+}
+
 /// A shared server that resets (RST) every connection after reading the first bytes.
 pub fn reset_server() -> SocketAddr {
     static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, reset)));
@@ -115,6 +123,32 @@ async fn send_alert(mut stream: TcpStream) {
     close_gracefully(stream).await;
 }
 
+async fn tlcp_or_refuse(mut stream: TcpStream) {
+    let Some(version) = read_tls_record(&mut stream).await else { return };
+    let answer = match version {
+        [1, 1] => tlcp_server_hello(),
+        _ => HANDSHAKE_FAILURE_ALERT.to_vec(),
+    };
+    let _ = stream.write_all(&answer).await;
+    close_gracefully(stream).await;
+}
+
+/// A TLS 1.2 record: fatal alert handshake_failure (40).
+const HANDSHAKE_FAILURE_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+
+/// A TLCP record holding a ServerHello: version 1.1, a random, no session id,
+/// ECC_SM4_CBC_SM3, no compression.
+fn tlcp_server_hello() -> Vec<u8> {
+    let mut hello = vec![0x01, 0x01];
+    hello.extend_from_slice(&[0x42; 32]);
+    hello.extend_from_slice(&[0x00, 0xe0, 0x13, 0x00]);
+    let mut message = vec![0x02, 0x00, 0x00, hello.len() as u8];
+    message.extend_from_slice(&hello);
+    let mut record = vec![0x16, 0x01, 0x01, 0x00, message.len() as u8];
+    record.extend_from_slice(&message);
+    record
+}
+
 async fn hang_up(mut stream: TcpStream) {
     read_tls_record(&mut stream).await;
     close_gracefully(stream).await;
@@ -134,8 +168,9 @@ async fn send_garbage(mut stream: TcpStream) {
     close_gracefully(stream).await;
 }
 
-/// Reads one whole TLS record (the ClientHello), so closing later sends FIN, not RST.
-async fn read_tls_record(stream: &mut TcpStream) {
+/// Reads one whole TLS record (the ClientHello), so closing later sends FIN, not
+/// RST; its record-layer version, if it came whole.
+async fn read_tls_record(stream: &mut TcpStream) -> Option<[u8; 2]> {
     let mut header = [0u8; 5];
     let read = async {
         stream.read_exact(&mut header).await?;
@@ -143,7 +178,7 @@ async fn read_tls_record(stream: &mut TcpStream) {
         let mut body = vec![0u8; len];
         stream.read_exact(&mut body).await.map(|_| ())
     };
-    let _ = timeout(FIRST_BYTES_WAIT, read).await;
+    matches!(timeout(FIRST_BYTES_WAIT, read).await, Ok(Ok(()))).then_some([header[1], header[2]])
 }
 
 /// Half-closes, then waits (bounded) for the client to close, discarding what it sends.
