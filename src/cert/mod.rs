@@ -37,6 +37,8 @@ pub struct Chain {
     pub problems: Vec<Problem>,
     /// Whether the leaf covers the host the phone asked for.
     pub host_covered: bool,
+    /// The subjectPublicKeyInfo (contents) of the trust anchor the path ends at.
+    pub anchor_key: Option<Vec<u8>>,
 }
 
 /// What a sent certificate is to the chain (`leaf`, `intermediate`, `root`, `extra` in the JSON).
@@ -76,7 +78,7 @@ impl Chain {
             .enumerate()
             .map(|(i, d)| CertFacts::parse(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason }))
             .collect::<Result<Vec<_>, _>>()?;
-        let (path, mut problems) = verify::search(&certs, roots, now);
+        let (path, mut problems, anchor_key) = verify::search(&certs, roots, now);
         // CertVerifyProc adds this after path building, for publicly trusted roots only.
         let leaf = &certs[0];
         if roots.is_public()
@@ -86,7 +88,13 @@ impl Chain {
             problems.push(Problem { at: 0, flaw: Flaw::ValidityTooLong });
         }
         let host_covered = host_matches(&certs[0], host);
-        Ok(Chain { certs, path, problems, host_covered })
+        Ok(Chain { certs, path, problems, host_covered, anchor_key })
+    }
+
+    /// SHA-256 of the trust anchor's DER subjectPublicKeyInfo, lower-case hex
+    /// (how `data/android-roots.json` names roots), if the path reached one.
+    pub fn anchor_spki_sha256(&self) -> Option<String> {
+        Some(spki_sha256(self.anchor_key.as_ref()?))
     }
 
     /// Why the phone refuses this chain, if it does.
@@ -343,6 +351,13 @@ fn aia_issuer(cert: &X509Certificate<'_>) -> Option<String> {
         }),
         _ => None,
     })
+}
+
+/// SHA-256 of a DER subjectPublicKeyInfo given by its contents (without the
+/// outer SEQUENCE header, as trust anchors keep it), lower-case hex.
+pub fn spki_sha256(contents: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, &signed::sequence(contents));
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A DER-encoded distinguished name as people read it: its CN, else the

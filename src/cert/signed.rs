@@ -110,7 +110,7 @@ fn verifier(algorithm: SigAlgorithm, key: &Key) -> Option<&'static dyn Verificat
 }
 
 /// `contents` wrapped in a DER SEQUENCE header.
-fn sequence(contents: &[u8]) -> Vec<u8> {
+pub(super) fn sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
     let mut der = vec![0x30];
     match len {

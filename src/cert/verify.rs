@@ -144,17 +144,26 @@ pub fn refusal(chain: &[CertFacts], path: &Path, problems: &[Problem], host_cove
 }
 
 /// The path the phone would use through `chain`, and its problems.
-pub fn search(chain: &[CertFacts], roots: &Roots, now: i64) -> (Path, Vec<Problem>) {
+/// The path the phone would use through `chain`, its problems, and the
+/// subjectPublicKeyInfo (contents) of the trust anchor it ends at, if any.
+pub fn search(chain: &[CertFacts], roots: &Roots, now: i64) -> (Path, Vec<Problem>, Option<Vec<u8>>) {
     let mut search = Search { chain, roots, now, tried: 0, best: None };
     let mut links = vec![0];
     search.explore(&mut links);
-    let (mut path, mut problems) = search.best.expect("at least one path is tried");
+    let Best { mut path, mut problems, anchor_key } = search.best.expect("at least one path is tried");
     if search.tried >= PATH_LIMIT && !problems.is_empty() {
         problems.push(Problem { at: 0, flaw: Flaw::TooManyPaths });
     }
     path.extras = (0..chain.len()).filter(|i| !path.links.contains(i)).collect();
     path.out_of_order = path.links.windows(2).any(|pair| pair[0] > pair[1]);
-    (path, problems)
+    (path, problems, anchor_key)
+}
+
+/// The best path found so far, with what made it.
+struct Best {
+    path: Path,
+    problems: Vec<Problem>,
+    anchor_key: Option<Vec<u8>>,
 }
 
 struct Search<'a> {
@@ -162,7 +171,7 @@ struct Search<'a> {
     roots: &'a Roots,
     now: i64,
     tried: usize,
-    best: Option<(Path, Vec<Problem>)>,
+    best: Option<Best>,
 }
 
 impl Search<'_> {
@@ -231,11 +240,12 @@ impl Search<'_> {
         let trusted = anchor.is_some();
         let replace = match &self.best {
             None => true,
-            Some((best, _)) => valid || (trusted && !matches!(best.end, PathEnd::Trusted(_))),
+            Some(best) => valid || (trusted && !matches!(best.path.end, PathEnd::Trusted(_))),
         };
         if replace {
             let path = Path { links, end, extras: Vec::new(), out_of_order: false };
-            self.best = Some((path, problems));
+            let anchor_key = anchor.map(|a| a.subject_public_key_info.as_ref().to_vec());
+            self.best = Some(Best { path, problems, anchor_key });
         }
         valid
     }

@@ -4,6 +4,7 @@
 
 use std::time::UNIX_EPOCH;
 
+use super::android::{self, AndroidFloor};
 use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, Status, upstream};
 use crate::cert::{
@@ -13,7 +14,7 @@ use crate::cert::{
 use crate::cert::{Defect, Flaw, Problem};
 use crate::lang::Lang;
 use crate::say;
-use crate::trust::RootsSource;
+use crate::trust::{Roots, RootsSource};
 
 /// What the rules need besides the chain; all plain values, so the rules are
 /// pure functions, unit-tested on PEM fixtures with a fixed clock.
@@ -22,7 +23,9 @@ pub struct Input<'a> {
     /// This machine's clock, Unix seconds.
     pub now: i64,
     pub expiry_warn_days: u32,
-    pub roots: &'a RootsSource,
+    pub roots: &'a Roots,
+    /// The Android releases the chain's root must be on, when that is judged.
+    pub android: Option<&'a AndroidFloor>,
     /// The language of summaries and hints.
     pub lang: Lang,
 }
@@ -38,6 +41,9 @@ struct Analysis<'a> {
     now: i64,
     expiry_warn_days: u32,
     roots: &'a RootsSource,
+    whole: &'a Chain,
+    trust: &'a Roots,
+    android: Option<&'a AndroidFloor>,
     lang: Lang,
 }
 
@@ -56,8 +62,14 @@ pub(super) fn checks(cx: &Context<'_>) -> Vec<Check> {
     };
     let host = cx.target.host();
     let now = cx.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let input =
-        Input { host: &host, now, expiry_warn_days: cx.rules.expiry_warn_days, roots: &cx.probe.roots.source, lang };
+    let input = Input {
+        host: &host,
+        now,
+        expiry_warn_days: cx.rules.expiry_warn_days,
+        roots: &cx.probe.roots,
+        android: cx.rules.android.as_ref(),
+        lang,
+    };
     judge(chain, &input)
 }
 
@@ -73,7 +85,10 @@ pub fn judge(chain: &Chain, input: &Input<'_>) -> Vec<Check> {
         host: input.host,
         now: input.now,
         expiry_warn_days: input.expiry_warn_days,
-        roots: input.roots,
+        roots: &input.roots.source,
+        whole: chain,
+        trust: input.roots,
+        android: input.android.filter(|floor| floor.given || input.roots.is_public()),
         lang: input.lang,
     };
     let checks = [trusted(&a), chain_check(&a), hostname(&a), expiry(&a), key(&a), signature(&a)];
@@ -193,6 +208,9 @@ fn trusted(a: &Analysis<'_>) -> Check {
     let check = match &a.path.end {
         PathEnd::Trusted(root) => match a.problems.iter().find(|p| trust_problem(&p.flaw)) {
             Some(problem) => flawed(a, problem),
+            None if let Some(warn) = a.android.and_then(|floor| android::gap(a.whole, floor, a.trust, root, lang)) => {
+                warn
+            }
             None => Check::pass(
                 id,
                 say!(
@@ -456,8 +474,13 @@ fn chain_check(a: &Analysis<'_>) -> Check {
             "请调整证书文件中的顺序：叶子证书在最前，之后依次是每张证书的签发者"
         ));
     }
-    if !a.path.extras.is_empty() {
-        let extra: Vec<&str> = a.path.extras.iter().map(|i| a.chain[*i].name.as_str()).collect();
+    // A cross-signed copy of the root (its key, another issuer) serves phones
+    // without the root, so it is not an extra.
+    let cross_signed =
+        |c: &CertFacts| a.whole.anchor_key.as_deref() == Some(c.parts.spki.as_slice()) && !c.self_issued();
+    let extra: Vec<&str> =
+        a.path.extras.iter().map(|i| &a.chain[*i]).filter(|c| !cross_signed(c)).map(|c| c.name.as_str()).collect();
+    if !extra.is_empty() {
         return Check::warn(
             id,
             say!(
@@ -865,7 +888,7 @@ mod tests {
         let der: Vec<CertificateDer<'static>> = chain.iter().map(|n| pem(n)).collect();
         let roots = roots();
         let chain = Chain::analyze(&der, &roots, host, now).unwrap();
-        let input = Input { host, now, expiry_warn_days: 14, roots: &roots.source, lang: Lang::En };
+        let input = Input { host, now, expiry_warn_days: 14, roots: &roots, android: None, lang: Lang::En };
         judge(&chain, &input).into_iter().map(|c| (c.id, c.status, c.summary)).collect()
     }
 
@@ -1001,7 +1024,8 @@ mod tests {
         let roots = roots();
         let now = 1_798_761_600 + 2 * DAY;
         let chain = Chain::analyze(&der, &roots, "other.test", now).unwrap();
-        let input = Input { host: "other.test", now, expiry_warn_days: 14, roots: &roots.source, lang: Lang::Zh };
+        let input =
+            Input { host: "other.test", now, expiry_warn_days: 14, roots: &roots, android: None, lang: Lang::Zh };
         let checks = judge(&chain, &input);
         for check in &checks {
             assert!(!check.summary.is_ascii(), "{}: {}", check.id, check.summary);
@@ -1037,7 +1061,8 @@ mod tests {
         let roots = if public { Roots::public_for_test(store) } else { Roots::from_store(store) };
         let now = 1_748_736_000;
         let chain = Chain::analyze(&[leaf.der().clone()], &roots, "api.example.com", now).unwrap();
-        let input = Input { host: "api.example.com", now, expiry_warn_days: 14, roots: &roots.source, lang: Lang::En };
+        let input =
+            Input { host: "api.example.com", now, expiry_warn_days: 14, roots: &roots, android: None, lang: Lang::En };
         let checks = judge(&chain, &input).into_iter().map(|c| (c.id, c.status, c.summary)).collect();
         (checks, chain.refusal())
     }

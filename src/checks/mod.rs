@@ -6,6 +6,8 @@
 //! built by hand. A failed check is data (`Status::Fail`), never an `Err`.
 
 mod addresses;
+pub mod android;
+pub use android::AndroidFloor;
 mod allowlist;
 pub mod catalogue;
 mod cert;
@@ -158,6 +160,8 @@ pub struct Rules {
     pub expiry_warn_days: u32,
     /// Where the probe's timeout budget came from, so timeout.budget can say so.
     pub timeout_source: TimeoutSource,
+    /// The Android releases a chain's root must be on (`--min-android`).
+    pub android: Option<AndroidFloor>,
 }
 
 /// Where the timeout budget came from.

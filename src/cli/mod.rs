@@ -203,6 +203,14 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "STR")]
     pub data: Option<String>,
 
+    /// The oldest Android release the app supports: cert.trusted warns when the chain's root is missing from it.
+    #[arg(long, value_name = "VERSION", default_value = checks::android::DEFAULT_MIN_ANDROID)]
+    pub min_android: String,
+
+    /// Android's root store history as JSON, in the form of data/android-roots.json [default: the bundled one].
+    #[arg(long, value_name = "FILE")]
+    pub android_roots: Option<PathBuf>,
+
     /// Warn when the leaf certificate expires within N days.
     #[arg(long, value_name = "N", default_value_t = checks::DEFAULT_EXPIRY_WARN_DAYS)]
     pub expiry_warn_days: u32,

@@ -11,9 +11,10 @@ use std::time::Duration;
 use super::project::{self, Project, ProjectError};
 use super::{CheckArgs, DataType, ProbeArgs};
 use crate::allowlist::{AllowEntry, BadEntry};
+use crate::android::{AndroidRoots, AndroidRootsError};
 use crate::baseline;
 use crate::batch::Batch;
-use crate::checks::{Rules, TimeoutSource};
+use crate::checks::{AndroidFloor, Rules, TimeoutSource};
 use crate::lang::Lang;
 use crate::miniprogram::{self, DEFAULT_TIMEOUT_MS, TOURIST_APPID};
 use crate::output::{Format, Style};
@@ -57,6 +58,10 @@ pub enum UsageError {
     Header { shown: String, why: &'static str },
     #[error("cannot read --targets-file {}: {source}", path.display())]
     TargetsFile { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    AndroidRoots(#[from] AndroidRootsError),
+    #[error("--min-android '{given}': not an Android release the root history knows ({known}, or an API level)")]
+    MinAndroid { given: String, known: String },
 }
 
 impl Plan {
@@ -124,8 +129,22 @@ pub fn options(args: &ProbeArgs) -> Result<Options, UsageError> {
         debug_mode: args.debug_mode || url_check_off,
         expiry_warn_days: args.expiry_warn_days,
         timeout_source,
+        android: Some(android_floor(args)?),
     };
     Ok(Options { probe, rules })
+}
+
+/// `--min-android` against `--android-roots` (or the bundled history).
+fn android_floor(args: &ProbeArgs) -> Result<AndroidFloor, UsageError> {
+    let roots = match &args.android_roots {
+        Some(path) => Arc::new(AndroidRoots::from_file(path)?),
+        None => AndroidRoots::bundled(),
+    };
+    let Some(min) = roots.release(&args.min_android).cloned() else {
+        let known: Vec<&str> = roots.releases.iter().map(|r| r.version.as_str()).collect();
+        return Err(UsageError::MinAndroid { given: args.min_android.clone(), known: known.join(", ") });
+    };
+    Ok(AndroidFloor { roots, min, given: args.android_roots.is_some() })
 }
 
 /// `--domains-file` entries for the API, then `--allow-domain`; `None` when neither was given.
