@@ -116,7 +116,7 @@ fn presented(cx: &Context<'_>) -> Result<(), String> {
     let Some(tls) = cx.trace.connection.as_ref().and_then(|c| c.tls.as_ref()) else {
         return Err(upstream(cx).unwrap_or_else(|| say!(lang, "no TLS handshake was attempted", "未进行 TLS 握手")));
     };
-    if tls.failure() == Some(&crate::probe::tls::TlsFailure::TooLarge) {
+    if tls.failure() == Some(&crate::probe::tls::TlsFailure::TooLarge) && tls.presented.is_empty() {
         return Err(say!(
             lang,
             "the certificate message is too large to read ({tls_handshake})",

@@ -292,6 +292,12 @@ fn no_session(failure: &crate::probe::tls::TlsFailure, version_refused: bool, la
             "未建立 TLS 会话：服务器不支持 TLS 1.2 和 1.3（{tls_version}）",
             tls_version = CheckId::TlsVersion
         ),
+        crate::probe::tls::TlsFailure::TooLarge => say!(
+            lang,
+            "no TLS session: reqdoctor's TLS library cannot read the server's Certificate message, over 64 KiB ({tls_handshake})",
+            "未建立 TLS 会话：reqdoctor 的 TLS 库无法读取服务器超过 64 KiB 的证书消息（{tls_handshake}）",
+            tls_handshake = CheckId::TlsHandshake
+        ),
         crate::probe::tls::TlsFailure::Certificate(_) => say!(
             lang,
             "no TLS session: the handshake was aborted over the certificate (cert.*)",

@@ -79,6 +79,9 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
             ),
         );
     }
+    if *failure == TlsFailure::TooLarge {
+        return too_large(tls.certificate_bytes, lang).took(tls.duration);
+    }
     if let Some(suite) = tls.tlcp_suite() {
         return tlcp_only(suite, failure, lang).took(tls.duration);
     }
@@ -96,6 +99,50 @@ fn handshake(tls: &TlsTrace, cx: &Context<'_>, cert_failure: Option<CheckId>) ->
         .hint(failure_hint(failure, port, lang))
         .phone(phone_error(failure))
         .took(tls.duration)
+}
+
+/// The largest Certificate message Chromium (BoringSSL) accepts: 100 KiB.
+pub const PHONE_MAX_CERTIFICATE: usize = 100 * 1024;
+
+/// A Certificate message over the 64 KiB rustls reads: a warning when it is
+/// within what phones accept (or its size is unknown), a failure beyond.
+fn too_large(bytes: Option<usize>, lang: Lang) -> Check {
+    let id = CheckId::TlsHandshake;
+    let hint = say!(
+        lang,
+        "send only the leaf and the intermediates it needs: every handshake carries the whole chain",
+        "只发送叶子证书和它需要的中间证书：每次握手都要传输整条证书链"
+    );
+    let check = match bytes {
+        Some(n) if n > PHONE_MAX_CERTIFICATE => Check::fail(
+            id,
+            say!(
+                lang,
+                "the server's Certificate message is too large: {n} bytes, over the 100 KiB (102400 bytes) phones accept",
+                "服务器的证书消息太大：{n} 字节，超过了手机能接受的 100 KiB（102400 字节）"
+            ),
+        )
+        .phone(Phone::Net(NetError::SslProtocolError)),
+        Some(n) => Check::warn(
+            id,
+            say!(
+                lang,
+                "the server's Certificate message is {n} bytes: phones accept up to 100 KiB, but reqdoctor's TLS library stops at 64 KiB, so it could not finish the handshake nor send the request; the chain, read in the clear over TLS 1.2, is judged in cert.*",
+                "服务器的证书消息为 {n} 字节：手机最多接受 100 KiB，但 reqdoctor 的 TLS 库上限为 64 KiB，因此无法完成握手、也没有发出请求；证书链已通过 TLS 1.2 的明文消息读取，并在 cert.* 中检查"
+            ),
+        )
+        .phone(None),
+        None => Check::warn(
+            id,
+            say!(
+                lang,
+                "the server's Certificate message is too large for reqdoctor's TLS library (over 64 KiB); phones accept up to 100 KiB, and which side of that it is cannot be told here (TLS 1.3 encrypts it)",
+                "服务器的证书消息超出了 reqdoctor 的 TLS 库上限（64 KiB）；手机最多接受 100 KiB，而 TLS 1.3 加密了该消息，这里无法判断它是否超过"
+            ),
+        )
+        .phone(None),
+    };
+    check.hint(hint).data("certificate_bytes", bytes)
 }
 
 /// A server that answers a 国密 TLCP hello and refuses every TLS hello.

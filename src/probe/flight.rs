@@ -69,6 +69,9 @@ pub(super) struct Records {
     not_tls: bool,
     finished_flight: bool,
     pub(super) certificates: Vec<CertificateDer<'static>>,
+    /// The length of the Certificate message, known from its header even
+    /// before the whole message arrives.
+    pub(super) certificate_len: Option<usize>,
 }
 
 impl Records {
@@ -112,6 +115,9 @@ impl Records {
             let len = usize::from(self.handshake[1]) << 16
                 | usize::from(self.handshake[2]) << 8
                 | usize::from(self.handshake[3]);
+            if self.handshake[0] == 11 {
+                self.certificate_len.get_or_insert(len);
+            }
             if self.handshake.len() < 4 + len {
                 return;
             }

@@ -384,6 +384,12 @@ impl Session<'_> {
         {
             self.probe_raw(&mut tls, addr, host).await;
         }
+        if let (Some(tls::TlsFailure::TooLarge), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
+        {
+            let large = raw::large_chain(addr, host, self.deadline).await;
+            adopt(&mut tls, &large.certificates, host, &self.settings.roots);
+            tls.certificate_bytes = large.message_len;
+        }
         let accepted = tls.refusal().is_none();
         let protocol = protocol_of(&tls);
         conn.tls = Some(tls);

@@ -21,6 +21,9 @@ use super::hello::{self, SUITES, WireVersion};
 const PROBE_LIMIT: Duration = Duration::from_secs(3);
 /// The most bytes read from the server per probe.
 const MAX_READ: usize = 64 * 1024;
+/// The most bytes read when the probe is for a Certificate message over 64 KiB:
+/// enough for the 100 KiB a phone accepts, and a little more.
+const MAX_READ_LARGE: usize = 112 * 1024;
 /// The most hellos spent listing a server's suites.
 const MAX_LISTED: usize = 6;
 
@@ -108,6 +111,27 @@ async fn server_suites(addr: SocketAddr, host: &str, deadline: Instant) -> Vec<(
     found
 }
 
+/// A TLS 1.2 server's Certificate message, read in the clear: its length (from
+/// its header) and, when it came whole, the certificates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LargeChain {
+    pub message_len: Option<usize>,
+    pub certificates: Vec<CertificateDer<'static>>,
+}
+
+/// Offers TLS 1.2 only (every suite reqdoctor knows) and reads up to 112 KiB
+/// of the answer: the size of a Certificate message too large for rustls,
+/// and its chain when it fits what a phone accepts.
+pub async fn large_chain(addr: SocketAddr, host: &str, deadline: Instant) -> LargeChain {
+    let offered: Vec<u16> = SUITES.iter().map(|suite| suite.id).filter(|id| *id >> 8 != 0x13).collect();
+    let limit = deadline.min(Instant::now() + PROBE_LIMIT);
+    let hello = hello::listing(&offered, host);
+    match timeout_at(limit, read_answer(addr, &hello, MAX_READ_LARGE)).await {
+        Ok(Ok((records, _))) => LargeChain { message_len: records.certificate_len, certificates: records.certificates },
+        _ => LargeChain::default(),
+    }
+}
+
 /// What a server did with a TLCP (国密) ClientHello.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Tlcp {
@@ -158,28 +182,32 @@ async fn offer_until(addr: SocketAddr, hello: &[u8], deadline: Instant) -> (Answ
 }
 
 async fn offer(addr: SocketAddr, hello: &[u8]) -> (Answer, Vec<CertificateDer<'static>>) {
-    let mut stream = match TcpStream::connect(addr).await {
-        Ok(stream) => stream,
-        Err(e) => return (Answer::Io(e.to_string()), Vec::new()),
-    };
-    let _ = stream.set_nodelay(true);
-    if let Err(e) = stream.write_all(hello).await {
-        return (Answer::Io(e.to_string()), Vec::new());
+    match read_answer(addr, hello, MAX_READ).await {
+        Ok((records, closed)) => {
+            let silent = if closed { Answer::Closed } else { Answer::NotTls };
+            (records.answer().unwrap_or(silent), records.certificates)
+        }
+        Err(e) => (Answer::Io(e.to_string()), Vec::new()),
     }
+}
+
+/// Sends `hello` and reads the server's records until its first flight is
+/// done, `max` bytes came, or it closes (then `true`: closed or reset).
+async fn read_answer(addr: SocketAddr, hello: &[u8], max: usize) -> std::io::Result<(Records, bool)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let _ = stream.set_nodelay(true);
+    stream.write_all(hello).await?;
     let mut reader = Records::default();
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        let read = match stream.read(&mut buf).await {
-            Ok(0) => return (reader.answer().unwrap_or(Answer::Closed), reader.certificates),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
-                return (reader.answer().unwrap_or(Answer::Closed), reader.certificates);
-            }
-            Err(e) => return (Answer::Io(e.to_string()), Vec::new()),
-        };
-        reader.feed(&buf[..read]);
-        if reader.done() || reader.received >= MAX_READ {
-            return (reader.answer().unwrap_or(Answer::NotTls), reader.certificates);
+        match stream.read(&mut buf).await {
+            Ok(0) => return Ok((reader, true)),
+            Ok(n) => reader.feed(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok((reader, true)),
+            Err(e) => return Err(e),
+        }
+        if reader.done() || reader.received >= max {
+            return Ok((reader, false));
         }
     }
 }

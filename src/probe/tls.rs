@@ -49,6 +49,9 @@ pub struct TlsTrace {
     pub client_auth: Option<ClientAuthRequest>,
     /// A TLCP (国密) hello, offered when neither the phone's nor an old hello was accepted.
     pub tlcp: Option<Tlcp>,
+    /// The size of a Certificate message too large for rustls, when a TLS 1.2
+    /// hello let it be read in the clear.
+    pub certificate_bytes: Option<usize>,
 }
 
 impl TlsTrace {
@@ -178,7 +181,8 @@ pub enum TlsFailure {
         bytes: usize,
         after_hello: bool,
     },
-    /// A handshake message (usually the certificate chain) larger than the 64 KiB a TLS client accepts.
+    /// A handshake message (usually the certificate chain) larger than the 64 KiB rustls accepts
+    /// (Chromium accepts Certificate messages up to 100 KiB).
     TooLarge,
     /// The server closed the connection without a TLS alert.
     Closed,
