@@ -36,6 +36,8 @@ pub struct Root {
     /// SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex.
     pub spki_sha256: String,
     pub subject: String,
+    /// The root certificate's own notAfter (`YYYY-MM-DD`).
+    pub not_after: String,
     pub added_in: String,
     pub added_in_api: u32,
     /// The date AOSP removed it, if it did.

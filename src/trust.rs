@@ -14,6 +14,9 @@ use rustls_pki_types::{CertificateDer, TrustAnchor};
 pub struct Roots {
     pub store: Arc<RootCertStore>,
     pub source: RootsSource,
+    /// The notAfter (Unix seconds) of each root read from a file, by its
+    /// subjectPublicKeyInfo contents; trust anchors alone carry no dates.
+    expiries: Arc<Vec<(Vec<u8>, i64)>>,
     /// What is built from `store` once per run, not per handshake.
     cache: Arc<Cache>,
 }
@@ -65,7 +68,7 @@ impl RootsError {
 impl Roots {
     pub fn mozilla() -> Roots {
         let store = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        Roots { store: Arc::new(store), source: RootsSource::Mozilla, cache: Arc::default() }
+        Roots { store: Arc::new(store), source: RootsSource::Mozilla, expiries: Arc::default(), cache: Arc::default() }
     }
 
     /// Reads every certificate of a PEM file; each must be a usable trust anchor.
@@ -73,14 +76,23 @@ impl Roots {
         let bad = |problem| RootsError { path: path.to_owned(), problem };
         let bytes = std::fs::read(path).map_err(|e| bad(RootsProblem::Read(e)))?;
         let mut store = RootCertStore::empty();
+        let mut expiries = Vec::new();
         for (index, item) in CertificateDer::pem_slice_iter(&bytes).enumerate() {
             let cert = item.map_err(|e| bad(RootsProblem::Pem(e)))?;
+            expiries.extend(expiry_of(&cert));
             store.add(cert).map_err(|e| bad(RootsProblem::NotARoot { number: index + 1, why: e }))?;
         }
         if store.is_empty() {
             return Err(bad(RootsProblem::Empty));
         }
-        Ok(Roots { store: Arc::new(store), source: RootsSource::File(path.to_owned()), cache: Arc::default() })
+        let source = RootsSource::File(path.to_owned());
+        Ok(Roots { store: Arc::new(store), source, expiries: Arc::new(expiries), cache: Arc::default() })
+    }
+
+    /// The notAfter of the root with this subjectPublicKeyInfo (contents), when
+    /// it was read from a file.
+    pub fn expiry(&self, spki: &[u8]) -> Option<i64> {
+        self.expiries.iter().find(|(key, _)| key == spki).map(|(_, not_after)| *not_after)
     }
 
     /// Whether these are publicly trusted roots (Chromium's "known roots"),
@@ -92,13 +104,18 @@ impl Roots {
     /// A store built in code, standing for the public roots (tests).
     #[cfg(test)]
     pub fn public_for_test(store: RootCertStore) -> Roots {
-        Roots { store: Arc::new(store), source: RootsSource::Mozilla, cache: Arc::default() }
+        Roots { store: Arc::new(store), source: RootsSource::Mozilla, expiries: Arc::default(), cache: Arc::default() }
     }
 
     /// A store built in code (tests).
     #[cfg(test)]
     pub fn from_store(store: RootCertStore) -> Roots {
-        Roots { store: Arc::new(store), source: RootsSource::File(PathBuf::from("test")), cache: Arc::default() }
+        Roots {
+            store: Arc::new(store),
+            source: RootsSource::File(PathBuf::from("test")),
+            expiries: Arc::default(),
+            cache: Arc::default(),
+        }
     }
 
     /// The webpki verifier for these roots (built on first use, then shared).
@@ -130,6 +147,12 @@ impl Roots {
         let wanted = strip_sequence(name_der);
         self.store.roots.iter().filter(move |anchor| strip_sequence(anchor.subject.as_ref()) == wanted)
     }
+}
+
+/// A certificate's subjectPublicKeyInfo (contents) and notAfter.
+fn expiry_of(der: &[u8]) -> Option<(Vec<u8>, i64)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some((strip_sequence(cert.public_key().raw).to_vec(), cert.validity().not_after.timestamp()))
 }
 
 /// The contents of a DER SEQUENCE, or the input unchanged when it is not one.

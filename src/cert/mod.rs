@@ -39,6 +39,9 @@ pub struct Chain {
     pub host_covered: bool,
     /// The subjectPublicKeyInfo (contents) of the trust anchor the path ends at.
     pub anchor_key: Option<Vec<u8>>,
+    /// That root's own notAfter (Unix seconds), when known: from the copy the
+    /// server sent, or from `--ca-file`.
+    pub anchor_not_after: Option<i64>,
 }
 
 /// What a sent certificate is to the chain (`leaf`, `intermediate`, `root`, `extra` in the JSON).
@@ -88,7 +91,11 @@ impl Chain {
             problems.push(Problem { at: 0, flaw: Flaw::ValidityTooLong });
         }
         let host_covered = host_matches(&certs[0], host);
-        Ok(Chain { certs, path, problems, host_covered, anchor_key })
+        let anchor_not_after = anchor_key.as_deref().and_then(|key| {
+            let sent = certs.iter().find(|c| c.self_issued() && c.parts.spki == key).map(|c| c.not_after);
+            sent.or_else(|| roots.expiry(key))
+        });
+        Ok(Chain { certs, path, problems, host_covered, anchor_key, anchor_not_after })
     }
 
     /// SHA-256 of the trust anchor's DER subjectPublicKeyInfo, lower-case hex

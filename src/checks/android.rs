@@ -120,8 +120,15 @@ mod tests {
     }
 
     fn entry(key: &str, added_in: &str, api: u32) -> Root {
-        let subject = String::new();
-        Root { spki_sha256: key.to_owned(), subject, added_in: added_in.into(), added_in_api: api, removed: None }
+        let (subject, not_after) = (String::new(), "2040-01-01".to_owned());
+        Root {
+            spki_sha256: key.to_owned(),
+            subject,
+            not_after,
+            added_in: added_in.into(),
+            added_in_api: api,
+            removed: None,
+        }
     }
 
     /// A new root (on Android since 12) cross-signed by an old one (since 4.0):

@@ -607,7 +607,7 @@ fn expiry(a: &Analysis<'_>) -> Check {
         return check;
     }
     let leaf = &a.chain[0];
-    if let Some(check) = too_long(a, leaf) {
+    if let Some(check) = too_long(a, leaf).or_else(|| expired_root(a)) {
         return check;
     }
     let left = leaf.not_after - a.now;
@@ -667,6 +667,35 @@ fn too_long(a: &Analysis<'_>, leaf: &CertFacts) -> Option<Check> {
         ))));
     }
     None
+}
+
+/// A trusted root whose own validity has ended: Android's verifier ignores a
+/// root's expiry, Chromium and iOS do not (warn: iPhones fail).
+fn expired_root(a: &Analysis<'_>) -> Option<Check> {
+    let PathEnd::Trusted(root) = &a.path.end else { return None };
+    let date = match a.whole.anchor_not_after {
+        Some(not_after) => rfc3339(not_after),
+        None => {
+            let key = a.whole.anchor_spki_sha256()?;
+            let known = a.android?.roots.by_key(&key)?;
+            format!("{}T23:59:59Z", known.not_after)
+        }
+    };
+    if date.as_str() >= rfc3339(a.now).as_str() {
+        return None;
+    }
+    let lang = a.lang;
+    let summary = say!(
+        lang,
+        "the root '{root}' the chain ends at expired on {date}: iPhones (and Chromium) refuse the chain with -201; Android phones ignore a root's own expiry and accept it",
+        "证书链所止的根证书“{root}”已于 {date} 过期：iPhone（以及 Chromium）会以 -201 拒绝该证书链；Android 手机不检查根证书本身的有效期，可以接受"
+    );
+    let hint = say!(
+        lang,
+        "move to a chain that ends at a current root (ask the CA for its current chain)",
+        "请改用止于有效根证书的证书链（向 CA 索取当前的证书链）"
+    );
+    Some(Check::warn(CheckId::CertExpiry, summary).hint(hint).data("root_not_after", date))
 }
 
 /// The certificate at `index` of the chain, if it is not valid yet or expired.

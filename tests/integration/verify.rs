@@ -133,3 +133,30 @@ fn a_leaf_valid_for_900_days_warns_that_iphones_refuse_it() {
     report.expect("cert.trusted", "pass", "reqdoctor test root");
     report.expect("http.response", "pass", "");
 }
+
+/// Android's verifier ignores a trusted root's own expiry; Chromium and iOS do not.
+#[test]
+fn an_expired_trusted_root_warns_that_iphones_fail() {
+    for send_root in [true, false] {
+        let (cert, root) = pki().expired_root_chain(send_root);
+        let addr = https_server_with(cert, rustls::ALL_VERSIONS);
+        let route = crate::cli::to(addr);
+        let root = root.to_str().expect("utf-8 path");
+        let run = crate::cli::reqdoctor(&[
+            "check",
+            "--json",
+            "--ca-file",
+            root,
+            "--connect-to",
+            &route,
+            "https://api.test/ok",
+        ]);
+        let report = run.report();
+        let expiry =
+            report.expect("cert.expiry", "warn", "the root 'reqdoctor expired root' the chain ends at expired on");
+        assert!(expiry.summary.contains("Android phones ignore a root's own expiry"), "{expiry:#?}");
+        report.expect("cert.trusted", "pass", "reqdoctor expired root");
+        report.expect("http.response", "pass", "");
+        assert_eq!(run.code, 1, "send_root {send_root}: {}", run.stderr);
+    }
+}

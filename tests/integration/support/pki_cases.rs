@@ -126,6 +126,24 @@ impl Pki {
     }
 }
 
+impl Pki {
+    /// A root that expired yesterday, an intermediate and an api.test leaf valid
+    /// today: the chain [leaf, intermediate] (with the root too when `send_root`),
+    /// and a PEM file holding only that root, for `--ca-file`.
+    pub fn expired_root_chain(&self, send_root: bool) -> (ServerCert, std::path::PathBuf) {
+        let now = OffsetDateTime::now_utc();
+        let root = ca("reqdoctor expired root", (now - days(3650), now - days(1)), None);
+        let int = ca("reqdoctor under expired root", (now - days(30), now + days(365)), Some(&root));
+        let mut made = issued_by(&int, leaf(&["api.test"], (now - days(1), now + days(90))), true);
+        if send_root {
+            made.chain.push(Cert::of_issuer(&root));
+        }
+        let path = self.dir.path().join(format!("expired-root-{}.pem", u8::from(send_root)));
+        std::fs::write(&path, root.pem()).expect("write the expired root");
+        (made.server_cert(), path)
+    }
+}
+
 /// A CA under `parent` with an optional pathLenConstraint and name constraints.
 fn constrained_ca(
     cn: &str,
