@@ -95,6 +95,11 @@ pub fn judge(chain: &Chain, input: &Input<'_>) -> Vec<Check> {
     checks
         .into_iter()
         .map(|check| match (check.status, a.refused) {
+            // Android's platform verifier is reported to give -202 for every
+            // rejection where Chromium's own verifier gives -207.
+            (Status::Fail, Some(NetError::CertInvalid)) => {
+                check.phone(Phone::Net(NetError::CertInvalid)).phone_android(Phone::Net(NetError::CertAuthorityInvalid))
+            }
             (Status::Fail, Some(error)) => check.phone(Phone::Net(error)),
             _ => check,
         })

@@ -85,6 +85,8 @@ pub struct Check {
     pub hint: Option<String>,
     /// What the phone would report; rendered for the request's API in the report.
     pub phone: Option<Phone>,
+    /// What Android phones report instead, where their verifier differs.
+    pub phone_android: Option<Phone>,
     pub data: Map<String, Value>,
     /// Time the check's own network phase took, where it has one.
     pub duration: Duration,
@@ -98,6 +100,7 @@ impl Check {
             summary: summary.into(),
             hint: None,
             phone: None,
+            phone_android: None,
             data: Map::new(),
             duration: Duration::ZERO,
         }
@@ -127,6 +130,12 @@ impl Check {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Check {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// What Android phones report instead of [`Check::phone`], where they differ.
+    pub fn phone_android(mut self, phone: Phone) -> Check {
+        self.phone_android = Some(phone);
         self
     }
 

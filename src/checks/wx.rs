@@ -14,6 +14,10 @@ pub struct Wx {
     pub errno: u32,
     #[serde(rename = "errMsg")]
     pub err_msg: String,
+    /// What Android phones report instead, when their platform verifier
+    /// differs from Chromium's (absent when they report the same).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub android: Option<Box<Wx>>,
 }
 
 /// Chromium net errors the phone's network stack reports (net_error_list.h).
@@ -221,7 +225,7 @@ impl Phone {
 
     /// The error object of `api`'s `fail` callback, e.g. `request:fail timeout`.
     pub fn wx(self, api: Api) -> Wx {
-        Wx { errno: self.errno(), err_msg: format!("{}:fail {}", api.name(), self.detail()) }
+        Wx { errno: self.errno(), err_msg: format!("{}:fail {}", api.name(), self.detail()), android: None }
     }
 }
 

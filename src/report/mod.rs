@@ -211,7 +211,10 @@ impl CheckReport {
             status: check.status,
             summary: clean(&check.summary, MAX_LINE),
             hint: check.hint.as_deref().map(|hint| clean(hint, MAX_LINE)),
-            wx: check.phone.map(|phone| phone.wx(api)),
+            wx: check.phone.map(|phone| Wx {
+                android: check.phone_android.map(|android| Box::new(android.wx(api))),
+                ..phone.wx(api)
+            }),
             data: check.data.clone(),
             duration_ms: millis(check.duration),
         }

@@ -61,6 +61,10 @@ fn render_check(check: &CheckReport, width: usize, paint: &Painter, lang: Lang, 
         if let Some(wx) = &check.wx {
             let phone = say!(lang, "phone:", "手机报错：");
             writeln!(out, "    {} errno {} {}", paint.dim(&phone), wx.errno, paint.dim(&wx.err_msg))?;
+            if let Some(android) = &wx.android {
+                let phone = say!(lang, "Android:", "Android 手机：");
+                writeln!(out, "    {} errno {} {}", paint.dim(&phone), android.errno, paint.dim(&android.err_msg))?;
+            }
         }
     }
     Ok(())

@@ -141,6 +141,9 @@ pub struct Wx {
     pub errno: u32,
     #[serde(rename = "errMsg")]
     pub err_msg: String,
+    /// What Android phones report instead, where their verifier differs.
+    #[serde(default)]
+    pub android: Option<Box<Wx>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,6 +20,7 @@ fn phone_error(report: &Report, id: &str, name: &str) {
 fn a_stale_copy_of_the_intermediate_is_passed_over_as_the_phone_does() {
     let report = served(Case::StaleIntermediate);
     report.expect("cert.trusted", "pass", "reqdoctor test root");
+    assert!(report.checks.iter().all(|c| c.wx.as_ref().is_none_or(|wx| wx.android.is_none())));
     report.expect("cert.expiry", "pass", "valid for");
     let chain = report.expect("cert.chain", "warn", "does not need: reqdoctor test intermediate");
     assert!(!chain.summary.contains("out of order"), "{chain:#?}");
@@ -40,6 +41,8 @@ fn one_ca_too_many_for_a_path_length_constraint_is_err_cert_invalid() {
     let report = served(Case::PathTooLong);
     report.expect("cert.trusted", "fail", "'reqdoctor sub CA' is one CA too many");
     phone_error(&report, "cert.trusted", "ERR_CERT_INVALID");
+    let android = report.check("cert.trusted").wx.as_ref().and_then(|wx| wx.android.as_ref()).expect("Android's error");
+    assert!(android.err_msg.ends_with("ERR_CERT_AUTHORITY_INVALID"), "{android:?}");
     report.expect("http.response", "skip", "certificate was refused");
 }
 
