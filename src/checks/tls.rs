@@ -200,17 +200,17 @@ pub(super) fn failure_summary(failure: &TlsFailure, port: u16, budget_ms: u128, 
         TlsFailure::NotTls(bytes) => {
             say!(lang, "the server sent bytes that are not TLS: {}", "服务器返回的数据不是 TLS：{}", hex(bytes))
         }
-        TlsFailure::Alert(alert) => say!(
-            lang,
-            "the server aborted the handshake with the TLS alert {alert:?}",
-            "服务器以 TLS 告警 {alert:?} 中止了握手"
-        ),
-        TlsFailure::Incompatible(why) => {
+        TlsFailure::Alert(alert) => {
+            let alert = alert_name(*alert);
             say!(
                 lang,
-                "no common TLS parameters with the server ({why:?})",
-                "与服务器没有共同支持的 TLS 参数（{why:?}）"
+                "the server aborted the handshake with the TLS alert {alert}",
+                "服务器以 TLS 告警 {alert} 中止了握手"
             )
+        }
+        TlsFailure::Incompatible(why) => {
+            let why = words(&format!("{why:?}"));
+            say!(lang, "no common TLS parameters with the server ({why})", "与服务器没有共同支持的 TLS 参数（{why}）")
         }
         TlsFailure::Certificate(error) => {
             say!(lang, "the handshake was aborted over the certificate: {error}", "TLS 握手因证书问题中止：{error}")
@@ -380,8 +380,57 @@ fn version_refusal(refusal: &VersionRefusal, lang: Lang) -> String {
             "the server answered TLS 1.2/1.3 with a protocol_version alert",
             "服务器对 TLS 1.2/1.3 的握手回应了 protocol_version 告警"
         ),
-        VersionRefusal::Incompatible(why) => say!(lang, "no version in common: {why:?}", "没有共同支持的版本：{why:?}"),
+        VersionRefusal::Incompatible(why) => {
+            let why = words(&format!("{why:?}"));
+            say!(lang, "no version in common: {why}", "没有共同支持的版本：{why}")
+        }
     }
+}
+
+/// A TLS alert as RFC 8446 names it, with its number: `handshake_failure (40)`.
+pub(super) fn alert_name(alert: AlertDescription) -> String {
+    let code = u8::from(alert);
+    let name = match code {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => return format!("{code}"),
+    };
+    format!("{name} ({code})")
+}
+
+/// A library's CamelCase name as words: `NoCipherSuitesInCommon` → `no cipher suites in common`.
+fn words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -393,6 +442,17 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alerts_and_incompatibilities_read_as_words_not_debug_names() {
+        assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake_failure (40)");
+        assert_eq!(alert_name(AlertDescription::CertificateRequired), "certificate_required (116)");
+        let incompatible = TlsFailure::Incompatible(rustls::PeerIncompatible::NoCipherSuitesInCommon);
+        assert_eq!(
+            failure_summary(&incompatible, 443, 1000, Lang::En),
+            "no common TLS parameters with the server (no cipher suites in common)"
+        );
+    }
 
     #[test]
     fn failures_are_explained_in_both_languages() {
