@@ -11,13 +11,28 @@ use serde::Deserialize;
 /// The bundled history.
 const BUNDLED: &str = include_str!("../data/android-roots.json");
 
-/// The history, as read from `data/android-roots.json` or a file of the same form.
-#[derive(Debug, Deserialize)]
+/// The history, as read from `data/android-roots.json` or a file of the same
+/// form. The bundled roots are parsed on first use, not at start-up: a run
+/// whose chain ends at a private root never needs them.
+#[derive(Debug)]
 pub struct AndroidRoots {
     /// The last date the history covers (`YYYY-MM-DD`).
     pub history_until: String,
     pub releases: Vec<Release>,
-    pub roots: Vec<Root>,
+    roots: OnceLock<Vec<Root>>,
+}
+
+/// The head of the file: what start-up needs to check `--min-android`.
+#[derive(Deserialize)]
+struct Head {
+    history_until: String,
+    releases: Vec<Release>,
+}
+
+/// The roots of the file.
+#[derive(Deserialize)]
+struct Body {
+    roots: Vec<Root>,
 }
 
 /// One Android release.
@@ -53,27 +68,49 @@ pub struct AndroidRootsError {
 }
 
 impl AndroidRoots {
-    /// The history bundled in the binary, parsed on first use.
-    pub fn bundled() -> Arc<AndroidRoots> {
-        static PARSED: OnceLock<Arc<AndroidRoots>> = OnceLock::new();
-        let parse = || Arc::new(serde_json::from_str(BUNDLED).expect("the bundled Android root history parses"));
-        Arc::clone(PARSED.get_or_init(parse))
+    /// A history of these releases and roots (tests, and files once read).
+    pub fn new(history_until: String, releases: Vec<Release>, roots: Vec<Root>) -> AndroidRoots {
+        AndroidRoots { history_until, releases, roots: OnceLock::from(roots) }
     }
 
-    /// A history of the same form from `path` (newer data, or a test's).
+    /// The history bundled in the binary: its releases read on first use, its
+    /// roots when first looked up.
+    pub fn bundled() -> Arc<AndroidRoots> {
+        static HEAD: OnceLock<Arc<AndroidRoots>> = OnceLock::new();
+        let read = || {
+            let head: Head = serde_json::from_str(BUNDLED).expect("the bundled Android root history parses");
+            Arc::new(AndroidRoots {
+                history_until: head.history_until,
+                releases: head.releases,
+                roots: OnceLock::new(),
+            })
+        };
+        Arc::clone(HEAD.get_or_init(read))
+    }
+
+    /// A history of the same form from `path` (newer data, or a test's), read whole.
     pub fn from_file(path: &Path) -> Result<AndroidRoots, AndroidRootsError> {
         let bad = |why: String| AndroidRootsError { path: path.to_owned(), why };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let roots: AndroidRoots = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if roots.releases.is_empty() {
+        let head: Head = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let body: Body = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if head.releases.is_empty() {
             return Err(bad("no releases listed".to_owned()));
         }
-        Ok(roots)
+        Ok(AndroidRoots::new(head.history_until, head.releases, body.roots))
+    }
+
+    /// Every root of the history.
+    pub fn roots(&self) -> &[Root] {
+        self.roots.get_or_init(|| {
+            let body: Body = serde_json::from_str(BUNDLED).expect("the bundled Android root history parses");
+            body.roots
+        })
     }
 
     /// The root with this public key (SHA-256 of its SubjectPublicKeyInfo, hex).
     pub fn by_key(&self, spki_sha256: &str) -> Option<&Root> {
-        self.roots.iter().find(|root| root.spki_sha256.eq_ignore_ascii_case(spki_sha256))
+        self.roots().iter().find(|root| root.spki_sha256.eq_ignore_ascii_case(spki_sha256))
     }
 
     /// The release named `version` (`7`, `7.0`, `10`…), or with that API level.
@@ -101,7 +138,7 @@ mod tests {
     #[test]
     fn the_bundled_history_knows_isrg_root_x1_from_android_7_1() {
         let roots = AndroidRoots::bundled();
-        let isrg = roots.roots.iter().find(|r| r.subject.contains("ISRG Root X1")).expect("ISRG Root X1");
+        let isrg = roots.roots().iter().find(|r| r.subject.contains("ISRG Root X1")).expect("ISRG Root X1");
         assert_eq!((isrg.added_in.as_str(), isrg.removed.as_deref()), ("7.1", None));
         assert_eq!(roots.by_key(&isrg.spki_sha256.to_uppercase()), Some(isrg));
     }

@@ -98,7 +98,8 @@ pub async fn run(batch: &Batch, mut baseline: Option<&mut Store>, listener: &mut
                     let task = running.spawn(async move {
                         #[cfg(debug_assertions)]
                         panic_for_tests(&target);
-                        diagnose(&target, &options, lang).await
+                        // Boxed: the diagnosis is a large future, and a small one is cheaper to spawn.
+                        Box::pin(diagnose(&target, &options, lang)).await
                     });
                     names.insert(task.id(), shown);
                 }

@@ -150,11 +150,8 @@ mod tests {
             crate::cert::spki_sha256(crate::trust::strip_sequence(cert.public_key().raw))
         };
         let bundled = AndroidRoots::bundled();
-        let history = AndroidRoots {
-            history_until: "2023-06-02".into(),
-            releases: bundled.releases.clone(),
-            roots: vec![entry(&key(new_root.der()), "12", 31), entry(&key(old_root.der()), "4.0", 14)],
-        };
+        let roots_known = vec![entry(&key(new_root.der()), "12", 31), entry(&key(old_root.der()), "4.0", 14)];
+        let history = AndroidRoots::new("2023-06-02".into(), bundled.releases.clone(), roots_known);
         let min = history.release("7.0").unwrap().clone();
         let floor = AndroidFloor { roots: Arc::new(history), min, given: true };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
