@@ -14,8 +14,11 @@ use super::signed::{self, Signed};
 use super::{CertFacts, Path, PathEnd};
 use crate::trust::{Roots, strip_sequence};
 
-/// Complete paths tried at most; a chain built to make path building explode stops here.
-const PATH_LIMIT: usize = 64;
+/// Issuer steps tried at most, as Chromium's path builder counts its
+/// iterations: Chromium 156 here built a path of 20 sent certificates (leaf
+/// included) to a locally trusted root and gave up on 21 (-202,
+/// `exceeded_iteration_limit` in its net-log).
+const ITERATION_LIMIT: usize = 20;
 
 /// Something wrong with one certificate of the path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +56,7 @@ pub enum Flaw {
     UnknownCritical(String),
     /// The leaf cannot be parsed by Chromium.
     Unparseable(Defect),
-    /// Path building gave up (too many candidate paths).
+    /// Path building gave up: more issuer steps than Chromium's iteration limit.
     TooManyPaths,
     /// A leaf from a publicly trusted root valid for longer than Chromium allows.
     ValidityTooLong,
@@ -147,11 +150,11 @@ pub fn refusal(chain: &[CertFacts], path: &Path, problems: &[Problem], host_cove
 /// The path the phone would use through `chain`, its problems, and the
 /// subjectPublicKeyInfo (contents) of the trust anchor it ends at, if any.
 pub fn search(chain: &[CertFacts], roots: &Roots, now: i64) -> (Path, Vec<Problem>, Option<Vec<u8>>) {
-    let mut search = Search { chain, roots, now, tried: 0, best: None };
+    let mut search = Search { chain, roots, now, iterations: 0, exhausted: false, best: None };
     let mut links = vec![0];
     search.explore(&mut links);
     let Best { mut path, mut problems, anchor_key } = search.best.expect("at least one path is tried");
-    if search.tried >= PATH_LIMIT && !problems.is_empty() {
+    if search.exhausted {
         problems.push(Problem { at: 0, flaw: Flaw::TooManyPaths });
     }
     path.extras = (0..chain.len()).filter(|i| !path.links.contains(i)).collect();
@@ -170,14 +173,20 @@ struct Search<'a> {
     chain: &'a [CertFacts],
     roots: &'a Roots,
     now: i64,
-    tried: usize,
+    iterations: usize,
+    exhausted: bool,
     best: Option<Best>,
 }
 
 impl Search<'_> {
     /// Extends `links` upward; true once a valid path is found.
     fn explore(&mut self, links: &mut Vec<usize>) -> bool {
-        if self.tried >= PATH_LIMIT {
+        self.iterations += 1;
+        if self.iterations > ITERATION_LIMIT {
+            self.exhausted = true;
+            if self.best.is_none() {
+                self.finish(links, None);
+            }
             return false;
         }
         let current = &self.chain[*links.last().expect("starts with the leaf")];
@@ -223,7 +232,6 @@ impl Search<'_> {
 
     /// Validates one complete path (ending at `anchor`, or where no issuer was found).
     fn finish(&mut self, links: &[usize], anchor: Option<&TrustAnchor<'static>>) -> bool {
-        self.tried += 1;
         let chain = self.chain;
         let last = *links.last().expect("non-empty");
         let problems = validate(chain, links, anchor.map(|a| a.subject_public_key_info.as_ref()), self.now);

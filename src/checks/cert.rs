@@ -210,6 +210,9 @@ fn trusted(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertTrusted;
     let (lang, roots) = (a.lang, roots_name(a.roots, a.lang));
     let name = |index: usize| &a.chain[index].name;
+    if let Some(problem) = a.problems.iter().find(|p| p.flaw == Flaw::TooManyPaths) {
+        return flawed(a, problem).data("chain", chain_names(a, Lang::En));
+    }
     let check = match &a.path.end {
         PathEnd::Trusted(root) => match a.problems.iter().find(|p| trust_problem(&p.flaw)) {
             Some(problem) => flawed(a, problem),
@@ -398,8 +401,8 @@ fn flaw_text(a: &Analysis<'_>, problem: &Problem, lang: Lang) -> (String, String
         Flaw::TooManyPaths => (
             say!(
                 lang,
-                "the phone gives up building a path through so many certificates of the same names",
-                "同名证书太多，手机放弃了证书路径的构建"
+                "the phone gives up before reaching a trusted root: Chromium stops building a path after 20 steps (its iteration limit), and this chain needs more",
+                "手机在到达受信任的根证书之前就放弃了：Chromium 构建证书路径最多尝试 20 步（迭代上限），而这条证书链需要更多步"
             ),
             ca_chain(),
         ),

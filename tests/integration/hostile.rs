@@ -627,13 +627,21 @@ fn serving(cert: crate::support::ServerCert) -> SocketAddr {
     raw_https_with(cert, |_| Reply::Bytes(ok_response())).addr
 }
 
-/// Chromium's path builder has no depth limit (only an iteration limit and a
-/// deadline), so a chain of 50 certificates is followed to its root.
+fn report_of_depth(depth: usize) -> Report {
+    diagnose_api(serving(pki().deep_chain(depth)), "/ok", 3000)
+}
+
+/// Chromium 156 built a path of 20 sent certificates and gave up on 21
+/// (-202, its path builder's iteration limit): so does reqdoctor.
 #[test]
-fn a_chain_of_50_certificates_is_followed_to_its_root() {
-    let report = diagnose_api(serving(pki().deep_chain(50)), "/ok", 3000);
-    report.expect("cert.trusted", "pass", "reqdoctor test root");
-    report.expect("http.response", "pass", "");
+fn a_chain_longer_than_chromiums_iteration_limit_fails_with_202() {
+    report_of_depth(20).expect("cert.trusted", "pass", "reqdoctor test root");
+    let report = report_of_depth(21);
+    let trusted = report.expect("cert.trusted", "fail", "Chromium stops building a path after 20 steps");
+    assert!(err_msg(trusted).ends_with("net::ERR_CERT_AUTHORITY_INVALID"), "{trusted:#?}");
+    report.expect("http.response", "skip", "the certificate was refused");
+    let report = report_of_depth(50);
+    report.expect("cert.trusted", "fail", "iteration limit");
     let certificate = report.certificate.as_ref().expect("a certificate object");
     assert_eq!(certificate.chain.len(), 50);
 }
