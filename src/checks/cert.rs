@@ -449,6 +449,15 @@ fn untrusted(summary: String, a: &Analysis<'_>) -> Check {
 fn chain_check(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertChain;
     let lang = a.lang;
+    if a.problems.iter().any(|p| p.flaw == Flaw::TooManyPaths) {
+        let because = say!(
+            lang,
+            "the phone gives up before the end of the chain ({cert_trusted})",
+            "手机在证书链结束前就放弃了（{cert_trusted}）",
+            cert_trusted = CheckId::CertTrusted
+        );
+        return Check::skip(id, because);
+    }
     let names = chain_names(a, lang);
     match &a.path.end {
         PathEnd::UntrustedRoot(0) => {
