@@ -274,22 +274,30 @@ fn key_of(cert: &X509Certificate<'_>) -> Key {
             Ok(key @ PublicKey::RSA(_)) => Key::Rsa { bits: key.key_size() },
             _ => Key::Rsa { bits: 0 },
         },
-        "1.2.840.10045.2.1" => {
-            let oid = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
-            Key::Ec { curve: curve_name(oid.as_deref()) }
-        }
+        "1.2.840.10045.2.1" => match spki.algorithm.parameters.as_ref() {
+            // A named curve is an OID; anything else spells the curve out (explicit parameters).
+            Some(p) if p.tag() == x509_parser::der_parser::asn1_rs::Tag::Oid => {
+                let oid = p.as_oid().ok().map(|o| o.to_id_string());
+                Key::Ec { curve: curve_name(oid.as_deref()) }
+            }
+            Some(_) => Key::Ec { curve: EXPLICIT_CURVE.to_owned() },
+            None => Key::Ec { curve: curve_name(None) },
+        },
         "1.3.101.112" => Key::Ed25519,
         "1.3.101.113" => Key::Ed448,
         other => Key::Other { algorithm: other.to_owned() },
     }
 }
 
+/// The curve of an EC key whose parameters spell the curve out instead of naming it.
+pub const EXPLICIT_CURVE: &str = "explicit curve parameters";
+
 fn curve_name(oid: Option<&str>) -> String {
     match oid {
         Some("1.2.840.10045.3.1.7") => "P-256".to_owned(),
         Some("1.3.132.0.34") => "P-384".to_owned(),
         Some("1.3.132.0.35") => "P-521".to_owned(),
-        Some(other) => other.to_owned(),
+        Some(other) => clean(other, MAX_NAME),
         None => "unnamed curve".to_owned(),
     }
 }

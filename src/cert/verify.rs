@@ -91,6 +91,8 @@ impl Flaw {
 /// runs during the handshake, before the chain is verified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
+    /// ERR_SSL_PROTOCOL_ERROR: BoringSSL cannot read the leaf's key (explicit curve parameters).
+    UnreadableKey,
     /// ERR_SSL_KEY_USAGE_INCOMPATIBLE: the leaf's keyUsage forbids signing.
     KeyUsage,
     /// ERR_CERT_INVALID.
@@ -110,6 +112,7 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            Refusal::UnreadableKey => "ERR_SSL_PROTOCOL_ERROR",
             Refusal::KeyUsage => "ERR_SSL_KEY_USAGE_INCOMPATIBLE",
             Refusal::Invalid => "ERR_CERT_INVALID",
             Refusal::AuthorityInvalid => "ERR_CERT_AUTHORITY_INVALID",
@@ -123,6 +126,9 @@ impl std::fmt::Display for Refusal {
 
 /// Chromium's verdict from the path's end, its problems and whether the host is covered.
 pub fn refusal(chain: &[CertFacts], path: &Path, problems: &[Problem], host_covered: bool) -> Option<Refusal> {
+    if matches!(&chain[0].key, super::Key::Ec { curve } if curve == super::EXPLICIT_CURVE) {
+        return Some(Refusal::UnreadableKey);
+    }
     if chain[0].forbids_signing() {
         return Some(Refusal::KeyUsage);
     }

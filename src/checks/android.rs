@@ -28,16 +28,42 @@ pub struct AndroidFloor {
     pub given: bool,
 }
 
-/// cert.trusted's warning when the chain's root is missing from Android
-/// releases at or above the floor, if it is.
-pub(super) fn gap(chain: &Chain, floor: &AndroidFloor, roots: &Roots, root_name: &str, lang: Lang) -> Option<Check> {
-    let key = chain.anchor_spki_sha256()?;
+/// How the phones from the floor up reach a trusted root.
+pub(super) enum Reach {
+    /// Every release from the floor up ships the chain's root.
+    Root,
+    /// Older releases follow the sent cross-signed copy of the root to this
+    /// older root (named), which they ship; the chain's root ships since `since`.
+    CrossSigned { via: String, since: String },
+    /// Some of them cannot: cert.trusted's warning.
+    Gap(Check),
+}
+
+/// How Android releases at or above the floor reach a root for this chain.
+pub(super) fn reach(chain: &Chain, floor: &AndroidFloor, roots: &Roots, root_name: &str, lang: Lang) -> Reach {
+    let Some(key) = chain.anchor_spki_sha256() else { return Reach::Root };
     let history = &floor.roots;
     let on_floor =
         |sha: &str| history.by_key(sha).is_some_and(|r| r.added_in_api <= floor.min.api && r.removed.is_none());
-    if on_floor(&key) || cross_signed(chain, roots).iter().any(|sha| on_floor(sha)) {
-        return None;
+    if on_floor(&key) {
+        return Reach::Root;
     }
+    if let Some((via, _)) = cross_signed(chain, roots).into_iter().find(|(_, sha)| on_floor(sha)) {
+        let since = history.by_key(&key).map_or_else(|| "never".to_owned(), |r| r.added_in.clone());
+        return Reach::CrossSigned { via, since };
+    }
+    match gap(chain, floor, &key, root_name, lang) {
+        Some(check) => Reach::Gap(check),
+        None => Reach::Root,
+    }
+}
+
+/// cert.trusted's warning when the chain's root (by `key`) is missing from
+/// Android releases at or above the floor, if it is.
+fn gap(chain: &Chain, floor: &AndroidFloor, key: &str, root_name: &str, lang: Lang) -> Option<Check> {
+    let _ = chain;
+    let history = &floor.roots;
+    let key = key.to_owned();
     let (min, until) = (&floor.min.version, &history.history_until);
     let (summary, hint) = match history.by_key(&key) {
         None => (
@@ -79,21 +105,24 @@ pub(super) fn gap(chain: &Chain, floor: &AndroidFloor, roots: &Roots, root_name:
         }
     };
     let check = Check::warn(CheckId::CertTrusted, summary).hint(hint).phone(Phone::Net(NetError::CertAuthorityInvalid));
-    Some(check.data("min_android", min.clone()).data("root_spki_sha256", key))
+    Some(check.data("min_android", min.clone()).data("root_spki_sha256", key.to_owned()))
 }
 
-/// The keys (SHA-256 of the SubjectPublicKeyInfo, hex) of the roots that
-/// issued a sent cross-signed copy of the chain's root: the same name and key
-/// as the root, issued by another CA. Old phones without the root take that
-/// longer path.
-fn cross_signed(chain: &Chain, roots: &Roots) -> Vec<String> {
+/// The roots (name, and key as SHA-256 of the SubjectPublicKeyInfo, hex)
+/// that issued a sent cross-signed copy of the chain's root: the root's key,
+/// issued by another CA. Old phones without the root take that longer path.
+fn cross_signed(chain: &Chain, roots: &Roots) -> Vec<(String, String)> {
     let Some(anchor_key) = chain.anchor_key.as_deref() else { return Vec::new() };
     chain
         .certs
         .iter()
         .filter(|c| c.parts.spki == anchor_key && !c.self_issued())
-        .flat_map(|c| roots.anchors_named(&c.issuer_der))
-        .map(|anchor| crate::cert::spki_sha256(anchor.subject_public_key_info.as_ref()))
+        .flat_map(|c| {
+            let name = c.issuer_name.clone();
+            roots
+                .anchors_named(&c.issuer_der)
+                .map(move |anchor| (name.clone(), crate::cert::spki_sha256(anchor.subject_public_key_info.as_ref())))
+        })
         .collect()
 }
 
@@ -157,11 +186,15 @@ mod tests {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let judge = |sent: &[CertificateDer<'static>]| {
             let chain = Chain::analyze(sent, &roots, "api.test", now).unwrap();
-            gap(&chain, &floor, &roots, "New Root", Lang::En).map(|check| check.summary)
+            match reach(&chain, &floor, &roots, "New Root", Lang::En) {
+                Reach::Gap(check) => format!("gap: {}", check.summary),
+                Reach::CrossSigned { via, since } => format!("via {via} before {since}"),
+                Reach::Root => "root".to_owned(),
+            }
         };
         let alone = judge(&[leaf.der().clone()]);
-        assert!(alone.is_some_and(|s| s.contains("ships only since 12")));
-        assert_eq!(judge(&[leaf.der().clone(), cross.der().clone()]), None);
+        assert!(alone.starts_with("gap: ") && alone.contains("ships only since 12"), "{alone}");
+        assert_eq!(judge(&[leaf.der().clone(), cross.der().clone()]), "via Old Root before 12");
     }
 
     /// The key hash of a Mozilla trust anchor is how the bundled history names

@@ -4,14 +4,14 @@
 
 use std::time::UNIX_EPOCH;
 
-use super::android::{self, AndroidFloor};
+use super::android::{self, AndroidFloor, Reach};
 use super::wx::{NetError, Phone};
 use super::{Check, CheckId, Context, Status, upstream};
 use crate::cert::{
     CertFacts, Chain, ChainError, Key, Path, PathEnd, PathStep, apple_refuses, chromium_limit, draw, host_matches,
     rfc3339, san_covers, validity_days, wildcard_over_public_suffix,
 };
-use crate::cert::{Defect, Flaw, Problem};
+use crate::cert::{Defect, EXPLICIT_CURVE, Flaw, Problem};
 use crate::lang::Lang;
 use crate::say;
 use crate::trust::{Roots, RootsSource};
@@ -216,17 +216,26 @@ fn trusted(a: &Analysis<'_>) -> Check {
     let check = match &a.path.end {
         PathEnd::Trusted(root) => match a.problems.iter().find(|p| trust_problem(&p.flaw)) {
             Some(problem) => flawed(a, problem),
-            None if let Some(warn) = a.android.and_then(|floor| android::gap(a.whole, floor, a.trust, root, lang)) => {
-                warn
-            }
-            None => Check::pass(
-                id,
-                say!(
+            None => {
+                let reach = a.android.map_or(Reach::Root, |floor| android::reach(a.whole, floor, a.trust, root, lang));
+                let mut summary = say!(
                     lang,
                     "the chain leads to the trusted root '{root}' ({roots})",
                     "证书链可追溯到受信任的根证书“{root}”（{roots}）"
-                ),
-            ),
+                );
+                match reach {
+                    Reach::Gap(warn) => warn,
+                    Reach::CrossSigned { via, since } => {
+                        summary.push_str(&say!(
+                            lang,
+                            "; Android phones older than {since} follow the sent cross-signed copy to '{via}'",
+                            "；{since} 之前的 Android 手机沿服务器发送的交叉签名证书追溯到“{via}”"
+                        ));
+                        Check::pass(id, summary).data("android_via", via)
+                    }
+                    Reach::Root => Check::pass(id, summary),
+                }
+            }
         },
         _ if a.problems.iter().any(|p| p.at == 0 && matches!(p.flaw, Flaw::Unparseable(_))) => {
             let problem = a.problems.iter().find(|p| matches!(p.flaw, Flaw::Unparseable(_))).expect("found");
@@ -837,6 +846,14 @@ fn key_problem(key: &Key, lang: Lang) -> Option<(String, Phone)> {
         Key::Rsa { bits } if *bits < 2048 => Some((
             say!(lang, "an RSA key of {bits} bits (under 2048)", "长度为 {bits} 位的 RSA 密钥（低于 2048 位）"),
             Phone::Net(NetError::CertWeakKey),
+        )),
+        Key::Ec { curve } if curve == EXPLICIT_CURVE => Some((
+            say!(
+                lang,
+                "an EC key with explicit curve parameters instead of a named curve, which the phone's TLS stack (BoringSSL) cannot read",
+                "使用显式曲线参数（而非命名曲线）的 EC 密钥，手机的 TLS 协议栈（BoringSSL）无法读取"
+            ),
+            Phone::Net(NetError::SslProtocolError),
         )),
         Key::Ec { curve } if curve != "P-256" && curve != "P-384" => Some((
             say!(

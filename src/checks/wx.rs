@@ -91,6 +91,7 @@ impl NetError {
     /// The error Chromium reports for a certificate it refuses.
     pub fn of_refusal(refusal: Refusal) -> NetError {
         match refusal {
+            Refusal::UnreadableKey => NetError::SslProtocolError,
             Refusal::KeyUsage => NetError::SslKeyUsageIncompatible,
             Refusal::Invalid => NetError::CertInvalid,
             Refusal::AuthorityInvalid => NetError::CertAuthorityInvalid,

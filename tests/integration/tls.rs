@@ -389,3 +389,12 @@ fn a_tls_server_that_refuses_the_phone_is_not_called_tlcp() {
     assert!(!report.check("tls.handshake").summary.contains("TLCP"));
     assert!(!report.check("tls.version").summary.contains("TLCP"));
 }
+
+/// Chromium 156 here: -107, BoringSSL cannot read a key whose curve is spelled out.
+#[test]
+fn an_explicit_curve_key_is_named_briefly_with_107() {
+    let report = check_api(openssl_server(OpensslKind::ExplicitCurve), "/", &[]);
+    let key = report.expect("cert.key", "fail", "an EC key with explicit curve parameters instead of a named curve");
+    assert!(key.summary.len() < 200, "cut, not dumped: {}", key.summary);
+    assert!(key.wx.as_ref().unwrap().err_msg.ends_with("ERR_SSL_PROTOCOL_ERROR"), "{key:#?}");
+}

@@ -85,6 +85,8 @@ fn leaves_chromium_cannot_parse_are_err_cert_invalid_with_the_reason() {
         (Case::EmptyAia, "authorityInfoAccess extension is empty"),
         (Case::SanNotCritical, "subjectAltName is not marked critical"),
         (Case::TwoSans, "two subjectAltName extensions"),
+        (Case::MalformedSan, "its subjectAltName extension is malformed"),
+        (Case::EmptyIssuer, "its issuer name is empty"),
     ];
     for (case, reason) in cases {
         let report = served(case);

@@ -49,6 +49,8 @@ pub enum OpensslKind {
     ClientCertRequired12,
     /// TLS 1.3, a client certificate asked for but not required (`-verify 1`).
     ClientCertOptional,
+    /// TLS 1.2 and 1.3, a leaf whose EC key has explicit curve parameters.
+    ExplicitCurve,
 }
 
 /// The longest an openssl server lives, in seconds (the `timeout` duration).
@@ -69,6 +71,7 @@ impl OpensslKind {
         match self {
             OpensslKind::Tls10Only | OpensslKind::Tls11Only => pki().pem_files(CertKind::Valid),
             OpensslKind::Rsa1024 => pki().rsa1024_pem_files(),
+            OpensslKind::ExplicitCurve => pki().explicit_curve_pem_files(),
             OpensslKind::Tls11ExpiredCert => pki().pem_files(CertKind::Expired),
             OpensslKind::Tls12CbcOnly | OpensslKind::Tls10To12CbcOnly => pki().pem_files(CertKind::Rsa2048),
             OpensslKind::EcdsaCbcOnly
@@ -91,7 +94,7 @@ impl OpensslKind {
         match self {
             OpensslKind::Tls10Only => &["-tls1"],
             OpensslKind::Tls11Only | OpensslKind::Tls11ExpiredCert => &["-tls1_1"],
-            OpensslKind::Rsa1024 => &["-min_protocol", "TLSv1.2"],
+            OpensslKind::Rsa1024 | OpensslKind::ExplicitCurve => &["-min_protocol", "TLSv1.2"],
             OpensslKind::Tls12CbcOnly | OpensslKind::EcdsaCbcOnly => &["-tls1_2"],
             OpensslKind::Tls10To12CbcOnly => &["-no_tls1_3"],
             OpensslKind::ClientCertRequired13 => &["-tls1_3", "-Verify", "1"],

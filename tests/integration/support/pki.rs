@@ -412,6 +412,21 @@ impl Pki {
         made(vec![Cert::from_pem(pem), Cert::of_issuer(&self.intermediate)], &key)
     }
 
+    /// PEM files of an api.test leaf whose P-256 key spells its curve out
+    /// (explicit parameters, made by openssl), issued by the test intermediate.
+    pub fn explicit_curve_pem_files(&self) -> PemFiles {
+        static MADE: OnceLock<()> = OnceLock::new();
+        let dir = self.dir.path();
+        let key = dir.join("explicit-curve.key");
+        MADE.get_or_init(|| {
+            let mut genkey = Command::new("openssl");
+            genkey.args(["ecparam", "-name", "prime256v1", "-param_enc", "explicit", "-genkey", "-noout", "-out"]);
+            run_openssl(genkey.arg(&key));
+            self.openssl_sign(&key, "sha256", "explicit-curve-leaf");
+        });
+        PemFiles { cert: dir.join("explicit-curve-leaf.pem"), key, chain: Some(dir.join("intermediate.pem")) }
+    }
+
     fn make_rsa1024_leaf(&self) -> String {
         let key = self.dir.path().join("rsa1024.key");
         let mut genrsa = Command::new("openssl");

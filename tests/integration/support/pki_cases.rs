@@ -39,6 +39,10 @@ pub enum Case {
     SanNotCritical,
     /// A leaf with two subjectAltName extensions: -207.
     TwoSans,
+    /// A leaf whose subjectAltName does not parse (a length that overruns it): -207.
+    MalformedSan,
+    /// A leaf issued by an intermediate with an empty subject, so its issuer is empty: -207.
+    EmptyIssuer,
     /// A leaf for `*.co.uk` (a wildcard over a public suffix) and
     /// `*.s3.amazonaws.com` (over a private-registry suffix, allowed).
     WildcardSuffixes,
@@ -115,6 +119,22 @@ impl Pki {
             }
             Case::LongValidity => {
                 issued_by(&self.intermediate, leaf(&["api.test"], (now - days(1), now + days(899))), true)
+            }
+            Case::MalformedSan => {
+                let mut params = leaf(&[], window);
+                params.custom_extensions.push(raw_extension(&[2, 5, 29, 17], &[0x30, 0x05, 0x82, 0x08, b'a'], false));
+                issued_by(&self.intermediate, params, true)
+            }
+            Case::EmptyIssuer => {
+                let mut params = rcgen::CertificateParams::default();
+                params.distinguished_name = rcgen::DistinguishedName::new();
+                params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+                params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+                params.not_before = ca_window.0;
+                params.not_after = ca_window.1;
+                let key = KeyPair::generate().expect("generate CA key");
+                let nameless = rcgen::CertifiedIssuer::signed_by(params, key, &self.root_issuer).expect("sign CA");
+                issued_by(&nameless, leaf(&["api.test"], window), true)
             }
             Case::UnknownCritical => {
                 let mut params = leaf(&["api.test"], window);
