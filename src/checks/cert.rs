@@ -210,7 +210,11 @@ fn trusted(a: &Analysis<'_>) -> Check {
     let id = CheckId::CertTrusted;
     let (lang, roots) = (a.lang, roots_name(a.roots, a.lang));
     let name = |index: usize| &a.chain[index].name;
-    if let Some(problem) = a.problems.iter().find(|p| p.flaw == Flaw::TooManyPaths) {
+    // Chromium refuses a leaf it cannot parse before it builds any path, and
+    // names a path it gave up on before any problem of that path.
+    let first = |wanted: fn(&Problem) -> bool| a.problems.iter().find(|p| wanted(p));
+    let unparseable = first(|p| p.at == 0 && matches!(p.flaw, Flaw::Unparseable(_)));
+    if let Some(problem) = unparseable.or_else(|| first(|p| p.flaw == Flaw::TooManyPaths)) {
         return flawed(a, problem).data("chain", chain_names(a, Lang::En));
     }
     let check = match &a.path.end {
@@ -237,10 +241,6 @@ fn trusted(a: &Analysis<'_>) -> Check {
                 }
             }
         },
-        _ if a.problems.iter().any(|p| p.at == 0 && matches!(p.flaw, Flaw::Unparseable(_))) => {
-            let problem = a.problems.iter().find(|p| matches!(p.flaw, Flaw::Unparseable(_))).expect("found");
-            flawed(a, problem)
-        }
         PathEnd::Missing { after, .. } if unreadable_issuer(a, *after).is_some() => {
             let (index, defect) = unreadable_issuer(a, *after).expect("found");
             let name = &a.chain[index].name;

@@ -213,9 +213,13 @@ pub(super) fn failure_summary(failure: &TlsFailure, port: u16, budget_ms: u128, 
             say!(lang, "no common TLS parameters with the server ({why})", "与服务器没有共同支持的 TLS 参数（{why}）")
         }
         TlsFailure::Certificate(error) => {
+            let error = rustls_words(error);
             say!(lang, "the handshake was aborted over the certificate: {error}", "TLS 握手因证书问题中止：{error}")
         }
-        TlsFailure::Protocol(error) => say!(lang, "TLS protocol error: {error}", "TLS 协议错误：{error}"),
+        TlsFailure::Protocol(error) => {
+            let error = rustls_words(error);
+            say!(lang, "TLS protocol error: {error}", "TLS 协议错误：{error}")
+        }
         TlsFailure::BadServerName(why) => say!(
             lang,
             "the host cannot be sent as a TLS server name: {why}",
@@ -421,6 +425,23 @@ pub(super) fn alert_name(alert: AlertDescription) -> String {
     format!("{name} ({code})")
 }
 
+/// A rustls error in words, without the Debug text its own Display embeds.
+fn rustls_words(error: &rustls::Error) -> String {
+    use rustls::Error;
+    let kind = |debug: String| words(debug.split(['(', '{', ' ']).next().unwrap_or_default());
+    match error {
+        Error::InvalidMessage(why) => format!("a malformed TLS message ({})", kind(format!("{why:?}"))),
+        Error::PeerMisbehaved(why) => format!("the server broke the TLS protocol ({})", kind(format!("{why:?}"))),
+        Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
+            "an unexpected TLS message".to_owned()
+        }
+        Error::DecryptError => "a TLS record that does not decrypt".to_owned(),
+        Error::InvalidCertificate(why) => kind(format!("{why:?}")),
+        Error::General(why) => why.clone(),
+        other => kind(format!("{other:?}")),
+    }
+}
+
 /// A library's CamelCase name as words: `NoCipherSuitesInCommon` → `no cipher suites in common`.
 fn words(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 8);
@@ -447,6 +468,10 @@ mod tests {
     fn alerts_and_incompatibilities_read_as_words_not_debug_names() {
         assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake_failure (40)");
         assert_eq!(alert_name(AlertDescription::CertificateRequired), "certificate_required (116)");
+        let bad = rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature);
+        assert_eq!(rustls_words(&bad), "bad signature");
+        let corrupt = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        assert_eq!(rustls_words(&corrupt), "a malformed TLS message (invalid content type)");
         let incompatible = TlsFailure::Incompatible(rustls::PeerIncompatible::NoCipherSuitesInCommon);
         assert_eq!(
             failure_summary(&incompatible, 443, 1000, Lang::En),

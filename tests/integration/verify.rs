@@ -87,6 +87,7 @@ fn leaves_chromium_cannot_parse_are_err_cert_invalid_with_the_reason() {
         (Case::TwoSans, "two subjectAltName extensions"),
         (Case::MalformedSan, "its subjectAltName extension is malformed"),
         (Case::EmptyIssuer, "its issuer name is empty"),
+        (Case::UndecodableKey, "its public key cannot be decoded"),
     ];
     for (case, reason) in cases {
         let report = served(case);

@@ -43,6 +43,9 @@ pub enum Case {
     MalformedSan,
     /// A leaf issued by an intermediate with an empty subject, so its issuer is empty: -207.
     EmptyIssuer,
+    /// The RSA-2048 leaf with its key's RSAPublicKey SEQUENCE tag changed, so the
+    /// key cannot be decoded (its signature no longer verifies either): -207.
+    UndecodableKey,
     /// A leaf for `*.co.uk` (a wildcard over a public suffix) and
     /// `*.s3.amazonaws.com` (over a private-registry suffix, allowed).
     WildcardSuffixes,
@@ -59,6 +62,9 @@ impl Pki {
         let window: Window = (now - days(1), now + days(90));
         let ca_window: Window = (now - days(30), now + days(365));
         let intermediate_name = "reqdoctor test intermediate";
+        if case == Case::UndecodableKey {
+            return undecodable_key(self.server_cert(super::CertKind::Rsa2048));
+        }
         let made = match case {
             Case::StaleIntermediate => {
                 let stale = ca(intermediate_name, (now - days(400), now - days(2)), Some(&self.root_issuer));
@@ -136,6 +142,7 @@ impl Pki {
                 let nameless = rcgen::CertifiedIssuer::signed_by(params, key, &self.root_issuer).expect("sign CA");
                 issued_by(&nameless, leaf(&["api.test"], window), true)
             }
+            Case::UndecodableKey => unreachable!("made above"),
             Case::UnknownCritical => {
                 let mut params = leaf(&["api.test"], window);
                 params.custom_extensions.push(raw_extension(&[1, 3, 6, 1, 4, 1, 55555, 1], &[0x05, 0], true));
@@ -162,6 +169,17 @@ impl Pki {
         std::fs::write(&path, root.pem()).expect("write the expired root");
         (made.server_cert(), path)
     }
+}
+
+/// `cert` with its leaf's RSAPublicKey tag (SEQUENCE, 0x30) changed to OCTET STRING.
+fn undecodable_key(mut cert: ServerCert) -> ServerCert {
+    const RSA_OID: [u8; 11] = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    let mut der = cert.chain[0].to_vec();
+    let oid = der.windows(RSA_OID.len()).position(|w| w == RSA_OID).expect("an RSA key");
+    let key = oid + der[oid..].windows(2).position(|w| w == [0x00, 0x30]).expect("the key's bits") + 1;
+    der[key] = 0x04;
+    cert.chain[0] = rustls_pki_types::CertificateDer::from(der);
+    cert
 }
 
 /// A CA under `parent` with an optional pathLenConstraint and name constraints.
