@@ -31,6 +31,16 @@ pub struct Style {
     pub lang: Lang,
     /// The timeout budget, for the nagios perfdata thresholds.
     pub budget_ms: u64,
+    /// The text report's columns.
+    pub width: usize,
+    /// Every skipped check on its own line.
+    pub verbose: bool,
+}
+
+impl Style {
+    fn layout(&self) -> report::text::Layout {
+        report::text::Layout { color: self.color, lang: self.lang, width: self.width, verbose: self.verbose }
+    }
 }
 
 /// The sink of one `reqdoctor check` run.
@@ -99,7 +109,7 @@ impl Listener for Output<'_> {
                 if !first {
                     writeln!(self.out)?;
                 }
-                report::text::render(report, self.out, self.style.color, self.style.lang)?;
+                report::text::render(report, self.out, self.style.layout())?;
                 self.out.flush()
             }
             Format::Json => {

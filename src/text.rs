@@ -23,13 +23,9 @@ pub fn clean(text: &str, max: usize) -> String {
 }
 
 /// The columns `text` takes in a terminal: two for East Asian wide characters
-/// (CJK, Hangul, full-width forms), one for the rest.
+/// (CJK, Hangul, full-width forms), one for most others (Unicode's widths).
 pub fn columns(text: &str) -> usize {
-    let wide = |c: char| {
-        matches!(c, '\u{1100}'..='\u{115f}' | '\u{2e80}'..='\u{a4cf}' | '\u{ac00}'..='\u{d7a3}'
-            | '\u{f900}'..='\u{faff}' | '\u{fe30}'..='\u{fe4f}' | '\u{ff00}'..='\u{ff60}' | '\u{ffe0}'..='\u{ffe6}')
-    };
-    text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// `text` padded with spaces to `width` terminal columns.

@@ -150,6 +150,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_color: bool,
 
+    /// Show every skipped check on its own line (the text report folds those one failure skipped).
+    #[arg(short, long)]
+    pub verbose: bool,
+
     #[command(flatten)]
     pub probe: ProbeArgs,
 }

@@ -85,7 +85,14 @@ impl Plan {
                 options: Arc::new(options),
                 lang,
             },
-            style: Style { format, color: wants_color(args.no_color, format), lang, budget_ms },
+            style: Style {
+                format,
+                color: wants_color(args.no_color, format),
+                lang,
+                budget_ms,
+                width: terminal_width(),
+                verbose: args.verbose,
+            },
             baseline: args.baseline.clone(),
         })
     }
@@ -210,6 +217,14 @@ fn parse_header(text: &str) -> Result<(String, String), UsageError> {
 
 /// Colour only for text on a terminal (or with `CLICOLOR_FORCE`), and never
 /// with `--no-color`, `NO_COLOR` or `CLICOLOR=0`.
+/// The text report's width: `COLUMNS` when set to a number, else the
+/// terminal's when stdout is one, else 80.
+fn terminal_width() -> usize {
+    let columns = std::env::var("COLUMNS").ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|&n| n > 0);
+    let terminal = || terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0));
+    columns.or_else(terminal).unwrap_or(crate::report::text::DEFAULT_WIDTH)
+}
+
 fn wants_color(no_color: bool, format: Format) -> bool {
     let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     let clicolor_off = std::env::var_os("CLICOLOR").is_some_and(|v| v == "0");

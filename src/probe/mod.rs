@@ -13,6 +13,7 @@ pub mod lenient;
 pub mod raw;
 pub mod redirect;
 pub mod tcp;
+pub mod timeline;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ use dns::{DnsLookup, Resolver};
 use http::{Connection, ExchangeError, Outgoing, Protocol};
 use redirect::{Next, Refusal};
 use tcp::TcpTrace;
+use timeline::{Span, SpanKind, Timeline};
 use tls::TlsTrace;
 
 /// The HTTP/2 error code with which a server asks for HTTP/1.1 (RFC 9113).
@@ -68,6 +70,8 @@ pub struct Trace {
     pub timings: Timings,
     /// The phase in which the timeout budget ran out, if it did.
     pub ran_out: Option<Phase>,
+    /// Every stretch of time, the phone's phases and reqdoctor's extra requests.
+    pub spans: Vec<Span>,
 }
 
 impl Trace {
@@ -242,10 +246,27 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
     let started_at = SystemTime::now();
     let started = Instant::now();
     let deadline = started + settings.timeout;
-    let mut session = Session { settings, deadline, ran_out: None, sweeping: Vec::new(), http11_required: false };
-    let mut trace = Trace { started_at, connection: None, http: None, timings: Timings::default(), ran_out: None };
+    let mut session = Session {
+        settings,
+        deadline,
+        ran_out: None,
+        sweeping: Vec::new(),
+        sweep_started: None,
+        http11_required: false,
+        timeline: Timeline::new(started),
+        first: true,
+    };
+    let mut trace = Trace {
+        started_at,
+        connection: None,
+        http: None,
+        timings: Timings::default(),
+        ran_out: None,
+        spans: Vec::new(),
+    };
     if target.is_fetchable() {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), Some(&target.url)).await;
+        session.first = false;
         trace.timings = Timings {
             dns: conn.dns.as_ref().map(|d| d.duration),
             connect: conn.tcp.as_ref().and_then(|t| t.connect_time),
@@ -263,9 +284,13 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
                 conn.others.push(other);
             }
         }
+        if let Some(since) = session.sweep_started {
+            session.timeline.mark(SpanKind::OtherAddresses, since);
+        }
     }
     trace.timings.total = started.elapsed();
     trace.ran_out = session.ran_out;
+    trace.spans = session.timeline.finish();
     trace
 }
 
@@ -276,13 +301,25 @@ struct Session<'a> {
     ran_out: Option<Phase>,
     /// The other addresses being tried, joined once the phone's request is done.
     sweeping: Vec<JoinHandle<OtherAddress>>,
+    /// When they were started, if any were.
+    sweep_started: Option<Instant>,
     /// The server asked for HTTP/1.1 (HTTP_1_1_REQUIRED): h2 is no longer offered.
     http11_required: bool,
+    timeline: Timeline,
+    /// Opening the first connection: its phases are the phone's `res.profile` phases.
+    first: bool,
 }
 
 impl Session<'_> {
     fn note_timeout(&mut self, phase: Phase) {
         self.ran_out.get_or_insert(phase);
+    }
+
+    /// Records a phase of the first connection (a redirect's are part of its hop).
+    fn mark_first(&mut self, kind: SpanKind, since: Instant) {
+        if self.first {
+            self.timeline.mark(kind, since);
+        }
     }
 
     /// Resolves, connects and (for https) handshakes; returns a usable stream
@@ -297,7 +334,8 @@ impl Session<'_> {
         if !use_tls {
             return (conn, Some((Box::new(stream), Protocol::Http1)));
         }
-        if let Some(url) = sweep {
+        if let Some(url) = sweep.filter(|_| !others.is_empty()) {
+            self.sweep_started = Some(Instant::now());
             self.sweeping = self.sweep(others, host, url);
         }
         let opened = self.secure(stream, &mut conn, host).await;
@@ -313,7 +351,9 @@ impl Session<'_> {
         let addrs = match route {
             Route::Fixed { addrs, .. } => addrs,
             Route::Dns { host: name, port, .. } => {
+                let since = Instant::now();
                 let lookup = self.resolve(&name).await;
+                self.mark_first(SpanKind::Dns, since);
                 let addrs = lookup.addresses().into_iter().map(|ip| SocketAddr::new(ip, port)).collect();
                 conn.dns = Some(lookup);
                 addrs
@@ -324,7 +364,9 @@ impl Session<'_> {
         }
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
             addrs.into_iter().partition(|a| !(self.settings.deny_internal && tcp::is_internal(a.ip())));
+        let since = Instant::now();
         let (mut tcp, stream, others) = tcp::connect_all(&allowed, self.deadline).await;
+        self.mark_first(SpanKind::Connect, since);
         tcp.attempts.extend(denied.into_iter().map(|addr| tcp::TcpAttempt {
             addr,
             result: tcp::TcpResult::Denied,
@@ -374,7 +416,9 @@ impl Session<'_> {
     /// The TLS handshake on the phone's connection (with the raw probes when it
     /// fails); a usable stream only when the certificate was accepted.
     async fn secure(&mut self, stream: TcpStream, conn: &mut ConnTrace, host: &str) -> Option<Opened> {
+        let since = Instant::now();
         let (mut tls, stream) = tls::handshake(stream, host, &self.settings.roots, self.http2(), self.deadline).await;
+        self.mark_first(SpanKind::Tls, since);
         if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
         }
@@ -386,7 +430,9 @@ impl Session<'_> {
         }
         if let (Some(tls::TlsFailure::TooLarge), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
         {
+            let since = Instant::now();
             let large = raw::large_chain(addr, host, self.deadline).await;
+            self.timeline.mark(SpanKind::LargeChain, since);
             adopt(&mut tls, &large.certificates, host, &self.settings.roots);
             tls.certificate_bytes = large.message_len;
         }
@@ -396,8 +442,10 @@ impl Session<'_> {
         match stream {
             Some(stream) if accepted => Some((Box::new(stream) as Box<dyn http::Io>, protocol)),
             Some(stream) => {
-                let limit = self.deadline.min(Instant::now() + DATE_PROBE_LIMIT);
+                let since = Instant::now();
+                let limit = self.deadline.min(since + DATE_PROBE_LIMIT);
                 conn.refused_date = http::read_date(Box::new(stream), host, limit).await;
+                self.timeline.mark(SpanKind::DateProbe, since);
                 None
             }
             None => None,
@@ -409,17 +457,23 @@ impl Session<'_> {
     /// the certificates a TLS answer sends in the clear are kept so that they
     /// are judged too.
     async fn probe_raw(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
+        let since = Instant::now();
         let phone = raw::phone(addr, host, self.deadline).await;
+        self.timeline.mark(SpanKind::PhoneHello, since);
         let answered = phone.answer.hello().is_some();
         adopt(tls, &phone.certificates, host, &self.settings.roots);
         tls.phone = Some(phone);
         if !answered {
+            let since = Instant::now();
             let legacy = raw::legacy(addr, host, self.deadline).await;
+            self.timeline.mark(SpanKind::LegacyHellos, since);
             adopt(tls, &legacy.certificates, host, &self.settings.roots);
             let old = legacy.highest().is_some();
             tls.legacy = Some(legacy);
             if !old {
+                let since = Instant::now();
                 tls.tlcp = Some(raw::tlcp(addr, self.deadline).await);
+                self.timeline.mark(SpanKind::TlcpHello, since);
             }
         }
     }
@@ -439,6 +493,7 @@ impl Session<'_> {
     async fn fetch(&mut self, (io, protocol): Opened, target: &Target) -> HttpTrace {
         let spec = &self.settings.request;
         let mut trace = HttpTrace::default();
+        let mut began = Instant::now();
         let mut conn = match Connection::open(io, self.deadline, protocol).await {
             Ok(conn) => conn,
             Err(error) => return self.failed(trace, error),
@@ -450,17 +505,22 @@ impl Session<'_> {
         let mut new_connection = false;
         loop {
             let outgoing = Outgoing { url: &url, method: &method, headers: &headers, body: body.clone() };
+            let sent = Instant::now();
             let result = conn.exchange(outgoing, self.deadline).await;
             if matches!(result, Err(ExchangeError::Http2 { reason: HTTP_1_1_REQUIRED, .. })) && !self.http11_required {
                 // Chromium remembers that the server wants HTTP/1.1 and sends the request again.
                 self.http11_required = true;
                 trace.downgraded = true;
-                match self.reconnect(&url).await {
+                let reconnected = self.reconnect(&url).await;
+                self.timeline.mark(SpanKind::Http11Retry, began);
+                match reconnected {
                     Ok(fresh) => conn = fresh,
                     Err(why) => return HttpTrace { end: Some(HttpEnd::HopUnreachable(why)), ..trace },
                 }
+                began = Instant::now();
                 continue;
             }
+            self.mark_exchange(trace.hops.is_empty(), began, sent, result.as_ref().ok());
             trace.hops.push(Hop {
                 url: url.clone(),
                 method: method.clone(),
@@ -492,6 +552,7 @@ impl Session<'_> {
                 }
                 Next::Follow { url, method, keep_body } => (url, method, keep_body),
             };
+            began = Instant::now();
             new_connection = next_url.port_or_known_default() != url.port_or_known_default()
                 || next_url.scheme() != url.scheme()
                 || !conn.reusable().await;
@@ -508,6 +569,22 @@ impl Session<'_> {
                 body.clear();
             }
         }
+    }
+
+    /// Records one exchange: the first request's wait and response as the
+    /// phone's phases, a later one (a redirect's) as a whole, from `began`.
+    fn mark_exchange(&mut self, first: bool, began: Instant, sent: Instant, response: Option<&http::Response>) {
+        if !first {
+            self.timeline.mark(SpanKind::Redirect, began);
+            return;
+        }
+        let Some(response) = response else {
+            self.timeline.mark(SpanKind::Waiting, began);
+            return;
+        };
+        let first_byte = (sent + response.ttfb).min(Instant::now());
+        self.timeline.push(SpanKind::Waiting, began, first_byte);
+        self.timeline.mark(SpanKind::Receiving, first_byte);
     }
 
     fn failed(&mut self, mut trace: HttpTrace, error: ExchangeError) -> HttpTrace {

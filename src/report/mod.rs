@@ -7,6 +7,7 @@ pub mod json;
 pub mod profile;
 pub mod summary;
 pub mod text;
+pub mod waterfall;
 
 use std::net::SocketAddr;
 
@@ -17,6 +18,7 @@ use crate::cert::{Chain, PathEnd, PathStep, Role, rfc3339};
 use crate::checks::{Check, CheckId, Status, Wx, millis};
 use crate::miniprogram::Api;
 use crate::probe::Trace;
+use crate::probe::timeline::Span;
 use crate::routing::Route;
 use crate::target::Target;
 use crate::text::{MAX_LINE, clean};
@@ -56,6 +58,10 @@ pub struct Report {
     /// The first request timed with the field names of `wx.request`'s `res.profile`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<profile::Profile>,
+    /// Every stretch of time in the order it started: the phone's phases and
+    /// reqdoctor's extra requests (`extra: true`), which `total` includes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
     /// Every URL requested, in order (http.redirect's hops), for `--baseline`.
     #[serde(skip)]
     pub requested: Vec<String>,
@@ -176,6 +182,30 @@ pub struct TimingsMs {
     pub total: f64,
 }
 
+/// One stretch of a diagnosis, in milliseconds from its start.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    /// `domainLookUp`, `connect`, `SSLconnection`, `request`, `response`, `redirect`,
+    /// `http11_retry`, or an extra: `phone_hello`, `legacy_hellos`, `tlcp_hello`,
+    /// `large_chain`, `date_probe`, `other_addresses`.
+    pub phase: &'static str,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    /// reqdoctor's own request, which the phone does not make.
+    pub extra: bool,
+}
+
+impl From<&Span> for TimelineEntry {
+    fn from(span: &Span) -> TimelineEntry {
+        TimelineEntry {
+            phase: span.kind.key(),
+            start_ms: millis(span.start),
+            end_ms: millis(span.end),
+            extra: span.kind.is_extra(),
+        }
+    }
+}
+
 /// The negotiated session.
 #[derive(Clone, Debug, Serialize)]
 pub struct TlsSummary {
@@ -243,6 +273,7 @@ impl Report {
             http: http_summary(trace),
             certificate: chain.map(|chain| certificate_report(chain, trace.started_at)),
             profile: profile::Profile::of(trace),
+            timeline: trace.spans.iter().map(TimelineEntry::from).collect(),
             requested: trace.http.iter().flat_map(|http| &http.hops).map(|hop| hop.url.to_string()).collect(),
         }
     }

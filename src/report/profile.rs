@@ -56,13 +56,15 @@ impl Profile {
         let first = trace.http.as_ref().and_then(|h| h.hops.first()).and_then(|hop| hop.response.as_ref());
         let redirected = trace.http.as_ref().is_some_and(|h| h.hops.len() > 1);
         let response_start = tls_end + t.ttfb.unwrap_or_default();
+        // The phone's request ends with its last phase, before reqdoctor's extra requests.
+        let phone_end = trace.spans.iter().filter(|s| !s.kind.is_extra()).map(|s| s.end).max().unwrap_or(t.total);
         let or_zero = |happened: bool, value: f64| if happened { value } else { 0.0 };
         let peer = conn.tcp.as_ref().and_then(|tcp| tcp.chosen);
         let responses = || trace.http.iter().flat_map(|h| &h.hops).filter_map(|hop| hop.response.as_ref());
         Some(Profile {
             fetchStart: fetch,
             redirectStart: or_zero(redirected, at(response_start)),
-            redirectEnd: or_zero(redirected, at(t.total)),
+            redirectEnd: or_zero(redirected, at(phone_end)),
             domainLookUpStart: fetch,
             domainLookUpEnd: at(dns_end),
             connectStart: at(dns_end),
@@ -72,7 +74,7 @@ impl Profile {
             requestStart: or_zero(first.is_some(), at(tls_end)),
             requestEnd: or_zero(first.is_some(), at(tls_end)),
             responseStart: or_zero(first.is_some(), at(response_start)),
-            responseEnd: or_zero(first.is_some(), at(t.total)),
+            responseEnd: or_zero(first.is_some(), at(phone_end)),
             protocol: first.map(|response| match response.protocol {
                 crate::probe::http::Protocol::Http1 => "http/1.1",
                 crate::probe::http::Protocol::Http2 => "h2",

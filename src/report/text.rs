@@ -1,33 +1,52 @@
 //! The text report for people at a terminal: the target and its addresses,
 //! the six steps in triage order with one line per check, hints under
-//! warnings and failures, where the time went, and the verdict.
+//! warnings and failures, where the time went, and the verdict — wrapped to
+//! the terminal's width with a hanging indent, and with the checks that a
+//! single earlier failure skipped folded into one line.
 
 use std::io::{self, Write};
 
 use colored::{Color, Colorize};
 
-use super::{CertEntry, CertificateReport, CheckReport, Report, TimingsMs};
+use super::waterfall;
+use super::{CertEntry, CertificateReport, CheckReport, Report};
 use crate::cert::{self, Role};
 use crate::checks::Status;
 use crate::checks::catalogue::{STEP_ORDER, step_heading};
 use crate::lang::Lang;
 use crate::say;
-use crate::text::{MAX_LINE, clean};
+use crate::text::{MAX_LINE, clean, columns, pad};
 
-/// Renders one report; `color` adds ANSI colours.
-pub fn render(report: &Report, out: &mut dyn Write, color: bool, lang: Lang) -> io::Result<()> {
-    let paint = Painter { color };
-    writeln!(out, "{} {}", paint.bold("reqdoctor check"), clean(&report.target, MAX_LINE))?;
-    let (addresses, certificate) = match lang {
-        Lang::En => ("addresses:  ", "certificate:"),
-        Lang::Zh => ("地址：", "证书链："),
-    };
-    if !report.addresses.is_empty() {
-        writeln!(out, "  {addresses} {}", report.addresses.join(", "))?;
+/// The width a report is wrapped to when nothing says otherwise (not a terminal).
+pub const DEFAULT_WIDTH: usize = 80;
+/// No report is wrapped narrower than this.
+pub const MIN_WIDTH: usize = 40;
+
+/// How the text report is laid out.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    /// ANSI colours.
+    pub color: bool,
+    pub lang: Lang,
+    /// The terminal's columns.
+    pub width: usize,
+    /// Every skipped check on its own line instead of folded by cause.
+    pub verbose: bool,
+}
+
+impl Layout {
+    /// Plain text at the default width: what files, pipes and the exporter get.
+    pub fn plain(lang: Lang) -> Layout {
+        Layout { color: false, lang, width: DEFAULT_WIDTH, verbose: false }
     }
-    if let Some(chain) = &report.certificate {
-        writeln!(out, "  {certificate} {}", chain_line(chain, lang))?;
-    }
+}
+
+/// Renders one report.
+pub fn render(report: &Report, out: &mut dyn Write, layout: Layout) -> io::Result<()> {
+    let pen = Pen { paint: Painter { color: layout.color }, width: layout.width.max(MIN_WIDTH), lang: layout.lang };
+    let title = format!("{} ", pen.paint.bold("reqdoctor check"));
+    pen.wrap(out, &title, "  ", &clean(&report.target, MAX_LINE))?;
+    header(report, &pen, out)?;
     let width = report.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(0);
     for step in STEP_ORDER {
         let checks: Vec<&CheckReport> = report.checks.iter().filter(|c| c.step == step).collect();
@@ -36,35 +55,103 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool, lang: Lang) -> 
         }
         writeln!(out)?;
         let indent = if step == 0 { "  " } else { "" };
-        writeln!(out, "{indent}{}", paint.bold(&step_heading(step, lang)))?;
-        for check in checks {
-            render_check(check, width, &paint, lang, out)?;
+        writeln!(out, "{indent}{}", pen.paint.bold(&step_heading(step, pen.lang)))?;
+        for line in fold(&checks, report, layout.verbose) {
+            match line {
+                Line::Check(check) => render_check(check, width, &pen, out)?,
+                Line::Folded { ids, summary } => {
+                    let mark = format!("  {} ", pen.paint.color("–", Color::BrightBlack));
+                    pen.wrap(out, &mark, "    ", &say!(pen.lang, "{ids}: {summary}", "{ids}：{summary}"))?;
+                }
+            }
         }
     }
     writeln!(out)?;
-    let (timing, verdict) = match lang {
-        Lang::En => ("timing ", "verdict"),
-        Lang::Zh => ("耗时", "结论"),
-    };
-    writeln!(out, "{} {}", paint.bold(timing), timing_line(&report.timings_ms, lang))?;
-    writeln!(out, "{} {}", paint.bold(verdict), verdict_line(report, &paint, lang))
+    waterfall::render(&report.timeline, report.timings_ms.total, &pen, out)?;
+    let verdict = say!(pen.lang, "verdict ", "结论 ");
+    let first = format!("{}{}", pen.paint.bold(&verdict), verdict_word(report, &pen));
+    pen.wrap(out, &first, "        ", &verdict_detail(report, pen.lang))
 }
 
-fn render_check(check: &CheckReport, width: usize, paint: &Painter, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
-    let (mark, color) = mark(check.status);
-    let id = format!("{:<width$}", check.id.as_str());
-    writeln!(out, "  {} {} {}", paint.color(mark, color), id, check.summary)?;
-    if matches!(check.status, Status::Warn | Status::Fail) {
-        if let Some(hint) = &check.hint {
-            writeln!(out, "    {} {hint}", paint.color("→", Color::Cyan))?;
+/// The addresses and the chain, under labels aligned by display width.
+fn header(report: &Report, pen: &Pen, out: &mut dyn Write) -> io::Result<()> {
+    let (addresses, certificate) = match pen.lang {
+        Lang::En => ("addresses:", "certificate:"),
+        Lang::Zh => ("地址：", "证书链："),
+    };
+    let label_width = columns(addresses).max(columns(certificate)) + 1;
+    let indent = " ".repeat(2 + label_width);
+    if !report.addresses.is_empty() {
+        pen.wrap(out, &format!("  {}", pad(addresses, label_width)), &indent, &report.addresses.join(", "))?;
+    }
+    if let Some(chain) = &report.certificate {
+        pen.wrap(out, &format!("  {}", pad(certificate, label_width)), &indent, &chain_line(chain, pen.lang))?;
+    }
+    Ok(())
+}
+
+/// One line of a step: a check, or the skipped checks that share one cause.
+enum Line<'a> {
+    Check(&'a CheckReport),
+    Folded { ids: String, summary: &'a str },
+}
+
+/// The step's checks, with skips that share a summary (one cause) folded into
+/// one line where the first of them stands; `verbose` folds nothing.
+fn fold<'a>(checks: &[&'a CheckReport], report: &'a Report, verbose: bool) -> Vec<Line<'a>> {
+    let skipped_alike = |summary: &str| {
+        checks.iter().filter(|c| c.status == Status::Skip && c.summary == summary).map(|c| c.id.as_str()).collect()
+    };
+    let mut lines = Vec::new();
+    let mut folded: Vec<&str> = Vec::new();
+    for check in checks {
+        let alike: Vec<&str> =
+            if check.status == Status::Skip && !verbose { skipped_alike(&check.summary) } else { Vec::new() };
+        if alike.len() < 2 {
+            lines.push(Line::Check(check));
+        } else if !folded.contains(&check.summary.as_str()) {
+            folded.push(&check.summary);
+            lines.push(Line::Folded { ids: family_names(&alike, report), summary: &check.summary });
         }
-        if let Some(wx) = &check.wx {
-            let phone = say!(lang, "phone:", "手机报错：");
-            writeln!(out, "    {} errno {} {}", paint.dim(&phone), wx.errno, paint.dim(&wx.err_msg))?;
-            if let Some(android) = &wx.android {
-                let phone = say!(lang, "Android:", "Android 手机：");
-                writeln!(out, "    {} errno {} {}", paint.dim(&phone), android.errno, paint.dim(&android.err_msg))?;
-            }
+    }
+    lines
+}
+
+/// `ids`, with every family all of whose checks are among them written `family.*`.
+fn family_names(ids: &[&str], report: &Report) -> String {
+    let family = |id: &str| id.split_once('.').map_or(id, |(family, _)| family).to_owned();
+    let mut names: Vec<String> = Vec::new();
+    for id in ids {
+        let name = family(id);
+        let members = report.checks.iter().filter(|c| family(c.id.as_str()) == name).count();
+        let all_here = ids.iter().filter(|other| family(other) == name).count() == members;
+        let shown = if all_here && members > 1 { format!("{name}.*") } else { (*id).to_owned() };
+        if !names.contains(&shown) {
+            names.push(shown);
+        }
+    }
+    names.join(", ")
+}
+
+fn render_check(check: &CheckReport, width: usize, pen: &Pen, out: &mut dyn Write) -> io::Result<()> {
+    let (mark, color) = mark(check.status);
+    let first = format!("  {} {} ", pen.paint.color(mark, color), pad(check.id.as_str(), width));
+    let hanging = if 5 + width <= pen.width / 2 { 5 + width } else { 6 };
+    pen.wrap(out, &first, &" ".repeat(hanging), &check.summary)?;
+    if !matches!(check.status, Status::Warn | Status::Fail) {
+        return Ok(());
+    }
+    if let Some(hint) = &check.hint {
+        pen.wrap(out, &format!("    {} ", pen.paint.color("→", Color::Cyan)), "      ", hint)?;
+    }
+    if let Some(wx) = &check.wx {
+        let phone = say!(pen.lang, "phone:", "手机报错：");
+        let line = format!("errno {} {}", wx.errno, wx.err_msg);
+        pen.wrap(out, &format!("    {} ", pen.paint.dim(&phone)), "      ", &line)?;
+        if let Some(android) = &wx.android {
+            let phone = say!(pen.lang, "Android:", "Android 手机：");
+            let line = format!("errno {} {}", android.errno, android.err_msg);
+            pen.wrap(out, &format!("    {} ", pen.paint.dim(&phone)), "      ", &line)?;
         }
     }
     Ok(())
@@ -82,7 +169,7 @@ fn mark(status: Status) -> (&'static str, Color) {
 
 /// `leaf (89 days left) → intermediate (1094 days left) → root (trusted root)`, plus extras:
 /// the path drawn by [`cert::draw`], as `cert.chain` draws it, with each sent certificate's days.
-fn chain_line(certificate: &CertificateReport, lang: Lang) -> String {
+pub fn chain_line(certificate: &CertificateReport, lang: Lang) -> String {
     let words = |index: usize, root: Option<bool>| {
         let entry: &CertEntry = &certificate.chain[index];
         let what = match (root, entry.days_left) {
@@ -103,19 +190,21 @@ fn chain_line(certificate: &CertificateReport, lang: Lang) -> String {
     line
 }
 
-fn timing_line(t: &TimingsMs, lang: Lang) -> String {
-    let names = match lang {
-        Lang::En => ["dns", "connect", "tls", "first byte", "total"],
-        Lang::Zh => ["DNS", "连接", "TLS", "首字节", "总计"],
+/// `✘ FAIL`, coloured.
+fn verdict_word(report: &Report, pen: &Pen) -> String {
+    let (word, color) = match (report.verdict, pen.lang) {
+        (Status::Fail, Lang::En) => ("✘ FAIL", Color::Red),
+        (Status::Fail, Lang::Zh) => ("✘ 不通过", Color::Red),
+        (Status::Warn, Lang::En) => ("! WARN", Color::Yellow),
+        (Status::Warn, Lang::Zh) => ("! 有警告", Color::Yellow),
+        (_, Lang::En) => ("✔ PASS", Color::Green),
+        (_, Lang::Zh) => ("✔ 通过", Color::Green),
     };
-    let phases = [t.dns, t.connect, t.tls, t.ttfb];
-    let mut parts: Vec<String> =
-        names.iter().zip(phases).filter_map(|(name, ms)| ms.map(|ms| format!("{name} {ms:.1} ms"))).collect();
-    parts.push(format!("{} {:.1} ms", names[4], t.total));
-    parts.join(" → ")
+    pen.paint.bold(&pen.paint.color(word, color))
 }
 
-fn verdict_line(report: &Report, paint: &Painter, lang: Lang) -> String {
+/// `: 1 failure (dns.resolve); 2 warnings (…)`, or that the request should work.
+pub fn verdict_detail(report: &Report, lang: Lang) -> String {
     let ids = |status: Status| -> Vec<&str> {
         report.checks.iter().filter(|c| c.status == status).map(|c| c.id.as_str()).collect()
     };
@@ -130,38 +219,53 @@ fn verdict_line(report: &Report, paint: &Painter, lang: Lang) -> String {
         let (n, s, list) = (warns.len(), plural(warns.len()), warns.join(", "));
         detail.push(say!(lang, "{n} warning{s} ({list})", "{n} 项警告（{list}）"));
     }
-    let (word, color) = match (report.verdict, lang) {
-        (Status::Fail, Lang::En) => ("✘ FAIL", Color::Red),
-        (Status::Fail, Lang::Zh) => ("✘ 不通过", Color::Red),
-        (Status::Warn, Lang::En) => ("! WARN", Color::Yellow),
-        (Status::Warn, Lang::Zh) => ("! 有警告", Color::Yellow),
-        (_, Lang::En) => ("✔ PASS", Color::Green),
-        (_, Lang::Zh) => ("✔ 通过", Color::Green),
-    };
     let tail = if detail.is_empty() {
         say!(lang, "wx.request to this URL should work", "wx.request 请求这个 URL 应当可以成功")
     } else {
         detail.join(say!(lang, "; ", "；").as_str())
     };
-    let colon = say!(lang, ": ", "：");
-    format!("{}{colon}{tail}", paint.bold(&paint.color(word, color)))
+    say!(lang, ": {tail}", "：{tail}")
+}
+
+/// Writes wrapped lines at one width, in one language, with or without colour.
+pub struct Pen {
+    pub paint: Painter,
+    pub width: usize,
+    pub lang: Lang,
+}
+
+impl Pen {
+    /// `first` (which may carry colour) then `text`, wrapped to the width, the
+    /// lines after the first starting with `hanging`.
+    pub fn wrap(&self, out: &mut dyn Write, first: &str, hanging: &str, text: &str) -> io::Result<()> {
+        let options = textwrap::Options::new(self.width)
+            .initial_indent(first)
+            .subsequent_indent(hanging)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            // Optimal fit may let a line overflow by a column; first fit never does.
+            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+        for line in textwrap::wrap(text, options) {
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
+    }
 }
 
 /// Applies colour only when asked, so tests and pipes get plain text.
-struct Painter {
-    color: bool,
+pub struct Painter {
+    pub color: bool,
 }
 
 impl Painter {
-    fn color(&self, text: &str, color: Color) -> String {
+    pub fn color(&self, text: &str, color: Color) -> String {
         if self.color { text.color(color).to_string() } else { text.to_owned() }
     }
 
-    fn bold(&self, text: &str) -> String {
+    pub fn bold(&self, text: &str) -> String {
         if self.color { text.bold().to_string() } else { text.to_owned() }
     }
 
-    fn dim(&self, text: &str) -> String {
+    pub fn dim(&self, text: &str) -> String {
         if self.color { text.dimmed().to_string() } else { text.to_owned() }
     }
 }

@@ -211,7 +211,7 @@ fn stored_report(name: &str, state: &State) -> Answer {
     let mut body = Vec::new();
     let written = match kind {
         "json" => crate::report::json::render(&recent.report, &mut body),
-        _ => crate::report::text::render(&recent.report, &mut body, false, state.lang),
+        _ => crate::report::text::render(&recent.report, &mut body, crate::report::text::Layout::plain(state.lang)),
     };
     if written.is_err() {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot render the report\n".into());

@@ -47,6 +47,18 @@ pub struct Report {
     pub certificate: Option<Certificate>,
     #[serde(default)]
     pub profile: Option<Profile>,
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One stretch of the diagnosis (docs/json.md's `timeline`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    pub phase: String,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    pub extra: bool,
 }
 
 /// `wx.request`'s `res.profile` field names (docs/json.md).
@@ -227,6 +239,25 @@ pub fn assert_spec_shape(report: &Report) {
     assert!(report.timings_ms.total >= 0.0);
     assert!(report.target.contains("://"), "{}", report.target);
     assert!(report.checks.iter().all(|c| c.duration_ms >= 0.0));
+    assert_timeline(report);
+}
+
+/// The timeline's spans lie within the total, in start order, each phase
+/// named as docs/json.md lists it and marked extra exactly when reqdoctor's own.
+fn assert_timeline(report: &Report) {
+    const PHONE: [&str; 7] =
+        ["domainLookUp", "connect", "SSLconnection", "request", "response", "redirect", "http11_retry"];
+    const EXTRA: [&str; 6] =
+        ["phone_hello", "legacy_hellos", "tlcp_hello", "large_chain", "date_probe", "other_addresses"];
+    let mut previous = 0.0;
+    for entry in &report.timeline {
+        let known =
+            if entry.extra { EXTRA.contains(&entry.phase.as_str()) } else { PHONE.contains(&entry.phase.as_str()) };
+        assert!(known, "{entry:?}");
+        assert!(previous <= entry.start_ms && entry.start_ms <= entry.end_ms, "{:?}", report.timeline);
+        assert!(entry.end_ms <= report.timings_ms.total + 0.001, "{entry:?} after {}", report.timings_ms.total);
+        previous = entry.start_ms;
+    }
 }
 
 /// Runs `reqdoctor` with exactly `args`, in an environment without colour settings.
@@ -245,6 +276,7 @@ pub fn reqdoctor_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env_remove("LANG")
+        .env_remove("COLUMNS")
         .envs(env.iter().copied())
         .timeout(std::time::Duration::from_secs(60))
         .output()

@@ -8,6 +8,12 @@ fn root() -> String {
     pki().root_pem_path().to_str().unwrap().to_owned()
 }
 
+/// Runs `reqdoctor` on a terminal too wide to wrap anything: the snapshots
+/// must not depend on how many digits a duration had.
+fn wide(args: &[&str]) -> crate::cli::Run {
+    reqdoctor_with_env(args, &[("COLUMNS", "1000")])
+}
+
 /// Masks what changes between runs: durations, ports, dates and days left.
 fn masked(text: &str) -> String {
     let rules = [
@@ -19,6 +25,8 @@ fn masked(text: &str) -> String {
         (r"within \d+ s", "within [n] s"),
         (r"--ca-file [^)）]+", "--ca-file [root.pem]"),
         (r"剩 \d+ 天", "剩 [n] 天"),
+        (r"(?m)^(  \S.*?)\s+\d+\.\d\s+\d+\.\d(  [█░ ]+)?$", "$1 [start] [end] [bar]"),
+        (r"(?m)^  (total|总计)\s+\d+\.\d", "  $1 [total]"),
     ];
     rules.iter().fold(text.to_owned(), |text, (pattern, with)| {
         regex_lite::Regex::new(pattern).unwrap().replace_all(&text, *with).into_owned()
@@ -29,7 +37,7 @@ fn masked(text: &str) -> String {
 fn text_report_of_a_failing_target() {
     let route = to(https_server(CertKind::Expired));
     let ca = root();
-    let run = reqdoctor(&[
+    let run = wide(&[
         "check",
         "--ca-file",
         &ca,
@@ -50,7 +58,7 @@ fn text_report_of_a_failing_target() {
 fn a_sent_root_is_drawn_once_in_the_chain_line() {
     let route = to(https_server(CertKind::WithRoot));
     let ca = root();
-    let run = reqdoctor(&["check", "--ca-file", &ca, "--connect-to", &route, "https://api.test/ok"]);
+    let run = wide(&["check", "--ca-file", &ca, "--connect-to", &route, "https://api.test/ok"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let line = run.stdout.lines().find(|l| l.trim_start().starts_with("certificate:")).expect("a chain line");
     assert_eq!(
@@ -75,7 +83,7 @@ fn text_report_in_chinese() {
         "https://api.test",
         "https://api.test/status/500",
     ];
-    let run = reqdoctor_with_env(&args, &[("LANG", "zh_CN.UTF-8")]);
+    let run = reqdoctor_with_env(&args, &[("LANG", "zh_CN.UTF-8"), ("COLUMNS", "1000")]);
     assert_eq!(run.code, 2);
     insta::assert_snapshot!("text_expired_zh", masked(&run.stdout));
 }
@@ -118,7 +126,7 @@ fn the_language_changes_words_never_ids_or_phone_errors() {
 fn text_report_of_a_passing_target() {
     let route = to(https_server(CertKind::Valid));
     let ca = root();
-    let run = reqdoctor(&[
+    let run = wide(&[
         "check",
         "--no-color",
         "--ca-file",
@@ -238,4 +246,114 @@ fn an_escape_in_the_target_never_reaches_the_terminal() {
     let run = reqdoctor(&["check", "--json", "--ca-file", &ca, "--connect-to", &route, evil]);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON report");
     assert_eq!(report["target"], evil, "the JSON keeps the target as given");
+}
+
+/// The offline case of the README's first command: the DNS lookup fails.
+fn unresolvable(extra: &[&str], env: &[(&str, &str)]) -> crate::cli::Run {
+    let mut args = vec!["check", "--dns-server", "127.0.0.1:9", "--timeout-ms", "800"];
+    args.extend_from_slice(extra);
+    args.push("https://api.nonexistent.invalid/getinfo");
+    reqdoctor_with_env(&args, env)
+}
+
+/// Every line of `text` fits `width` terminal columns, and the text of every
+/// check's summary survives the wrapping in order.
+fn assert_fits(text: &str, width: usize, report: &crate::cli::Report) {
+    for line in text.lines() {
+        let columns = reqdoctor::text::columns(line);
+        assert!(columns <= width, "{columns} columns > {width}: {line:?}\n{text}");
+    }
+    // Two runs: their durations and ports differ, their words do not.
+    let numbers = regex_lite::Regex::new(r"\d+(\.\d+)?").unwrap();
+    // Words longer than a line (a path) are broken, so compare without spaces.
+    let flat = |s: &str| numbers.replace_all(&s.split_whitespace().collect::<String>(), "#").into_owned();
+    let shown = flat(text);
+    for check in report.checks.iter().filter(|c| c.status != "skip") {
+        assert!(shown.contains(&flat(&check.summary)), "{} lost words in wrapping:\n{text}", check.id);
+    }
+}
+
+#[test]
+fn a_failing_report_fits_the_terminal_it_is_given() {
+    let route = to(https_server(CertKind::Expired));
+    let ca = root();
+    let args = ["check", "--ca-file", &ca, "--connect-to", &route, "https://api.test/status/500"];
+    let json: Vec<&str> = ["check", "--json"].into_iter().chain(args[1..].iter().copied()).collect();
+    let report = reqdoctor(&json[..]).report();
+    let long = |env: &[(&str, &str)]| reqdoctor_with_env(&args, env).stdout;
+    let wide = long(&[("COLUMNS", "1000")]);
+    assert!(wide.lines().any(|l| l.chars().count() > 80), "the report has long lines to wrap:\n{wide}");
+    assert_fits(&long(&[]), 80, &report);
+    assert_fits(&long(&[("COLUMNS", "60")]), 60, &report);
+    let zh: Vec<&str> = json.iter().copied().chain(["--lang", "zh"]).collect();
+    let zh_report = reqdoctor(&zh[..]).report();
+    assert_fits(&long(&[("COLUMNS", "80"), ("LANG", "zh_CN.UTF-8")]), 80, &zh_report);
+    let wrapped = long(&[("COLUMNS", "60")]);
+    let summary = wrapped.lines().position(|l| l.starts_with("  ✘ cert.expiry")).expect("the failing check");
+    let next = wrapped.lines().nth(summary + 1).unwrap();
+    assert!(next.starts_with(&" ".repeat(19)) && !next.trim().starts_with('→'), "hanging indent:\n{wrapped}");
+}
+
+#[test]
+fn checks_one_failure_skipped_are_folded_into_one_line() {
+    let run = unresolvable(&[], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let folded: Vec<&str> = run.stdout.lines().filter(|l| l.contains("the DNS lookup failed")).collect();
+    assert!(
+        folded.contains(&"  – tcp.connect, dns.addresses: no address: the DNS lookup failed (dns.resolve)"),
+        "{}",
+        run.stdout
+    );
+    assert!(folded.iter().any(|l| l.starts_with("  – tls.*, cert.*, clock.skew: ")), "{}", run.stdout);
+    assert!(!run.stdout.contains("  – cert.key "), "{}", run.stdout);
+    let verbose = unresolvable(&["--verbose"], &[]);
+    for id in ["tcp.connect", "dns.addresses", "tls.handshake", "cert.key", "clock.skew", "http.response"] {
+        assert!(verbose.stdout.lines().any(|l| l.starts_with(&format!("  – {id} "))), "{id}:\n{}", verbose.stdout);
+    }
+    assert!(verbose.stdout.lines().count() >= run.stdout.lines().count() + 10, "{}", verbose.stdout);
+}
+
+#[test]
+fn chinese_labels_line_up_by_display_width() {
+    let route = to(https_server(CertKind::Valid));
+    let ca = root();
+    let args = ["check", "--lang", "zh", "--ca-file", &ca, "--connect-to", &route, "https://api.test/ok"];
+    let run = reqdoctor_with_env(&args, &[("COLUMNS", "1000")]);
+    let value_column = |label: &str| {
+        let line =
+            run.stdout.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label}:\n{}", run.stdout));
+        let value = line.trim_start_matches(label).trim_start();
+        reqdoctor::text::columns(&line[..line.len() - value.len()])
+    };
+    assert_eq!(value_column("  地址："), value_column("  证书链："), "{}", run.stdout);
+}
+
+#[test]
+fn the_waterfall_names_the_phones_phases_and_labels_reqdoctors_extra_requests() {
+    let route = to(https_server(CertKind::Expired));
+    let ca = root();
+    let args = ["check", "--ca-file", &ca, "--connect-to", &route, "https://api.test/ok"];
+    let json: Vec<&str> = ["check", "--json"].into_iter().chain(args[1..].iter().copied()).collect();
+    let report = reqdoctor(&json[..]).report();
+    let phases: Vec<(&str, bool)> = report.timeline.iter().map(|e| (e.phase.as_str(), e.extra)).collect();
+    assert_eq!(phases, [("connect", false), ("SSLconnection", false), ("date_probe", true)]);
+    let text = reqdoctor(&args).stdout;
+    let rows: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("timing")).collect();
+    assert!(rows[1].starts_with("  connect ") && rows[2].starts_with("  SSLconnection "), "{text}");
+    assert!(rows[3].starts_with("  + HEAD for Date ") && rows[3].ends_with('░'), "{text}");
+    assert!(rows[4].starts_with("  total ") && rows[4].contains("the phone's request took"), "{text}");
+    let ok = reqdoctor(&[
+        "check",
+        "--json",
+        "--ca-file",
+        &ca,
+        "--connect-to",
+        &to(https_server(CertKind::Valid)),
+        "https://api.test/hops/1",
+    ])
+    .report();
+    let phases: Vec<&str> = ok.timeline.iter().map(|e| e.phase.as_str()).collect();
+    assert_eq!(phases, ["connect", "SSLconnection", "request", "response", "redirect"]);
+    let profile = ok.profile.expect("a profile");
+    assert!(profile.responseEnd >= profile.responseStart && profile.redirectEnd > 0.0);
 }
