@@ -1,5 +1,5 @@
 //! Writes what a batch produces, in the chosen format, as each target
-//! finishes: whole reports (text, json, jsonl), then the summary table or the
+//! finishes: whole reports (text, json, jsonl, markdown, an HTML page), then the summary table or the
 //! monitoring-plugin lines; a progress bar on stderr when it is a terminal.
 
 use std::io::{self, IsTerminal, Write};
@@ -20,6 +20,10 @@ pub enum Format {
     Json,
     Jsonl,
     Nagios,
+    // For tickets and chat: one section per target (a doc comment would change --help).
+    Markdown,
+    // One self-contained page holding every target's report.
+    Html,
 }
 
 /// How one run's output looks.
@@ -48,6 +52,10 @@ pub struct Output<'a> {
     style: Style,
     out: &'a mut dyn Write,
     rows: Vec<Row>,
+    /// The command line, masked, for the shareable formats.
+    command: String,
+    /// How many reports were written.
+    written: usize,
     /// Targets whose diagnosis stopped unexpectedly, as shown.
     crashed: Vec<String>,
     progress: Option<ProgressBar>,
@@ -64,7 +72,13 @@ impl<'a> Output<'a> {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        Output { style, out, rows: Vec::new(), crashed: Vec::new(), progress }
+        Output { style, out, rows: Vec::new(), command: String::new(), written: 0, crashed: Vec::new(), progress }
+    }
+
+    /// The command line the Markdown and HTML reports say produced them (already masked).
+    pub fn with_command(mut self, command: String) -> Output<'a> {
+        self.command = command;
+        self
     }
 
     /// The end of the batch: the summary table (text, several targets or
@@ -81,6 +95,12 @@ impl<'a> Output<'a> {
             Format::Text if self.rows.len() + self.crashed.len() > usize::from(decision.shortfalls.is_empty()) => {
                 summary::render_table(&mut self.rows, &self.crashed, outcome, self.style.lang, self.out)?
             }
+            Format::Html => {
+                if self.written == 0 {
+                    report::html::begin(self.style.lang, self.out)?;
+                }
+                report::html::end(&self.command, self.style.lang, self.out)?
+            }
             _ => {}
         }
         self.out.flush()
@@ -96,7 +116,8 @@ impl<'a> Output<'a> {
 
 impl Listener for Output<'_> {
     fn report(&mut self, report: &Report) -> io::Result<()> {
-        let first = self.rows.is_empty();
+        let first = self.written == 0;
+        self.written += 1;
         if matches!(self.style.format, Format::Text | Format::Nagios) {
             self.rows.push(Row::from(report));
         }
@@ -118,6 +139,20 @@ impl Listener for Output<'_> {
             }
             Format::Jsonl => report::json::render_line(report, self.out),
             Format::Nagios => Ok(()),
+            Format::Markdown => {
+                if !first {
+                    writeln!(self.out, "\n---\n")?;
+                }
+                report::markdown::render(report, self.style.lang, &self.command, self.out)?;
+                self.out.flush()
+            }
+            Format::Html => {
+                if first {
+                    report::html::begin(self.style.lang, self.out)?;
+                }
+                report::html::article(report, self.style.lang, self.out)?;
+                self.out.flush()
+            }
         }
     }
 

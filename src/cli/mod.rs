@@ -4,6 +4,7 @@
 //! exporter's TOML in [`serve_config`]), and running a command ([`run`]).
 //! Nothing below this layer sees a flag.
 
+pub mod invocation;
 pub mod plan;
 pub mod project;
 pub mod run;
@@ -134,7 +135,8 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Output format: text, json, jsonl (one report per line) or nagios (a monitoring-plugin line).
+    /// Output format: text, json, jsonl (one report per line), nagios (a monitoring-plugin line),
+    /// markdown (for tickets and chat) or html (one self-contained page).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 

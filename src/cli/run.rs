@@ -74,7 +74,8 @@ fn check(args: &CheckArgs) -> Exit {
 fn run_batch(plan: &Plan, store: Option<&mut Store>, out: &mut dyn Write) -> Result<Outcome, RunError> {
     let runtime = pipeline::runtime().map_err(RunError::Runtime)?;
     let result = runtime.block_on(async {
-        let mut output = Output::new(plan.style, plan.batch.is_many(), out);
+        let command = super::invocation::shown(std::env::args_os().skip(1));
+        let mut output = Output::new(plan.style, plan.batch.is_many(), out).with_command(command);
         let outcome = batch::run(&plan.batch, store, &mut output).await.map_err(RunError::Output)?;
         match output.finish(&outcome) {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(RunError::Output(e)),

@@ -3,7 +3,10 @@
 //! only this type, so internals can change without changing the schema.
 
 pub mod catalogue;
+pub mod fold;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod profile;
 pub mod summary;
 pub mod text;
@@ -230,6 +233,19 @@ pub struct HttpSummary {
     pub final_url: String,
     /// The HTTP the last response came over: `HTTP/1.1` or `HTTP/2`.
     pub protocol: &'static str,
+}
+
+/// The verdict in a word, with its mark: `✘ FAIL`, `! 有警告`.
+pub fn verdict_word(verdict: Status, lang: crate::lang::Lang) -> &'static str {
+    use crate::lang::Lang;
+    match (verdict, lang) {
+        (Status::Fail, Lang::En) => "✘ FAIL",
+        (Status::Fail, Lang::Zh) => "✘ 不通过",
+        (Status::Warn, Lang::En) => "! WARN",
+        (Status::Warn, Lang::Zh) => "! 有警告",
+        (_, Lang::En) => "✔ PASS",
+        (_, Lang::Zh) => "✔ 通过",
+    }
 }
 
 impl CheckReport {

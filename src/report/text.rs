@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use colored::{Color, Colorize};
 
+use super::fold::{Line, fold};
 use super::waterfall;
 use super::{CertEntry, CertificateReport, CheckReport, Report};
 use crate::cert::{self, Role};
@@ -90,49 +91,6 @@ fn header(report: &Report, pen: &Pen, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// One line of a step: a check, or the skipped checks that share one cause.
-enum Line<'a> {
-    Check(&'a CheckReport),
-    Folded { ids: String, summary: &'a str },
-}
-
-/// The step's checks, with skips that share a summary (one cause) folded into
-/// one line where the first of them stands; `verbose` folds nothing.
-fn fold<'a>(checks: &[&'a CheckReport], report: &'a Report, verbose: bool) -> Vec<Line<'a>> {
-    let skipped_alike = |summary: &str| {
-        checks.iter().filter(|c| c.status == Status::Skip && c.summary == summary).map(|c| c.id.as_str()).collect()
-    };
-    let mut lines = Vec::new();
-    let mut folded: Vec<&str> = Vec::new();
-    for check in checks {
-        let alike: Vec<&str> =
-            if check.status == Status::Skip && !verbose { skipped_alike(&check.summary) } else { Vec::new() };
-        if alike.len() < 2 {
-            lines.push(Line::Check(check));
-        } else if !folded.contains(&check.summary.as_str()) {
-            folded.push(&check.summary);
-            lines.push(Line::Folded { ids: family_names(&alike, report), summary: &check.summary });
-        }
-    }
-    lines
-}
-
-/// `ids`, with every family all of whose checks are among them written `family.*`.
-fn family_names(ids: &[&str], report: &Report) -> String {
-    let family = |id: &str| id.split_once('.').map_or(id, |(family, _)| family).to_owned();
-    let mut names: Vec<String> = Vec::new();
-    for id in ids {
-        let name = family(id);
-        let members = report.checks.iter().filter(|c| family(c.id.as_str()) == name).count();
-        let all_here = ids.iter().filter(|other| family(other) == name).count() == members;
-        let shown = if all_here && members > 1 { format!("{name}.*") } else { (*id).to_owned() };
-        if !names.contains(&shown) {
-            names.push(shown);
-        }
-    }
-    names.join(", ")
-}
-
 fn render_check(check: &CheckReport, width: usize, pen: &Pen, out: &mut dyn Write) -> io::Result<()> {
     let (mark, color) = mark(check.status);
     let first = format!("  {} {} ", pen.paint.color(mark, color), pad(check.id.as_str(), width));
@@ -192,15 +150,12 @@ pub fn chain_line(certificate: &CertificateReport, lang: Lang) -> String {
 
 /// `✘ FAIL`, coloured.
 fn verdict_word(report: &Report, pen: &Pen) -> String {
-    let (word, color) = match (report.verdict, pen.lang) {
-        (Status::Fail, Lang::En) => ("✘ FAIL", Color::Red),
-        (Status::Fail, Lang::Zh) => ("✘ 不通过", Color::Red),
-        (Status::Warn, Lang::En) => ("! WARN", Color::Yellow),
-        (Status::Warn, Lang::Zh) => ("! 有警告", Color::Yellow),
-        (_, Lang::En) => ("✔ PASS", Color::Green),
-        (_, Lang::Zh) => ("✔ 通过", Color::Green),
+    let color = match report.verdict {
+        Status::Fail => Color::Red,
+        Status::Warn => Color::Yellow,
+        _ => Color::Green,
     };
-    pen.paint.bold(&pen.paint.color(word, color))
+    pen.paint.bold(&pen.paint.color(super::verdict_word(report.verdict, pen.lang), color))
 }
 
 /// `: 1 failure (dns.resolve); 2 warnings (…)`, or that the request should work.

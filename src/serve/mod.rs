@@ -116,7 +116,9 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Answer, Inf
         "/metrics" => prometheus(state.exporter.lock().expect("not poisoned").render()),
         "/probe" if req.method() == Method::GET => probe(&req, &state).await,
         "/probe" => text(StatusCode::METHOD_NOT_ALLOWED, "/probe runs a diagnosis: use GET\n".into()),
-        "/" => html(state.history.lock().expect("not poisoned").page()),
+        "/diagnose" if req.method() == Method::GET => diagnose_page(&req, &state).await,
+        "/explain" => explain_page(&req, &state),
+        "/" => html(state.history.lock().expect("not poisoned").page(&state.config)),
         other => match other.strip_prefix("/report/") {
             Some(name) => stored_report(name, &state),
             None => text(StatusCode::NOT_FOUND, "not found: try /, /probe?target=URL, /metrics or /healthz\n".into()),
@@ -126,30 +128,71 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Answer, Inf
 
 /// `/probe?target=URL[&module=NAME]`: one diagnosis, as Prometheus metrics.
 async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let (id, report) = match diagnose(req, state).await {
+        Ok(done) => done,
+        Err(refused) => return refused,
+    };
+    let mut answer = prometheus(metrics::probe(&report));
+    if let Ok(link) = HeaderValue::from_str(&format!("</report/{id}.json>; rel=\"describedby\"")) {
+        answer.headers_mut().insert("link", link);
+    }
+    answer
+}
+
+/// `/diagnose?target=URL[&module=NAME]`, the front page's form: the same
+/// diagnosis and the same refusals as `/probe`, then the report as HTML.
+async fn diagnose_page(req: &Request<Incoming>, state: &State) -> Answer {
+    match diagnose(req, state).await {
+        Ok((id, _)) => see_other(&format!("/report/{id}.html")),
+        Err(refused) => refused,
+    }
+}
+
+/// `/explain?error=ERRMSG`, the front page's other form: `reqdoctor explain` as a page.
+fn explain_page(req: &Request<Incoming>, state: &State) -> Answer {
+    let query = query(req);
+    let Some(input) = query.iter().find(|(k, _)| k == "error").map(|(_, v)| v.trim()).filter(|v| !v.is_empty()) else {
+        return text(StatusCode::BAD_REQUEST, "missing ?error=ERRMSG\n".into());
+    };
+    if input.len() > MAX_TARGET {
+        return text(StatusCode::BAD_REQUEST, format!("error longer than {MAX_TARGET} bytes\n"));
+    }
+    let mut body = Vec::new();
+    let (status, answer) = match crate::explain::explain(input, None) {
+        Some(explanation) => {
+            let _ = crate::explain::render_text(&explanation, state.lang, &mut body);
+            (StatusCode::OK, String::from_utf8_lossy(&body).into_owned())
+        }
+        None => (StatusCode::NOT_FOUND, crate::explain::unknown(input, state.lang)),
+    };
+    let mut page = html(page::explained(input, &answer));
+    *page.status_mut() = status;
+    page
+}
+
+/// Checks the query like `/probe` does (module, target, the module's limits,
+/// a free slot), runs the diagnosis and keeps its report; the refusal otherwise.
+async fn diagnose(req: &Request<Incoming>, state: &State) -> Result<(u64, Arc<Report>), Answer> {
+    let query = query(req);
     let get = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let Some(raw) = get("target").filter(|t| !t.is_empty()) else {
-        return text(StatusCode::BAD_REQUEST, "missing ?target=URL\n".into());
+        return Err(text(StatusCode::BAD_REQUEST, "missing ?target=URL\n".into()));
     };
     if raw.len() > MAX_TARGET {
-        return text(StatusCode::BAD_REQUEST, format!("target longer than {MAX_TARGET} bytes\n"));
+        return Err(text(StatusCode::BAD_REQUEST, format!("target longer than {MAX_TARGET} bytes\n")));
     }
-    let module = get("module").unwrap_or(DEFAULT_MODULE);
+    let module = get("module").filter(|m| !m.is_empty()).unwrap_or(DEFAULT_MODULE);
     let Some(chosen) = state.config.modules.get(module) else {
         let known: Vec<&str> = state.config.modules.keys().map(String::as_str).collect();
-        return text(StatusCode::BAD_REQUEST, format!("unknown module '{module}'; known: {}\n", known.join(", ")));
+        return Err(text(StatusCode::BAD_REQUEST, format!("unknown module '{module}'; known: {}\n", known.join(", "))));
     };
-    let target = match Target::parse(raw) {
-        Ok(target) => target,
-        Err(e) => return text(StatusCode::BAD_REQUEST, format!("{e}\n")),
-    };
+    let target = Target::parse(raw).map_err(|e| text(StatusCode::BAD_REQUEST, format!("{e}\n")))?;
     if let Some(why) = chosen.refuses(&target) {
-        return text(StatusCode::FORBIDDEN, format!("target refused: {why}\n"));
+        return Err(text(StatusCode::FORBIDDEN, format!("target refused: {why}\n")));
     }
     let Ok(_permit) = state.permits.try_acquire() else {
         state.exporter.lock().expect("not poisoned").rejected += 1;
-        return text(StatusCode::SERVICE_UNAVAILABLE, "too many probes running; try again\n".into());
+        return Err(text(StatusCode::SERVICE_UNAVAILABLE, "too many probes running; try again\n".into()));
     };
     let mut options = chosen.options.as_ref().clone();
     if let Some(limit) = scrape_limit(req).filter(|limit| *limit < options.probe.timeout) {
@@ -158,11 +201,11 @@ async fn probe(req: &Request<Incoming>, state: &State) -> Answer {
     }
     let report = run_probe(&target, &options, state).await;
     let id = state.history.lock().expect("not poisoned").push(module, Arc::clone(&report));
-    let mut answer = prometheus(metrics::probe(&report));
-    if let Ok(link) = HeaderValue::from_str(&format!("</report/{id}.json>; rel=\"describedby\"")) {
-        answer.headers_mut().insert("link", link);
-    }
-    answer
+    Ok((id, report))
+}
+
+fn query(req: &Request<Incoming>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect()
 }
 
 async fn run_probe(target: &Target, options: &Options, state: &State) -> Arc<Report> {
@@ -199,25 +242,42 @@ fn scrape_limit(req: &Request<Incoming>) -> Option<Duration> {
     Some(total.saturating_sub(SCRAPE_MARGIN).max(Duration::from_millis(100)))
 }
 
-/// `/report/N.txt` or `/report/N.json` of a recent probe.
+/// `/report/N.txt`, `/report/N.json`, `/report/N.md` or `/report/N.html` of a recent probe.
 fn stored_report(name: &str, state: &State) -> Answer {
-    let Some((id, kind @ ("txt" | "json"))) = name.rsplit_once('.') else {
-        return text(StatusCode::NOT_FOUND, "reports are /report/N.txt and /report/N.json\n".into());
+    let Some((id, kind @ ("txt" | "json" | "md" | "html"))) = name.rsplit_once('.') else {
+        return text(StatusCode::NOT_FOUND, "reports are /report/N.txt, .json, .md and .html\n".into());
     };
     let history = state.history.lock().expect("not poisoned");
     let Some(recent) = id.parse::<u64>().ok().and_then(|id| history.get(id)) else {
         return text(StatusCode::NOT_FOUND, "no such report (the last 100 are kept)\n".into());
     };
     let mut body = Vec::new();
-    let written = match kind {
-        "json" => crate::report::json::render(&recent.report, &mut body),
-        _ => crate::report::text::render(&recent.report, &mut body, crate::report::text::Layout::plain(state.lang)),
+    let report = &recent.report;
+    let command = format!("reqdoctor serve: /probe?target={}&module={}", report.target, recent.module);
+    let (written, content_type) = match kind {
+        "json" => (crate::report::json::render(report, &mut body), "application/json"),
+        "md" => {
+            (crate::report::markdown::render(report, state.lang, &command, &mut body), "text/markdown; charset=utf-8")
+        }
+        "html" => (crate::report::html::document(report, state.lang, &command, &mut body), "text/html; charset=utf-8"),
+        _ => (
+            crate::report::text::render(report, &mut body, crate::report::text::Layout::plain(state.lang)),
+            "text/plain; charset=utf-8",
+        ),
     };
     if written.is_err() {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot render the report\n".into());
     }
-    let content_type = if kind == "json" { "application/json" } else { "text/plain; charset=utf-8" };
     with_type(StatusCode::OK, content_type, body)
+}
+
+/// A redirect to `location` after a form's diagnosis.
+fn see_other(location: &str) -> Answer {
+    let mut answer = text(StatusCode::SEE_OTHER, format!("see {location}\n"));
+    if let Ok(value) = HeaderValue::from_str(location) {
+        answer.headers_mut().insert(hyper::header::LOCATION, value);
+    }
+    answer
 }
 
 fn text(status: StatusCode, body: String) -> Answer {

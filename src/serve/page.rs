@@ -1,11 +1,15 @@
-//! The exporter's front page: the last probes, newest first, each linking to
-//! its full text and JSON report — what a support engineer opens first.
+//! The exporter's front page — what a support engineer opens first: a form
+//! to diagnose a URL with one of the modules, a form to explain an errMsg
+//! pasted from a phone, and the last probes, newest first, each linking to
+//! its report as HTML, text, Markdown and JSON.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use super::config::{Config, DEFAULT_MODULE};
 use crate::report::Report;
+use crate::report::html::escape;
 
 /// How many recent probes the page and `/report/N` keep.
 pub const KEPT: usize = 100;
@@ -39,15 +43,16 @@ impl History {
         self.recent.iter().find(|r| r.id == id)
     }
 
-    pub fn page(&self) -> String {
-        let mut html = String::from(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>reqdoctor</title>\
-             <style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:left}\
-             .fail{color:#b00}.warn{color:#a60}.pass{color:#070}</style></head><body>\
-             <h1>reqdoctor</h1><p><a href=\"/metrics\">/metrics</a> · <a href=\"/healthz\">/healthz</a> · \
-             probe with <code>/probe?target=URL&amp;module=NAME</code></p>\
-             <table><tr><th>#</th><th>started</th><th>target</th><th>module</th><th>verdict</th>\
-             <th>failing checks</th><th>ms</th><th>report</th></tr>",
+    pub fn page(&self, config: &Config) -> String {
+        let mut html = String::from(HEAD);
+        html.push_str(
+            "<h1>reqdoctor</h1><p><a href=\"/metrics\">/metrics</a> · <a href=\"/healthz\">/healthz</a> · \
+             probe with <code>/probe?target=URL&amp;module=NAME</code></p>",
+        );
+        forms(&mut html, config);
+        html.push_str(
+            "<h2>Recent probes</h2><table id=\"recent\"><tr><th>#</th><th>started</th><th>target</th><th>module</th>\
+             <th>verdict</th><th>failing checks</th><th>ms</th><th>report</th></tr>",
         );
         for recent in self.recent.iter().rev() {
             row(&mut html, recent);
@@ -57,6 +62,41 @@ impl History {
     }
 }
 
+const HEAD: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>reqdoctor</title>\
+     <style>body{font-family:sans-serif;max-width:70rem;margin:0 auto;padding:1rem}\
+     td,th{padding:2px 8px;text-align:left}form{margin:.6rem 0}input[type=text]{width:32rem;max-width:90%}\
+     .fail{color:#b00}.warn{color:#a60}.pass{color:#070}pre{background:#f4f4f4;padding:.6rem;white-space:pre-wrap}</style>\
+     </head><body>";
+
+/// The two forms: diagnose a URL with a module, explain a phone's errMsg.
+fn forms(html: &mut String, config: &Config) {
+    html.push_str(
+        "<h2>Diagnose a URL</h2><form id=\"diagnose\" method=\"get\" action=\"/diagnose\">\
+         <input type=\"text\" name=\"target\" placeholder=\"https://api.example.com/getinfo\" required> \
+         <select name=\"module\">",
+    );
+    for name in config.modules.keys() {
+        let selected = if name == DEFAULT_MODULE { " selected" } else { "" };
+        let _ = write!(html, "<option value=\"{name}\"{selected}>{name}</option>", name = escape(name));
+    }
+    html.push_str(
+        "</select> <button type=\"submit\">Diagnose</button></form>\
+         <h2>Explain what the phone showed</h2><form id=\"explain\" method=\"get\" action=\"/explain\">\
+         <input type=\"text\" name=\"error\" placeholder=\"request:fail errcode:-202 … or 600001\" required> \
+         <button type=\"submit\">Explain</button></form>",
+    );
+}
+
+/// The answer to the explain form: the question and `reqdoctor explain`'s answer.
+pub fn explained(input: &str, answer: &str) -> String {
+    format!(
+        "{HEAD}<h1>reqdoctor explain</h1><p><a href=\"/\">← back</a></p><p>The phone showed: <code id=\"question\">{}</code></p>\
+         <pre id=\"answer\">{}</pre></body></html>\n",
+        escape(input),
+        escape(answer)
+    )
+}
+
 fn row(html: &mut String, recent: &Recent) {
     let report = &recent.report;
     let verdict = report.verdict.as_str();
@@ -64,7 +104,8 @@ fn row(html: &mut String, recent: &Recent) {
     let _ = write!(
         html,
         "<tr><td>{id}</td><td>{at}</td><td>{target}</td><td>{module}</td><td class=\"{verdict}\">{verdict}</td>\
-         <td>{failing}</td><td>{ms:.1}</td><td><a href=\"/report/{id}.txt\">text</a> \
+         <td>{failing}</td><td>{ms:.1}</td><td><a href=\"/report/{id}.html\">html</a> \
+         <a href=\"/report/{id}.txt\">text</a> <a href=\"/report/{id}.md\">markdown</a> \
          <a href=\"/report/{id}.json\">json</a></td></tr>",
         id = recent.id,
         at = report.started_at,
@@ -73,11 +114,6 @@ fn row(html: &mut String, recent: &Recent) {
         failing = escape(&failing.join(", ")),
         ms = report.timings_ms.total,
     );
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod android;
 mod architecture;
 mod baseline;
 mod batch;
+mod browser;
 mod catalogue;
 mod cli;
 mod exit;

@@ -357,3 +357,32 @@ fn the_waterfall_names_the_phones_phases_and_labels_reqdoctors_extra_requests() 
     let profile = ok.profile.expect("a profile");
     assert!(profile.responseEnd >= profile.responseStart && profile.redirectEnd > 0.0);
 }
+
+#[test]
+fn markdown_is_a_ticket_ready_report_with_the_command_and_no_secret() {
+    let route = to(https_server(CertKind::Expired));
+    let ca = root();
+    let args = [
+        "check",
+        "--format",
+        "markdown",
+        "--ca-file",
+        &ca,
+        "--connect-to",
+        &route,
+        "-H",
+        "Authorization: Bearer s3cret",
+    ];
+    let run = reqdoctor(&[&args[..], &["https://api.test/ok"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let md = &run.stdout;
+    assert!(md.starts_with("### ✘ FAIL `https://api.test/ok`\n"), "{md}");
+    assert!(md.contains("**The phone would show** (`cert.expiry`): errno 600001 `request:fail errcode:-201"), "{md}");
+    assert!(md.lines().any(|l| l.starts_with("|  | ❌ | `cert.expiry` | ") && l.contains("<br>→ ")), "{md}");
+    assert!(md.contains("| `date_probe` |") && md.contains("reqdoctor's own request"), "{md}");
+    assert!(md.contains("-H 'Authorization: ***'") && !md.contains("s3cret"), "{md}");
+    let fence = md.lines().position(|l| l == "```sh").expect("a command block");
+    assert!(md.lines().nth(fence + 1).is_some_and(|l| l.starts_with("reqdoctor check --format markdown")), "{md}");
+    let rows = md.lines().filter(|l| l.starts_with("| ") && l.contains(" | `")).count();
+    assert!(rows >= 20, "one table row per check: {md}");
+}

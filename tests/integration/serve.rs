@@ -31,9 +31,9 @@ const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 // The exporter as a child process
 
 /// A running `reqdoctor serve --listen 127.0.0.1:0 --config <file>`, killed on drop.
-struct Exporter {
+pub(crate) struct Exporter {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     /// The module list of the "listening on" line.
     modules: String,
     /// Everything the exporter wrote to stderr so far (printed when a test fails).
@@ -44,7 +44,7 @@ struct Exporter {
 impl Exporter {
     /// Writes `config` to a temp file and starts the exporter on it; waits (bounded)
     /// for the `listening on http://ADDR` line.
-    fn start(config: &str) -> Exporter {
+    pub(crate) fn start(config: &str) -> Exporter {
         let dir = tempfile::tempdir().expect("a temp dir");
         let path = dir.path().join("reqdoctor.toml");
         std::fs::write(&path, config).expect("write the config");
@@ -77,7 +77,7 @@ impl Exporter {
         Exporter { child, addr, modules, stderr, _dir: dir }
     }
 
-    fn get(&self, path: &str) -> Answer {
+    pub(crate) fn get(&self, path: &str) -> Answer {
         http(self.addr, "GET", path, &[], HTTP_LIMIT)
     }
 
@@ -165,7 +165,7 @@ fn probe_path(target: &str, module: Option<&str>) -> String {
 /// A `[modules.NAME]` table that trusts the test root and sends the URLs' hosts to the
 /// loopback fixtures of `routes` (`HOST:443:127.0.0.1:PORT`), then `extra` lines. The
 /// fixtures are internal addresses, which a module probes only with allow-private-targets.
-fn loopback_module(name: &str, routes: &[String], extra: &str) -> String {
+pub(crate) fn loopback_module(name: &str, routes: &[String], extra: &str) -> String {
     let routes: Vec<String> = routes.iter().map(|r| toml_string(r)).collect();
     format!(
         "[modules.{name}]\nallow-private-targets = true\nca-file = {}\nconnect-to = [{}]\n{extra}\n",
@@ -183,10 +183,10 @@ fn toml_string(text: &str) -> String {
 // A tiny HTTP/1.0 client
 
 /// One HTTP answer: the status, the headers (names lowercased) and the body.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl std::fmt::Debug for Answer {
@@ -196,7 +196,7 @@ impl std::fmt::Debug for Answer {
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
