@@ -109,6 +109,21 @@ pub enum Refusal {
     WeakKey,
 }
 
+impl Refusal {
+    /// Every refusal, for the catalogue's test that each cert.* check lists
+    /// the error each one reports.
+    pub const ALL: &[Refusal] = &[
+        Refusal::UnreadableKey,
+        Refusal::KeyUsage,
+        Refusal::Invalid,
+        Refusal::AuthorityInvalid,
+        Refusal::CommonNameInvalid,
+        Refusal::ValidityTooLong,
+        Refusal::DateInvalid,
+        Refusal::WeakKey,
+    ];
+}
+
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

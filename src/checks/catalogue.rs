@@ -1,6 +1,7 @@
 //! The check catalogue: one row per check — its stable id, triage step,
 //! report order, title in both languages, the phone error it reports by
-//! default, and the checks it names when it is skipped. Everything else that
+//! default and every phone error it can report, and the checks it names when
+//! it is skipped. Everything else that
 //! needs a list of checks (the report's order, `reqdoctor checks`, the docs
 //! test, the integration tests) reads it from here.
 
@@ -22,6 +23,9 @@ pub struct Row {
     pub title: (&'static str, &'static str),
     /// The error the phone reports when the check fails, unless the rule names another.
     pub phone: Option<Phone>,
+    /// Every error the check can carry (on `fail` or `warn`, for any phone):
+    /// what `reqdoctor explain` reads to name the checks behind an error.
+    pub reports: &'static [Phone],
     /// The checks whose failure this one names when it is skipped.
     pub depends_on: &'static [CheckId],
     /// The option without which the check is absent from reports, if any.
@@ -44,7 +48,7 @@ impl Row {
 
 macro_rules! catalogue {
     ($($variant:ident => $name:literal, step $step:literal, ($en:literal, $zh:literal), $phone:expr,
-       [$($dep:ident),*] $(, only with $only:literal)?;)*) => {
+       reports $reports:expr, [$($dep:ident),*] $(, only with $only:literal)?;)*) => {
         /// Every check of the catalogue, declared in report (triage) order.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum CheckId { $($variant),* }
@@ -56,6 +60,7 @@ macro_rules! catalogue {
             step: $step,
             title: ($en, $zh),
             phone: $phone,
+            reports: $reports,
             depends_on: &[$(CheckId::$dep),*],
             only_with: catalogue!(@only $($only)?),
         }),*];
@@ -67,57 +72,97 @@ macro_rules! catalogue {
 use NetError as N;
 use Phone::Net;
 
+/// What Chromium reports for a chain it refuses ([`NetError::of_refusal`]):
+/// every failing cert.* check carries it, whichever defect it names.
+const CHAIN: &[Phone] = &[
+    Net(N::SslProtocolError),
+    Net(N::SslKeyUsageIncompatible),
+    Net(N::CertInvalid),
+    Net(N::CertAuthorityInvalid),
+    Net(N::CertCommonNameInvalid),
+    Net(N::CertValidityTooLong),
+    Net(N::CertDateInvalid),
+    Net(N::CertWeakKey),
+];
+
+/// What a rule on the URL's origin reports: the allow-list miss, or a URL the phone refuses outright.
+const ORIGIN: &[Phone] = &[Phone::NotInDomainList, Phone::InvalidUrl];
+
 catalogue! {
     DnsResolve => "dns.resolve", step 1, ("DNS resolution", "域名解析"),
-        Some(Net(N::NameNotResolved)), [UrlScheme];
+        Some(Net(N::NameNotResolved)), reports &[Net(N::NameNotResolved)], [UrlScheme];
     TcpConnect => "tcp.connect", step 1, ("TCP connection", "TCP 连接"),
-        Some(Net(N::ConnectionRefused)), [DnsResolve];
+        Some(Net(N::ConnectionRefused)),
+        reports &[Net(N::ConnectionRefused), Net(N::AddressUnreachable), Net(N::ConnectionReset), Net(N::ConnectionTimedOut)],
+        [DnsResolve];
     DnsAddresses => "dns.addresses", step 1, ("every address", "每个地址"),
-        None, [TcpConnect, TlsHandshake];
+        None, reports &[], [TcpConnect, TlsHandshake];
     DomainAllowlist => "domain.allowlist", step 2, ("request allow-list", "服务器域名白名单"),
-        Some(Phone::NotInDomainList), [];
+        Some(Phone::NotInDomainList), reports &[Phone::NotInDomainList], [];
     TlsHandshake => "tls.handshake", step 3, ("TLS handshake", "TLS 握手"),
-        Some(Net(N::SslProtocolError)), [UrlScheme, TcpConnect, TlsVersion];
+        Some(Net(N::SslProtocolError)),
+        reports &[
+            Phone::Timeout, Net(N::ConnectionClosed), Net(N::ConnectionReset), Net(N::SslProtocolError),
+            Net(N::SslVersionOrCipherMismatch), Net(N::SslUnrecognizedNameAlert), Net(N::CertAuthorityInvalid),
+        ],
+        [UrlScheme, TcpConnect, TlsVersion];
     TlsVersion => "tls.version", step 3, ("TLS 1.2 or newer", "TLS 版本"),
-        Some(Net(N::SslVersionOrCipherMismatch)), [UrlScheme, TcpConnect, TlsHandshake];
+        Some(Net(N::SslVersionOrCipherMismatch)), reports &[Net(N::SslVersionOrCipherMismatch)],
+        [UrlScheme, TcpConnect, TlsHandshake];
     TlsClientCert => "tls.clientcert", step 3, ("no client certificate demanded", "不要求客户端证书"),
-        Some(Net(N::BadSslClientAuthCert)), [UrlScheme, TcpConnect, TlsHandshake];
+        Some(Net(N::BadSslClientAuthCert)), reports &[Net(N::BadSslClientAuthCert)], [UrlScheme, TcpConnect, TlsHandshake];
     CertTrusted => "cert.trusted", step 3, ("trusted CA", "证书受信任"),
-        Some(Net(N::CertAuthorityInvalid)), [UrlScheme, TlsHandshake, CertChain];
+        Some(Net(N::CertAuthorityInvalid)), reports CHAIN, [UrlScheme, TlsHandshake, CertChain];
     CertChain => "cert.chain", step 3, ("complete intermediate chain", "证书链完整"),
-        Some(Net(N::CertAuthorityInvalid)), [UrlScheme, TlsHandshake, CertTrusted];
+        Some(Net(N::CertAuthorityInvalid)), reports CHAIN, [UrlScheme, TlsHandshake, CertTrusted];
     CertHostname => "cert.hostname", step 3, ("host name in the certificate", "证书域名匹配"),
-        Some(Net(N::CertCommonNameInvalid)), [UrlScheme, TlsHandshake, CertTrusted];
+        Some(Net(N::CertCommonNameInvalid)), reports CHAIN, [UrlScheme, TlsHandshake, CertTrusted];
     CertExpiry => "cert.expiry", step 3, ("validity dates", "证书有效期"),
-        Some(Net(N::CertDateInvalid)), [UrlScheme, TlsHandshake, CertTrusted];
+        Some(Net(N::CertDateInvalid)), reports CHAIN, [UrlScheme, TlsHandshake, CertTrusted];
     CertKey => "cert.key", step 3, ("key strength", "证书密钥强度"),
-        Some(Net(N::CertWeakKey)), [UrlScheme, TlsHandshake, CertTrusted];
+        Some(Net(N::CertWeakKey)),
+        // A key the phone's TLS stack cannot use at all fails the handshake: -113.
+        reports &[
+            Net(N::SslProtocolError), Net(N::SslKeyUsageIncompatible), Net(N::CertInvalid), Net(N::CertAuthorityInvalid),
+            Net(N::CertCommonNameInvalid), Net(N::CertValidityTooLong), Net(N::CertDateInvalid), Net(N::CertWeakKey),
+            Net(N::SslVersionOrCipherMismatch),
+        ],
+        [UrlScheme, TlsHandshake, CertTrusted];
     CertSignature => "cert.signature", step 3, ("signature algorithm", "证书签名算法"),
-        Some(Net(N::CertInvalid)), [UrlScheme, TlsHandshake, CertTrusted];
+        Some(Net(N::CertInvalid)), reports CHAIN, [UrlScheme, TlsHandshake, CertTrusted];
     ClockSkew => "clock.skew", step 3, ("this machine's clock", "本机时钟偏差"),
-        None, [HttpResponse];
+        None, reports &[], [HttpResponse];
     UrlScheme => "url.scheme", step 4, ("HTTPS only", "协议"),
-        Some(Phone::NotInDomainList), [];
+        Some(Phone::NotInDomainList), reports ORIGIN, [];
     UrlHost => "url.host", step 4, ("not an IP address or localhost", "域名而非 IP/localhost"),
-        Some(Phone::NotInDomainList), [];
+        Some(Phone::NotInDomainList), reports ORIGIN, [];
     UrlPort => "url.port", step 4, ("no port in the URL", "不带端口"),
-        Some(Phone::NotInDomainList), [];
+        Some(Phone::NotInDomainList), reports &[Phone::NotInDomainList], [];
     IcpFiling => "icp.filing", step 4, ("ICP filing", "ICP 备案"),
-        None, [];
+        None, reports &[], [];
     TimeoutBudget => "timeout.budget", step 5, ("finishes within networkTimeout", "请求超时"),
-        Some(Phone::Timeout), [HttpResponse];
+        Some(Phone::Timeout), reports &[Phone::Timeout], [HttpResponse];
     HttpRedirect => "http.redirect", step 6, ("no redirect off the host", "不跨域重定向"),
-        Some(Phone::NotInDomainList), [UrlScheme, DnsResolve, TcpConnect, TlsHandshake, CertTrusted, RequestMethod];
+        Some(Phone::NotInDomainList), reports &[Phone::NotInDomainList, Phone::TooManyRedirects],
+        [UrlScheme, DnsResolve, TcpConnect, TlsHandshake, CertTrusted, RequestMethod];
     UrlLength => "url.length", step 0, ("URL length", "URL 长度"),
-        Some(Phone::InvalidUrl), [];
+        Some(Phone::InvalidUrl), reports &[Phone::InvalidUrl], [];
     RequestMethod => "request.method", step 0, ("request method", "请求方法"),
-        None, [];
+        None, reports &[], [];
     RequestHeader => "request.header", step 0, ("request headers", "请求头"),
-        None, [];
+        None, reports &[], [];
     HttpResponse => "http.response", step 0, ("the response", "响应"),
-        Some(Net(N::EmptyResponse)), [HttpRedirect, TimeoutBudget];
+        Some(Net(N::EmptyResponse)),
+        reports &[
+            Net(N::InvalidChunkedEncoding), Net(N::EmptyResponse), Net(N::ResponseHeadersTooBig),
+            Net(N::Http2ProtocolError), Net(N::ResponseHeadersMultipleContentLength),
+            Net(N::ResponseHeadersMultipleContentDisposition), Net(N::ResponseHeadersMultipleLocation),
+            Net(N::Http2ServerRefusedStream), Net(N::ContentLengthMismatch), Net(N::IncompleteChunkedEncoding),
+            Net(N::ResponseHeadersTruncated), Net(N::InvalidHttpResponse),
+        ],
+        [HttpRedirect, TimeoutBudget];
     BaselineDrift => "baseline.drift", step 0, ("change since the last good run", "基线漂移"),
-        None, [], only with "--baseline";
+        None, reports &[], [], only with "--baseline";
 }
 
 impl CheckId {
@@ -153,6 +198,11 @@ impl CheckId {
     /// The id with this name, if there is one.
     pub fn from_name(name: &str) -> Option<CheckId> {
         ROWS.iter().find(|row| row.name == name).map(|row| row.id)
+    }
+
+    /// Whether the catalogue lists `phone` among the errors this check can carry.
+    pub fn reports(self, phone: Phone) -> bool {
+        self.row().reports.contains(&phone)
     }
 }
 
@@ -215,6 +265,32 @@ mod tests {
         assert_eq!(CheckId::always().count(), 24);
         assert_eq!(CheckId::family("tls").count(), 3);
         assert_eq!(CheckId::family("cert").count(), 6);
+    }
+
+    #[test]
+    fn every_default_phone_error_is_among_those_reported() {
+        for row in ROWS {
+            assert!(row.phone.is_none_or(|phone| row.id.reports(phone)), "{}", row.name);
+            assert_eq!(row.phone.is_none(), row.reports.is_empty(), "{}", row.name);
+        }
+    }
+
+    #[test]
+    fn every_net_error_is_reported_by_some_check() {
+        for error in NetError::ALL {
+            let reporters = ROWS.iter().filter(|row| row.id.reports(Net(*error))).count();
+            assert!(reporters > 0, "no check reports {error:?}: remove it from NetError, or list it in a row");
+        }
+    }
+
+    #[test]
+    fn a_refused_chain_is_carried_by_every_cert_check() {
+        use crate::cert::Refusal;
+        for refusal in Refusal::ALL {
+            for id in CheckId::family("cert") {
+                assert!(id.reports(Net(NetError::of_refusal(*refusal))), "{id} {refusal:?}");
+            }
+        }
     }
 
     #[test]

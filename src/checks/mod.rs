@@ -135,14 +135,22 @@ impl Check {
 
     /// What Android phones report instead of [`Check::phone`], where they differ.
     pub fn phone_android(mut self, phone: Phone) -> Check {
-        self.phone_android = Some(phone);
+        self.phone_android = Some(self.catalogued(phone));
         self
     }
 
     /// The phone error, when it is not the catalogue's default (`None`: the phone shows none).
     pub fn phone(mut self, phone: impl Into<Option<Phone>>) -> Check {
-        self.phone = phone.into();
+        self.phone = phone.into().map(|phone| self.catalogued(phone));
         self
+    }
+
+    /// `phone`, which the catalogue must list for this check: `reqdoctor
+    /// explain` names the checks behind an error from those lists, so a
+    /// rule that reports an unlisted error stops every debug build and test.
+    fn catalogued(&self, phone: Phone) -> Phone {
+        debug_assert!(self.id.reports(phone), "{} reports {phone:?}: add it to its catalogue row", self.id);
+        phone
     }
 
     pub fn data(mut self, key: &str, value: impl Into<Value>) -> Check {

@@ -268,6 +268,11 @@ fn failure_hint(failure: &TlsFailure, port: u16, lang: Lang) -> String {
             "port {port} runs another protocol; point the URL at the HTTPS port",
             "{port} 端口运行的是其他协议；请将 URL 指向 HTTPS 端口"
         ),
+        TlsFailure::Alert(AlertDescription::UnrecognisedName) => say!(
+            lang,
+            "the server does not serve this host name (SNI): configure it on the server or CDN (nginx: a server block with this server_name and its certificate)",
+            "服务器没有为这个域名（SNI）提供服务：请在服务器或 CDN 上配置该域名（nginx：为该 server_name 配置 server 块及其证书）"
+        ),
         TlsFailure::Alert(_) => say!(
             lang,
             "the server found nothing in common with a TLS 1.2/1.3 client: enable modern cipher suites and ECDHE groups",
@@ -295,10 +300,12 @@ fn phone_error(failure: &TlsFailure) -> Phone {
         TlsFailure::Closed => Phone::Net(NetError::ConnectionClosed),
         TlsFailure::Reset => Phone::Net(NetError::ConnectionReset),
         // Chromium maps handshake_failure (after the ClientHello: nothing in
-        // common) to the version/cipher mismatch; other alerts to a protocol error.
-        TlsFailure::Alert(AlertDescription::HandshakeFailure)
+        // common) and insufficient_security to the version/cipher mismatch,
+        // unrecognized_name to its own code, other alerts to a protocol error.
+        TlsFailure::Alert(AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity)
         | TlsFailure::Incompatible(_)
         | TlsFailure::Version(_) => Phone::Net(NetError::SslVersionOrCipherMismatch),
+        TlsFailure::Alert(AlertDescription::UnrecognisedName) => Phone::Net(NetError::SslUnrecognizedNameAlert),
         TlsFailure::Alert(_) | TlsFailure::TooLarge => Phone::Net(NetError::SslProtocolError),
         TlsFailure::Certificate(_) => Phone::Net(NetError::CertAuthorityInvalid),
         TlsFailure::PlainHttp
@@ -500,6 +507,18 @@ mod tests {
         );
         assert!(failure_summary(&version, 443, 5000, Lang::Zh).contains("protocol_version 告警"));
         assert_eq!(failure_hint(&version, 443, Lang::Zh), "");
+    }
+
+    #[test]
+    fn alerts_map_to_chromium_errors() {
+        let phone = |alert| phone_error(&TlsFailure::Alert(alert));
+        assert_eq!(phone(AlertDescription::UnrecognisedName), Phone::Net(NetError::SslUnrecognizedNameAlert));
+        assert_eq!(phone(AlertDescription::InsufficientSecurity), Phone::Net(NetError::SslVersionOrCipherMismatch));
+        assert_eq!(phone(AlertDescription::HandshakeFailure), Phone::Net(NetError::SslVersionOrCipherMismatch));
+        assert_eq!(phone(AlertDescription::DecodeError), Phone::Net(NetError::SslProtocolError));
+        let sni = TlsFailure::Alert(AlertDescription::UnrecognisedName);
+        assert!(failure_hint(&sni, 443, Lang::En).contains("server_name"));
+        assert!(failure_summary(&sni, 443, 5000, Lang::En).contains("unrecognized_name (112)"));
     }
 
     #[test]

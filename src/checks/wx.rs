@@ -20,74 +20,65 @@ pub struct Wx {
     pub android: Option<Box<Wx>>,
 }
 
-/// Chromium net errors the phone's network stack reports (net_error_list.h).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NetError {
-    ConnectionClosed,
-    ConnectionReset,
-    ConnectionRefused,
-    NameNotResolved,
-    SslProtocolError,
-    AddressUnreachable,
-    SslVersionOrCipherMismatch,
-    BadSslClientAuthCert,
-    ConnectionTimedOut,
-    SslKeyUsageIncompatible,
-    CertCommonNameInvalid,
-    CertDateInvalid,
-    CertAuthorityInvalid,
-    CertInvalid,
-    CertWeakSignatureAlgorithm,
-    CertWeakKey,
-    CertValidityTooLong,
-    InvalidChunkedEncoding,
-    EmptyResponse,
-    ResponseHeadersTooBig,
-    Http2ProtocolError,
-    ResponseHeadersMultipleContentLength,
-    ResponseHeadersMultipleContentDisposition,
-    ResponseHeadersMultipleLocation,
-    Http2ServerRefusedStream,
-    ContentLengthMismatch,
-    IncompleteChunkedEncoding,
-    ResponseHeadersTruncated,
-    InvalidHttpResponse,
+/// Declares [`NetError`] from one table, so the enum, [`NetError::ALL`], the
+/// codes and the names cannot disagree or miss a variant.
+macro_rules! net_errors {
+    ($($variant:ident => $code:literal, $name:literal;)*) => {
+        /// Chromium net errors the phone's network stack reports (net_error_list.h):
+        /// exactly those reqdoctor's checks report (the catalogue lists which check reports which).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum NetError { $($variant),* }
+
+        impl NetError {
+            /// Every net error reqdoctor reports, in code order.
+            pub const ALL: &[NetError] = &[$(NetError::$variant),*];
+
+            /// The code, e.g. -202.
+            pub fn code(self) -> i32 {
+                match self { $(NetError::$variant => $code),* }
+            }
+
+            /// The name without `net::`, e.g. `ERR_CERT_AUTHORITY_INVALID`.
+            pub fn name(self) -> &'static str {
+                match self { $(NetError::$variant => $name),* }
+            }
+        }
+    };
+}
+
+net_errors! {
+    ConnectionClosed => -100, "ERR_CONNECTION_CLOSED";
+    ConnectionReset => -101, "ERR_CONNECTION_RESET";
+    ConnectionRefused => -102, "ERR_CONNECTION_REFUSED";
+    NameNotResolved => -105, "ERR_NAME_NOT_RESOLVED";
+    SslProtocolError => -107, "ERR_SSL_PROTOCOL_ERROR";
+    AddressUnreachable => -109, "ERR_ADDRESS_UNREACHABLE";
+    SslVersionOrCipherMismatch => -113, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH";
+    BadSslClientAuthCert => -117, "ERR_BAD_SSL_CLIENT_AUTH_CERT";
+    ConnectionTimedOut => -118, "ERR_CONNECTION_TIMED_OUT";
+    SslUnrecognizedNameAlert => -159, "ERR_SSL_UNRECOGNIZED_NAME_ALERT";
+    SslKeyUsageIncompatible => -181, "ERR_SSL_KEY_USAGE_INCOMPATIBLE";
+    CertCommonNameInvalid => -200, "ERR_CERT_COMMON_NAME_INVALID";
+    CertDateInvalid => -201, "ERR_CERT_DATE_INVALID";
+    CertAuthorityInvalid => -202, "ERR_CERT_AUTHORITY_INVALID";
+    CertInvalid => -207, "ERR_CERT_INVALID";
+    CertWeakKey => -211, "ERR_CERT_WEAK_KEY";
+    CertValidityTooLong => -213, "ERR_CERT_VALIDITY_TOO_LONG";
+    InvalidChunkedEncoding => -321, "ERR_INVALID_CHUNKED_ENCODING";
+    EmptyResponse => -324, "ERR_EMPTY_RESPONSE";
+    ResponseHeadersTooBig => -325, "ERR_RESPONSE_HEADERS_TOO_BIG";
+    Http2ProtocolError => -337, "ERR_HTTP2_PROTOCOL_ERROR";
+    ResponseHeadersMultipleContentLength => -346, "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH";
+    ResponseHeadersMultipleContentDisposition => -349, "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION";
+    ResponseHeadersMultipleLocation => -350, "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION";
+    Http2ServerRefusedStream => -351, "ERR_HTTP2_SERVER_REFUSED_STREAM";
+    ContentLengthMismatch => -354, "ERR_CONTENT_LENGTH_MISMATCH";
+    IncompleteChunkedEncoding => -355, "ERR_INCOMPLETE_CHUNKED_ENCODING";
+    ResponseHeadersTruncated => -357, "ERR_RESPONSE_HEADERS_TRUNCATED";
+    InvalidHttpResponse => -370, "ERR_INVALID_HTTP_RESPONSE";
 }
 
 impl NetError {
-    /// Every net error reqdoctor reports.
-    pub const ALL: [NetError; 29] = [
-        NetError::ConnectionClosed,
-        NetError::ConnectionReset,
-        NetError::ConnectionRefused,
-        NetError::NameNotResolved,
-        NetError::SslProtocolError,
-        NetError::AddressUnreachable,
-        NetError::SslVersionOrCipherMismatch,
-        NetError::BadSslClientAuthCert,
-        NetError::ConnectionTimedOut,
-        NetError::SslKeyUsageIncompatible,
-        NetError::CertCommonNameInvalid,
-        NetError::CertDateInvalid,
-        NetError::CertAuthorityInvalid,
-        NetError::CertInvalid,
-        NetError::CertWeakSignatureAlgorithm,
-        NetError::CertWeakKey,
-        NetError::CertValidityTooLong,
-        NetError::InvalidChunkedEncoding,
-        NetError::EmptyResponse,
-        NetError::ResponseHeadersTooBig,
-        NetError::Http2ProtocolError,
-        NetError::ResponseHeadersMultipleContentLength,
-        NetError::ResponseHeadersMultipleContentDisposition,
-        NetError::ResponseHeadersMultipleLocation,
-        NetError::Http2ServerRefusedStream,
-        NetError::ContentLengthMismatch,
-        NetError::IncompleteChunkedEncoding,
-        NetError::ResponseHeadersTruncated,
-        NetError::InvalidHttpResponse,
-    ];
-
     /// The error Chromium reports for a certificate it refuses.
     pub fn of_refusal(refusal: Refusal) -> NetError {
         match refusal {
@@ -111,74 +102,6 @@ impl NetError {
             HeadError::MultipleLocation => NetError::ResponseHeadersMultipleLocation,
             HeadError::TooBig => NetError::ResponseHeadersTooBig,
             HeadError::Truncated => NetError::ResponseHeadersTruncated,
-        }
-    }
-
-    pub fn code(self) -> i32 {
-        match self {
-            NetError::ConnectionClosed => -100,
-            NetError::ConnectionReset => -101,
-            NetError::ConnectionRefused => -102,
-            NetError::NameNotResolved => -105,
-            NetError::SslProtocolError => -107,
-            NetError::AddressUnreachable => -109,
-            NetError::SslVersionOrCipherMismatch => -113,
-            NetError::BadSslClientAuthCert => -117,
-            NetError::ConnectionTimedOut => -118,
-            NetError::SslKeyUsageIncompatible => -181,
-            NetError::CertCommonNameInvalid => -200,
-            NetError::CertDateInvalid => -201,
-            NetError::CertAuthorityInvalid => -202,
-            NetError::CertInvalid => -207,
-            NetError::CertWeakSignatureAlgorithm => -208,
-            NetError::CertWeakKey => -211,
-            NetError::CertValidityTooLong => -213,
-            NetError::InvalidChunkedEncoding => -321,
-            NetError::EmptyResponse => -324,
-            NetError::ResponseHeadersTooBig => -325,
-            NetError::Http2ProtocolError => -337,
-            NetError::ResponseHeadersMultipleContentLength => -346,
-            NetError::ResponseHeadersMultipleContentDisposition => -349,
-            NetError::ResponseHeadersMultipleLocation => -350,
-            NetError::Http2ServerRefusedStream => -351,
-            NetError::ContentLengthMismatch => -354,
-            NetError::IncompleteChunkedEncoding => -355,
-            NetError::ResponseHeadersTruncated => -357,
-            NetError::InvalidHttpResponse => -370,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            NetError::ConnectionClosed => "ERR_CONNECTION_CLOSED",
-            NetError::ConnectionReset => "ERR_CONNECTION_RESET",
-            NetError::ConnectionRefused => "ERR_CONNECTION_REFUSED",
-            NetError::NameNotResolved => "ERR_NAME_NOT_RESOLVED",
-            NetError::SslProtocolError => "ERR_SSL_PROTOCOL_ERROR",
-            NetError::AddressUnreachable => "ERR_ADDRESS_UNREACHABLE",
-            NetError::SslVersionOrCipherMismatch => "ERR_SSL_VERSION_OR_CIPHER_MISMATCH",
-            NetError::BadSslClientAuthCert => "ERR_BAD_SSL_CLIENT_AUTH_CERT",
-            NetError::ConnectionTimedOut => "ERR_CONNECTION_TIMED_OUT",
-            NetError::SslKeyUsageIncompatible => "ERR_SSL_KEY_USAGE_INCOMPATIBLE",
-            NetError::CertCommonNameInvalid => "ERR_CERT_COMMON_NAME_INVALID",
-            NetError::CertDateInvalid => "ERR_CERT_DATE_INVALID",
-            NetError::CertAuthorityInvalid => "ERR_CERT_AUTHORITY_INVALID",
-            NetError::CertInvalid => "ERR_CERT_INVALID",
-            NetError::CertWeakSignatureAlgorithm => "ERR_CERT_WEAK_SIGNATURE_ALGORITHM",
-            NetError::CertWeakKey => "ERR_CERT_WEAK_KEY",
-            NetError::CertValidityTooLong => "ERR_CERT_VALIDITY_TOO_LONG",
-            NetError::InvalidChunkedEncoding => "ERR_INVALID_CHUNKED_ENCODING",
-            NetError::EmptyResponse => "ERR_EMPTY_RESPONSE",
-            NetError::ResponseHeadersTooBig => "ERR_RESPONSE_HEADERS_TOO_BIG",
-            NetError::Http2ProtocolError => "ERR_HTTP2_PROTOCOL_ERROR",
-            NetError::ResponseHeadersMultipleContentLength => "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH",
-            NetError::ResponseHeadersMultipleContentDisposition => "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION",
-            NetError::ResponseHeadersMultipleLocation => "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION",
-            NetError::Http2ServerRefusedStream => "ERR_HTTP2_SERVER_REFUSED_STREAM",
-            NetError::ContentLengthMismatch => "ERR_CONTENT_LENGTH_MISMATCH",
-            NetError::IncompleteChunkedEncoding => "ERR_INCOMPLETE_CHUNKED_ENCODING",
-            NetError::ResponseHeadersTruncated => "ERR_RESPONSE_HEADERS_TRUNCATED",
-            NetError::InvalidHttpResponse => "ERR_INVALID_HTTP_RESPONSE",
         }
     }
 }

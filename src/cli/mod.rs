@@ -9,6 +9,7 @@ pub mod plan;
 pub mod project;
 pub mod run;
 pub mod serve_config;
+pub mod usage;
 
 use std::path::PathBuf;
 
@@ -24,6 +25,9 @@ use crate::{batch, checks, probe, request};
 #[derive(Debug, Parser)]
 #[command(name = "reqdoctor", version, about, long_about = None)]
 #[command(propagate_version = true)]
+// Help wraps at the terminal's width (COLUMNS when not a terminal, else 100), at most 100;
+// every example line fits in 80 columns, so none is wrapped inside an argument.
+#[command(max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -59,10 +63,11 @@ const SERVE_EXAMPLES: &str = "\
 Examples:
   reqdoctor serve
   reqdoctor serve --listen 127.0.0.1:9688 --config reqdoctor.toml
-  curl 'http://127.0.0.1:9688/probe?target=https://api.example.com/getinfo&module=default'
+  curl '127.0.0.1:9688/probe?target=https://api.example.com/&module=default'
 
-The config's [modules.NAME] tables take check's option names: timeout-ms, allow-domain,
-ca-file, dns-server, debug-mode, expiry-warn-days, method, header, api, project, ...";
+The config's [modules.NAME] tables take check's option names: timeout-ms,
+allow-domain, ca-file, dns-server, debug-mode, expiry-warn-days, method,
+header, api, project, ...";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -81,7 +86,8 @@ pub struct ServeArgs {
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
-  reqdoctor explain 'request:fail errcode:-202 cronet_error_code:-202 error_msg:net::ERR_CERT_AUTHORITY_INVALID'
+  reqdoctor explain request:fail errcode:-202 cronet_error_code:-202 \\
+    error_msg:net::ERR_CERT_AUTHORITY_INVALID
   reqdoctor explain 600002 --url https://api.example.com/getinfo
   reqdoctor explain net::ERR_NAME_NOT_RESOLVED
   reqdoctor explain --lang zh 'request:fail 请求超时。'
@@ -112,8 +118,10 @@ Examples:
   reqdoctor check https://api.example.com/getinfo
   reqdoctor check --json --timeout-ms 5000 https://api.example.com/getinfo
   reqdoctor check -X POST --data '{\"id\":1}' https://api.example.com/order
-  reqdoctor check --allow-domain https://api.example.com https://api.example.com/getinfo
-  reqdoctor check --connect-to api.example.com:443:10.0.0.7:443 https://api.example.com/
+  reqdoctor check --allow-domain https://api.example.com \\
+    https://api.example.com/getinfo
+  reqdoctor check --connect-to api.example.com:443:10.0.0.7:443 \\
+    https://api.example.com/
 
 Exit codes: 0 pass, 1 warn, 2 fail, 3 reqdoctor could not run.";
 

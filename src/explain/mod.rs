@@ -1,7 +1,8 @@
 //! `reqdoctor explain`: paste what the phone showed — a full errMsg, an errno,
 //! a `net::ERR_*` name or an iOS message — and learn which triage step and
-//! checks it points to, the likely causes in order, and the command that
-//! confirms it.
+//! checks it points to, the likely causes in order, the fix, and the command
+//! that confirms it. The checks named are the answer's own and every check
+//! the catalogue says can report the error, so none is missed.
 
 mod recognize;
 pub mod table;
@@ -11,9 +12,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::checks::catalogue::ROWS;
+use crate::checks::{CheckId, Phone};
 use crate::lang::Lang;
 use crate::say;
-pub use recognize::{Recognized, recognize};
+pub use recognize::{PHONE_ONLY, Recognized, known_net_errors, recognize};
 use table::Entry;
 
 /// The placeholder URL when `--url` is not given.
@@ -24,6 +27,8 @@ pub struct Explanation {
     pub input: String,
     pub recognized: Recognized,
     pub entry: &'static Entry,
+    /// The checks to look at: [`checks_for`] the entry.
+    pub checks: Vec<CheckId>,
     /// The `reqdoctor check` command that confirms it.
     pub command: String,
 }
@@ -31,7 +36,30 @@ pub struct Explanation {
 /// Explains `input`; `None` when it is not an error reqdoctor knows.
 pub fn explain(input: &str, url: Option<&str>) -> Option<Explanation> {
     let (recognized, entry) = recognize(input)?;
-    Some(Explanation { input: input.trim().to_owned(), recognized, entry, command: command(entry, url) })
+    let input = input.trim().to_owned();
+    Some(Explanation { input, recognized, entry, checks: checks_for(entry), command: command(entry, url) })
+}
+
+/// The checks printed with `entry`: its own, most telling first, then every
+/// other check whose catalogue row lists an error that `entry` answers.
+pub fn checks_for(entry: &Entry) -> Vec<CheckId> {
+    let mut checks = entry.checks.to_vec();
+    for row in ROWS {
+        if !checks.contains(&row.id) && row.reports.iter().any(|phone| answers(entry, *phone)) {
+            checks.push(row.id);
+        }
+    }
+    checks
+}
+
+/// Whether `entry` is the answer to what the phone shows for `phone`: to
+/// its whole errMsg, or to its errno alone (600001 answers every net error).
+pub fn answers(entry: &Entry, phone: Phone) -> bool {
+    let whole = match phone {
+        Phone::Net(error) => recognize::net_entry(error.code()),
+        other => recognize::errno_entry(other.errno()),
+    };
+    [whole, recognize::errno_entry(phone.errno())].into_iter().flatten().any(|answer| answer.key == entry.key)
 }
 
 fn command(entry: &Entry, url: Option<&str>) -> String {
@@ -62,7 +90,7 @@ pub fn render_text(e: &Explanation, lang: Lang, out: &mut dyn Write) -> io::Resu
     writeln!(out, "  {} {}", say!(lang, "meaning:    ", "含义：     "), pick(entry.meaning))?;
     let step = crate::checks::catalogue::step_heading(entry.step, lang);
     writeln!(out, "  {} {}", say!(lang, "triage step:", "排查步骤： "), step)?;
-    let checks: Vec<&str> = entry.checks.iter().map(|c| c.as_str()).collect();
+    let checks: Vec<&str> = e.checks.iter().map(|c| c.as_str()).collect();
     writeln!(out, "  {} {}", say!(lang, "checks:     ", "相关检查： "), checks.join(", "))?;
     writeln!(out)?;
     writeln!(out, "  {}", say!(lang, "likely causes, most likely first:", "可能的原因（按可能性排序）："))?;
@@ -70,6 +98,9 @@ pub fn render_text(e: &Explanation, lang: Lang, out: &mut dyn Write) -> io::Resu
         let cause = if lang == Lang::Zh { zh } else { en };
         writeln!(out, "    {}. {cause}  ({check})", n + 1)?;
     }
+    writeln!(out)?;
+    writeln!(out, "  {}", say!(lang, "fix:", "修复方法："))?;
+    writeln!(out, "    {}", pick(entry.fix))?;
     writeln!(out)?;
     writeln!(out, "  {}", say!(lang, "confirm with:", "用这条命令确认："))?;
     writeln!(out, "    {}", e.command)
@@ -89,9 +120,10 @@ pub fn render_json(e: &Explanation, lang: Lang, out: &mut dyn Write) -> io::Resu
         "recognized": e.recognized,
         "key": entry.key,
         "step": entry.step,
-        "checks": entry.checks.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "checks": e.checks.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "meaning": pick(entry.meaning),
         "causes": causes,
+        "fix": pick(entry.fix),
         "command": e.command,
     });
     serde_json::to_writer_pretty(&mut *out, &answer)?;
@@ -114,6 +146,7 @@ impl Serialize for Recognized {
             "errno": self.errno,
             "net_error": self.net.map(|(code, name)| json!({"code": code, "name": name})),
             "ios_code": self.ios,
+            "phrase": self.phrase,
         })
         .serialize(serializer)
     }
@@ -142,6 +175,127 @@ mod tests {
         render_text(&e, Lang::Zh, &mut zh).unwrap();
         let zh = String::from_utf8(zh).unwrap();
         assert!(zh.contains("证书已过期") && zh.contains("可能的原因"), "{zh}");
+    }
+
+    /// Every input the code base knows: each net error by number, by name
+    /// (bare and with `net::`) and as the phone's errMsg, each errno a check
+    /// reports (and the other network errnos), each phrase and iOS message.
+    fn every_known_input() -> Vec<String> {
+        let mut inputs = Vec::new();
+        for (code, name) in known_net_errors() {
+            let errmsg = format!("request:fail errcode:{code} cronet_error_code:{code} error_msg:net::{name}");
+            inputs.extend([code.to_string(), name.to_owned(), format!("net::{name}"), errmsg]);
+        }
+        let reported = ROWS.iter().flat_map(|row| row.reports).map(|phone| phone.errno());
+        inputs.extend(reported.chain([600_000, 600_003]).map(|errno| errno.to_string()));
+        inputs.extend(recognize::PHRASES.iter().map(|(phrase, _)| format!("request:fail {phrase}")));
+        inputs.extend(recognize::IOS_MESSAGES.iter().map(|(message, _)| format!("request:fail {message}。")));
+        inputs
+    }
+
+    fn text(e: &Explanation, lang: Lang) -> String {
+        let mut out = Vec::new();
+        render_text(e, lang, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A label that ends its line must be followed by an indented value.
+    fn assert_text_filled(input: &str, text: &str) {
+        let lines: Vec<&str> = text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_end();
+            let value = trimmed.split_once(':').or_else(|| trimmed.split_once('：')).map(|(_, v)| v.trim());
+            if value == Some("") {
+                let next = lines.get(n + 1).copied().unwrap_or("");
+                assert!(next.starts_with("    ") && !next.trim().is_empty(), "{input}: empty {line:?}\n{text}");
+            }
+        }
+    }
+
+    fn assert_json_filled(input: &str, e: &Explanation, lang: Lang) {
+        let mut out = Vec::new();
+        render_json(e, lang, &mut out).unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let recognized = answer["recognized"].as_object().unwrap();
+        assert!(recognized.values().any(|v| !v.is_null()), "{input}: nothing recognised");
+        for (field, value) in answer.as_object().unwrap() {
+            let empty = match value {
+                serde_json::Value::String(s) => s.trim().is_empty(),
+                serde_json::Value::Array(a) => a.is_empty(),
+                other => other.is_null(),
+            };
+            assert!(!empty, "{input}: {field} is empty");
+        }
+        for cause in answer["causes"].as_array().unwrap() {
+            assert!(cause["check"].as_str().is_some_and(|c| !c.is_empty()), "{input}");
+            assert!(cause["cause"].as_str().is_some_and(|c| !c.is_empty()), "{input}");
+        }
+    }
+
+    #[test]
+    fn every_known_input_fills_every_field() {
+        for input in every_known_input() {
+            let e = explain(&input, None).unwrap_or_else(|| panic!("{input} is not recognised"));
+            assert!(!e.checks.is_empty(), "{input} names no check");
+            for lang in [Lang::En, Lang::Zh] {
+                assert_text_filled(&input, &text(&e, lang));
+                assert_json_filled(&input, &e, lang);
+            }
+        }
+    }
+
+    #[test]
+    fn every_net_error_is_recognised_in_every_form() {
+        for (code, name) in known_net_errors() {
+            let errmsg = format!("request:fail errcode:{code} cronet_error_code:{code} error_msg:net::{name}");
+            for input in [code.to_string(), name.to_owned(), format!("net::{name}"), errmsg] {
+                let e = explain(&input, None).unwrap_or_else(|| panic!("{input}"));
+                assert_eq!(e.recognized.net, Some((code, name)), "{input}");
+                assert_eq!(e.recognized.errno, Some(600_001), "{input}");
+            }
+        }
+    }
+
+    /// The catalogue's round trip: every error a check can report, as every
+    /// API's errMsg, is answered with that check among the checks named.
+    #[test]
+    fn every_error_a_check_reports_explains_back_to_it() {
+        use clap::ValueEnum;
+        for row in ROWS {
+            for phone in row.reports {
+                for api in crate::miniprogram::Api::value_variants() {
+                    let wx = phone.wx(*api);
+                    let e = explain(&wx.err_msg, None).unwrap_or_else(|| panic!("{}", wx.err_msg));
+                    assert!(e.checks.contains(&row.id), "{} does not lead to {}: {:?}", wx.err_msg, row.name, e.checks);
+                    assert_eq!(e.recognized.errno, Some(wx.errno), "{}", wx.err_msg);
+                    let errno = explain(&wx.errno.to_string(), None).unwrap();
+                    assert!(errno.checks.contains(&row.id), "errno {} does not lead to {}", wx.errno, row.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_entry_is_reachable_and_its_checks_come_first() {
+        for entry in table::ALL {
+            let checks = checks_for(entry);
+            assert_eq!(&checks[..entry.checks.len()], entry.checks, "{}", entry.key);
+            let reachable = every_known_input()
+                .iter()
+                .chain(known_net_errors().map(|(code, _)| code.to_string()).collect::<Vec<_>>().iter())
+                .any(|input| recognize(input).is_some_and(|(_, found)| found.key == entry.key));
+            assert!(reachable, "no input leads to {}", entry.key);
+        }
+    }
+
+    #[test]
+    fn a_bare_errno_names_every_check_that_reports_it() {
+        let e = explain("600001", None).unwrap();
+        let names: Vec<&str> = e.checks.iter().map(|c| c.as_str()).collect();
+        for id in ["dns.resolve", "tcp.connect", "tls.handshake", "cert.trusted", "cert.expiry", "http.response"] {
+            assert!(names.contains(&id), "{id} missing from {names:?}");
+        }
+        assert!(!names.contains(&"domain.allowlist"), "600002's check is not 600001's");
     }
 
     #[test]

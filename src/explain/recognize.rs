@@ -13,6 +13,8 @@ pub struct Recognized {
     pub net: Option<(i32, &'static str)>,
     /// An iOS NSURLError code.
     pub ios: Option<i32>,
+    /// The words that decided the answer when no code did, e.g. `hand shake`.
+    pub phrase: Option<&'static str>,
 }
 
 impl Recognized {
@@ -28,12 +30,17 @@ impl Recognized {
         if let Some(code) = self.ios {
             parts.push(format!("NSURLError {code}"));
         }
+        if let Some(phrase) = self.phrase {
+            parts.push(format!("\"{phrase}\""));
+        }
         parts.join(" · ")
     }
 }
 
-/// Chromium net errors beyond those reqdoctor reports itself.
-const MORE_NET_ERRORS: [(i32, &str); 9] = [
+/// Chromium net errors a phone can show that no check reports (so they are
+/// not [`NetError`]s): generic failures, the phone's own network, older
+/// Chromium's codes, and HTTP/3's, which reqdoctor does not probe yet.
+pub const PHONE_ONLY: &[(i32, &str)] = &[
     (-2, "ERR_FAILED"),
     (-7, "ERR_TIMED_OUT"),
     (-21, "ERR_NETWORK_CHANGED"),
@@ -42,11 +49,19 @@ const MORE_NET_ERRORS: [(i32, &str); 9] = [
     (-106, "ERR_INTERNET_DISCONNECTED"),
     (-110, "ERR_SSL_CLIENT_AUTH_CERT_NEEDED"),
     (-137, "ERR_NAME_RESOLUTION_FAILED"),
+    (-208, "ERR_CERT_WEAK_SIGNATURE_ALGORITHM"),
     (-310, "ERR_TOO_MANY_REDIRECTS"),
+    (-356, "ERR_QUIC_PROTOCOL_ERROR"),
+    (-358, "ERR_QUIC_HANDSHAKE_FAILED"),
 ];
 
+/// Every Chromium net error `explain` knows: those the checks report, then the phone-only ones.
+pub fn known_net_errors() -> impl Iterator<Item = (i32, &'static str)> {
+    NetError::ALL.iter().map(|e| (e.code(), e.name())).chain(PHONE_ONLY.iter().copied())
+}
+
 /// iOS messages (Chinese and English) and their NSURLError codes.
-const IOS_MESSAGES: [(&str, i32); 16] = [
+pub(super) const IOS_MESSAGES: [(&str, i32); 16] = [
     ("请求超时", -1001),
     ("the request timed out", -1001),
     ("未能找到使用指定主机名的服务器", -1003),
@@ -80,27 +95,39 @@ pub fn recognize(input: &str) -> Option<(Recognized, &'static Entry)> {
     } else if let Some(code) = ios_code_in(&text) {
         found.ios = Some(code);
         ios_entry(code)?
+    } else if let Some((phrase, entry)) = phrase_entry(&text) {
+        found.phrase = Some(phrase);
+        found.errno = found.errno.or(entry.errno);
+        entry
     } else {
-        let entry = phrase_entry(&text).or_else(|| found.errno.and_then(errno_entry))?;
+        let entry = found.errno.and_then(errno_entry)?;
         found.errno = found.errno.or(entry.errno);
         entry
     };
     Some((found, entry))
 }
 
-fn phrase_entry(text: &str) -> Option<&'static Entry> {
-    let has = |needle: &str| text.contains(needle);
-    Some(match () {
-        _ if has("not in domain list") => &table::NOT_IN_DOMAIN_LIST,
-        _ if has("hand shake") || has("handshake") || has("ssl") => &table::SSL_HANDSHAKE,
-        _ if has("invalid url") || has("url not valid") => &table::INVALID_URL,
-        _ if has("redirect") => &table::TOO_MANY_REDIRECTS,
-        _ if has("timeout") || has("timed out") || has("超时") => &table::TIMEOUT,
-        _ => return None,
-    })
+/// Words that name an error, in the order they are tried, and the answer each gives.
+pub(super) const PHRASES: &[(&str, &Entry)] = &[
+    ("not in domain list", &table::NOT_IN_DOMAIN_LIST),
+    ("hand shake", &table::SSL_HANDSHAKE),
+    ("handshake", &table::SSL_HANDSHAKE),
+    ("ssl", &table::SSL_HANDSHAKE),
+    ("invalid url", &table::INVALID_URL),
+    ("url not valid", &table::INVALID_URL),
+    ("redirect", &table::TOO_MANY_REDIRECTS),
+    ("timeout", &table::TIMEOUT),
+    ("timed out", &table::TIMEOUT),
+    ("超时", &table::TIMEOUT),
+];
+
+/// The first phrase found in `text`, and its answer.
+fn phrase_entry(text: &str) -> Option<(&'static str, &'static Entry)> {
+    PHRASES.iter().find(|(phrase, _)| text.contains(phrase)).copied()
 }
 
-fn errno_entry(errno: u32) -> Option<&'static Entry> {
+/// The answer to an errno alone.
+pub(super) fn errno_entry(errno: u32) -> Option<&'static Entry> {
     Some(match errno {
         5 => &table::TIMEOUT,
         600_002 => &table::NOT_IN_DOMAIN_LIST,
@@ -154,7 +181,8 @@ fn ios_code_in(text: &str) -> Option<i32> {
     numbers_in(text).into_iter().find(|n| (-1299..=-1000).contains(n)).and_then(|n| i32::try_from(n).ok())
 }
 
-fn net_entry(code: i32) -> Option<&'static Entry> {
+/// The answer to a Chromium net error.
+pub(super) fn net_entry(code: i32) -> Option<&'static Entry> {
     Some(match code {
         -100 => &table::CONNECTION_CLOSED,
         -101 | -103 => &table::CONNECTION_RESET,
@@ -167,6 +195,7 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -113 => &table::VERSION_OR_CIPHER,
         -110 | -117 => &table::CLIENT_AUTH,
         -118 => &table::CONNECTION_TIMED_OUT,
+        -159 => &table::SNI_REFUSED,
         -181 => &table::KEY_USAGE,
         -200 => &table::CERT_NAME,
         -201 => &table::CERT_DATE,
@@ -176,10 +205,13 @@ fn net_entry(code: i32) -> Option<&'static Entry> {
         -211 => &table::CERT_WEAK_KEY,
         -213 => &table::VALIDITY_TOO_LONG,
         -310 => &table::TOO_MANY_REDIRECTS,
-        -324 | -325 => &table::EMPTY_RESPONSE,
+        -324 => &table::EMPTY_RESPONSE,
+        -325 => &table::HEADERS_TOO_BIG,
         -337 | -351 => &table::HTTP2,
         -346 | -349 | -350 | -357 | -370 => &table::INVALID_RESPONSE,
         -321 | -354 | -355 => &table::BODY_BROKEN,
+        -356 => &table::QUIC_PROTOCOL,
+        -358 => &table::QUIC_HANDSHAKE,
         -2 | -21 => &table::NETWORK_ERROR,
         _ => return None,
     })
@@ -202,11 +234,11 @@ fn ios_entry(code: i32) -> Option<&'static Entry> {
 }
 
 fn net_by_name(name: &str) -> Option<(i32, &'static str)> {
-    NetError::ALL.iter().map(|e| (e.code(), e.name())).chain(MORE_NET_ERRORS).find(|(_, known)| *known == name)
+    known_net_errors().find(|(_, known)| *known == name)
 }
 
 fn net_by_code(code: i32) -> Option<(i32, &'static str)> {
-    NetError::ALL.iter().map(|e| (e.code(), e.name())).chain(MORE_NET_ERRORS).find(|(known, _)| *known == code)
+    known_net_errors().find(|(known, _)| *known == code)
 }
 
 /// Every integer in `text`, with its sign.
@@ -274,10 +306,15 @@ mod tests {
     #[test]
     fn records_what_it_found() {
         let (found, _) = recognize("{errno: 600001, errMsg: 'request:fail errcode:-201 ...'}").unwrap();
-        assert_eq!(found, Recognized { errno: Some(600_001), net: Some((-201, "ERR_CERT_DATE_INVALID")), ios: None });
+        let date =
+            Recognized { errno: Some(600_001), net: Some((-201, "ERR_CERT_DATE_INVALID")), ..Recognized::default() };
+        assert_eq!(found, date);
         assert_eq!(found.describe(), "errno 600001 · net::ERR_CERT_DATE_INVALID (-201)");
         let (found, _) = recognize("request:fail url not in domain list").unwrap();
         assert_eq!(found.errno, Some(600_002), "a known phrase names its errno");
+        assert_eq!(found.describe(), "errno 600002 · \"not in domain list\"");
+        let (found, _) = recognize("request:fail ssl hand shake error").unwrap();
+        assert_eq!(found.describe(), "\"hand shake\"", "a phrase without an errno is still named");
     }
 
     #[test]
@@ -288,9 +325,13 @@ mod tests {
     }
 
     #[test]
-    fn every_code_reqdoctor_reports_is_explained() {
-        for error in NetError::ALL {
-            assert!(net_entry(error.code()).is_some(), "{error:?}");
+    fn every_known_code_is_explained_once() {
+        let mut codes: Vec<i32> = known_net_errors().map(|(code, _)| code).collect();
+        for code in &codes {
+            assert!(net_entry(*code).is_some(), "{code}");
         }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), known_net_errors().count(), "a code is both reported and phone-only");
     }
 }

@@ -420,6 +420,12 @@ fn tls_alert_server_fails_handshake_with_protocol_version() {
 }
 
 #[test]
+fn unrecognized_name_server_refuses_the_host_name() {
+    let err = run(tls_connect(support::unrecognized_name_server(), "api.test")).expect_err("alert");
+    assert_eq!(rustls_error(&err), rustls::Error::AlertReceived(AlertDescription::UnrecognisedName));
+}
+
+#[test]
 fn reset_server_resets_the_handshake() {
     let err = run(tls_connect(support::reset_server(), "api.test")).expect_err("reset");
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err:?}");

@@ -168,7 +168,7 @@ fn a_reader_that_goes_away_keeps_the_verdict_exit_code() {
 
 #[test]
 fn check_help() {
-    let run = reqdoctor(&["check", "--help"]);
+    let run = reqdoctor_with_env(&["check", "--help"], &[("COLUMNS", "100")]);
     insta::assert_snapshot!("check_help", run.stdout);
 }
 

@@ -289,6 +289,16 @@ fn an_rsa_1024_key_is_named_by_cert_key_even_though_the_handshake_aborts() {
 }
 
 #[test]
+fn a_server_that_refuses_the_host_name_is_named_with_chromiums_159() {
+    let report = check_api(crate::support::unrecognized_name_server(), "/ok", &[]);
+    let handshake = report.expect("tls.handshake", "fail", "unrecognized_name (112)");
+    let wx = handshake.wx.as_ref().expect("a phone error");
+    assert!(wx.err_msg.ends_with("errcode:-159 cronet_error_code:-159 error_msg:net::ERR_SSL_UNRECOGNIZED_NAME_ALERT"));
+    assert!(handshake.hint.as_deref().is_some_and(|h| h.contains("server_name")), "{handshake:#?}");
+    report.expect("tls.version", "skip", "");
+}
+
+#[test]
 fn a_server_that_closes_after_the_hello_fails_the_handshake() {
     let report = check_api(close_after_hello(), "/ok", &[]);
     let handshake = report.expect("tls.handshake", "fail", "closed the connection during the handshake");

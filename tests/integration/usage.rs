@@ -1,7 +1,7 @@
 //! Bad input: every problem with the command line or the files it names gets
 //! exactly one line on stderr and exit code 3 — never a panic, never a report.
 
-use crate::cli::reqdoctor;
+use crate::cli::{reqdoctor, reqdoctor_with_env};
 
 #[track_caller]
 fn rejects(args: &[&str], needle: &str) {
@@ -40,6 +40,68 @@ fn bad_options() {
 }
 
 #[test]
+fn clap_errors_keep_their_detail_on_one_line() {
+    rejects(&["check"], "the following required arguments were not provided: <URL>");
+    rejects(&["check", "--timout-ms", "5", "https://a.test/"], "a similar argument exists: '--timeout-ms'");
+    rejects(&["chek", "https://a.test/"], "'check'");
+    rejects(
+        &["check", "--format", "xml", "https://a.test/"],
+        "possible values: text, json, jsonl, nagios, markdown, html",
+    );
+    rejects(&["check", "--timout-ms", "5", "https://a.test/"], "(see 'reqdoctor check --help')");
+    rejects(&["explain"], "<ERRMSG | ERRNO>");
+}
+
+/// The subcommands `reqdoctor --help` lists (without `help`).
+fn subcommands() -> Vec<String> {
+    let run = reqdoctor(&["--help"]);
+    let listed = run.stdout.split("Commands:\n").nth(1).expect("the help lists commands");
+    let names: Vec<String> = listed
+        .lines()
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect();
+    assert!(names.len() >= 4, "{names:?}");
+    names
+}
+
+/// Every line of the help's Examples section is a whole command, or the
+/// continuation of one that ends in `\`: none is wrapped inside an argument.
+#[track_caller]
+fn assert_examples_whole(help: &str, columns: usize) {
+    let examples = help.split("\nExamples:\n").nth(1).expect("an Examples section");
+    let lines: Vec<&str> = examples.lines().take_while(|line| !line.is_empty()).collect();
+    assert!(!lines.is_empty(), "{help}");
+    let mut continued = false;
+    for line in lines {
+        let starts = ["  reqdoctor ", "  curl "].iter().any(|command| line.starts_with(command));
+        assert!(starts || (continued && line.starts_with("    ")), "a wrapped example at {columns}: {line:?}\n{help}");
+        assert_eq!(line.matches('\'').count() % 2, 0, "a quoted argument split at {columns}: {line:?}");
+        assert!(line.chars().count() <= columns, "{line:?} is wider than {columns}");
+        continued = line.ends_with(" \\");
+    }
+}
+
+#[test]
+fn help_examples_are_never_wrapped_inside_an_argument() {
+    let mut with_examples = 0;
+    for name in subcommands() {
+        for columns in [80, 100, 132, 250] {
+            let width = columns.to_string();
+            let run = reqdoctor_with_env(&[&name, "--help"], &[("COLUMNS", &width)]);
+            assert_eq!(run.code, 0, "{name} --help: {}", run.stderr);
+            if run.stdout.contains("\nExamples:\n") {
+                assert_examples_whole(&run.stdout, columns);
+                with_examples += 1;
+            }
+        }
+    }
+    assert!(with_examples >= 3 * 4, "check, explain and serve show examples at every width");
+}
+
+#[test]
 fn unreadable_or_invalid_files() {
     rejects(
         &["check", "--ca-file", "/nonexistent/ca.pem", "https://a.test/"],
@@ -64,5 +126,5 @@ fn help_and_version_exit_zero() {
     assert_eq!(run.stdout.trim(), format!("reqdoctor {}", env!("CARGO_PKG_VERSION")));
     let run = reqdoctor(&["check", "--help"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("--connect-to"));
+    assert!(run.stdout.contains("--connect-to") && run.stderr.is_empty());
 }

@@ -40,6 +40,7 @@ pub use openssl::{OpensslKind, openssl_server};
 pub use pki::{Case, CertKind, PemFiles, Pki, ServerCert, pki};
 pub use sockets::{
     close_after_hello, garbage_server, refused_port, reset_server, tarpit, tlcp_only_server, tls_alert_server,
+    unrecognized_name_server,
 };
 
 /// The background runtime every fixture server runs on (2 worker threads, created once).

@@ -1,6 +1,6 @@
 //! Misbehaving TCP peers on 127.0.0.1: a port that accepts and never speaks, a port
 //! nobody listens on, a server that rejects TLS 1.2+ with a protocol_version alert,
-//! one that hangs up cleanly right after the ClientHello, one that resets every
+//! one that refuses the host name with an unrecognized_name alert, one that hangs up cleanly right after the ClientHello, one that resets every
 //! connection, and one that answers with non-TLS garbage. Each reproduces a network
 //! failure the CLI must name precisely.
 
@@ -44,6 +44,14 @@ pub fn refused_port() -> SocketAddr {
 /// protocol_version alert, as a TLS 1.0/1.1-only server does to a TLS 1.2+ hello.
 pub fn tls_alert_server() -> SocketAddr {
     static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, send_alert)));
+    *ADDR
+}
+
+/// A shared server that reads the ClientHello and answers with a fatal
+/// unrecognized_name alert, as a server that refuses an unknown SNI does
+/// (nginx `ssl_reject_handshake on` in the default server).
+pub fn unrecognized_name_server() -> SocketAddr {
+    static ADDR: LazyLock<SocketAddr> = LazyLock::new(|| spawn_server(|l| per_connection(l, refuse_name)));
     *ADDR
 }
 
@@ -122,6 +130,15 @@ async fn send_alert(mut stream: TcpStream) {
     let _ = stream.write_all(&PROTOCOL_VERSION_ALERT).await;
     close_gracefully(stream).await;
 }
+
+async fn refuse_name(mut stream: TcpStream) {
+    read_tls_record(&mut stream).await;
+    let _ = stream.write_all(&UNRECOGNIZED_NAME_ALERT).await;
+    close_gracefully(stream).await;
+}
+
+/// A TLS record: fatal alert unrecognized_name (112), record version TLS 1.2.
+const UNRECOGNIZED_NAME_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70];
 
 async fn tlcp_or_refuse(mut stream: TcpStream) {
     let Some(version) = read_tls_record(&mut stream).await else { return };
