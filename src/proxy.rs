@@ -43,6 +43,13 @@ pub struct BadProxy {
     pub why: String,
 }
 
+impl BadProxy {
+    /// Whether the value came from an environment variable (not an option).
+    pub fn is_variable(&self) -> bool {
+        HTTPS_VARS.contains(&self.origin) || HTTP_VARS.contains(&self.origin)
+    }
+}
+
 impl Proxy {
     /// `http://[USER[:PASSWORD]@]HOST[:PORT]`; without a scheme, `http://` is meant.
     pub fn parse(raw: &str, origin: &'static str) -> Result<Proxy, BadProxy> {
@@ -199,6 +206,9 @@ pub enum Choice<'a> {
     Bypassed { proxy: &'a Proxy, entry: &'a str },
 }
 
+/// Reads one environment variable.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// Where the proxy settings come from; `--proxy`/`--noproxy` first.
 pub struct Given<'a> {
     /// `--proxy URL` (or a module's `proxy`) and its name; an empty URL means none at all.
@@ -206,7 +216,7 @@ pub struct Given<'a> {
     /// `--noproxy LIST` (or a module's `noproxy`) and its name.
     pub noproxy: Option<(&'a str, &'static str)>,
     /// Reads an environment variable; `None` when the environment is not consulted.
-    pub env: Option<&'a dyn Fn(&str) -> Option<String>>,
+    pub env: Option<Lookup<'a>>,
 }
 
 impl Proxies {
@@ -343,6 +353,8 @@ mod tests {
         let lookup = env(&[("https_proxy", "socks5://p:1")]);
         let err = Proxies::from_given(&Given { proxy: None, noproxy: None, env: Some(&lookup) }).unwrap_err();
         assert_eq!(err.origin, "https_proxy");
+        assert!(err.is_variable());
+        assert!(!Proxy::parse("socks5://p:1", "proxy").unwrap_err().is_variable(), "a serve module's proxy");
     }
 
     #[test]

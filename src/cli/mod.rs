@@ -171,6 +171,14 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
 
+    /// Go through this HTTP proxy (a CONNECT tunnel): http://[USER:PASSWORD@]HOST[:PORT]; '' for none [default: from https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY like curl; serve: none].
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Hosts reached without the proxy, like curl: a comma list of names (and their subdomains), IPs, CIDR blocks; '*' for all [default: from NO_PROXY].
+    #[arg(long, value_name = "LIST")]
+    pub noproxy: Option<String>,
+
     /// Ask this DNS server instead of the system resolver.
     #[arg(long, value_name = "IP[:PORT]")]
     pub dns_server: Option<String>,

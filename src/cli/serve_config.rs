@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::ProbeArgs;
-use super::plan::{UsageError, options};
+use super::plan::{Source, UsageError, options};
 use crate::serve::config::{Config, DEFAULT_MAX_CONCURRENT, DEFAULT_MODULE, MAX_CONCURRENT, Module};
 
 #[derive(Deserialize)]
@@ -38,7 +38,7 @@ pub enum ConfigError {
 }
 
 fn module(args: &ProbeArgs) -> Result<Module, UsageError> {
-    let mut options = options(args)?;
+    let mut options = options(args, Source::Config)?;
     options.probe.deny_internal = !args.allow_private_targets;
     Ok(Module { options: Arc::new(options), allowed: args.allowed_targets.clone() })
 }

@@ -10,6 +10,7 @@ pub mod head;
 pub mod hello;
 pub mod http;
 pub mod lenient;
+pub mod proxy;
 pub mod raw;
 pub mod redirect;
 pub mod tcp;
@@ -24,12 +25,14 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
+use crate::proxy::{Choice, Proxies, Proxy};
 use crate::request::RequestSpec;
 use crate::routing::{Route, Routes};
 use crate::target::Target;
 use crate::trust::Roots;
 use dns::{DnsLookup, Resolver};
 use http::{Connection, ExchangeError, Outgoing, Protocol};
+use proxy::{Dial, ProxyTrace};
 use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use tls::TlsTrace;
@@ -45,6 +48,8 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 20;
 pub struct Settings {
     pub roots: Roots,
     pub routes: Routes,
+    /// The proxies reqdoctor goes through (the phone does not).
+    pub proxies: Proxies,
     /// The run's resolver (the system's, or `--dns-server`), built once.
     pub resolver: Resolver,
     /// The mini program's timeout budget: one deadline for the whole request.
@@ -83,13 +88,16 @@ impl Trace {
     }
 }
 
-/// How the first connection was made.
+/// How the first connection was made. Through a proxy, `route`, `dns` and
+/// `tcp` are the way to the proxy, and `proxy` the tunnel beyond it.
 #[derive(Debug)]
 pub struct ConnTrace {
     pub route: Route,
     /// `None` when no DNS was needed (IP literal, `--resolve`, `--connect-to ADDR`).
     pub dns: Option<DnsLookup>,
     pub tcp: Option<TcpTrace>,
+    /// The tunnel through the proxy, when one was used.
+    pub proxy: Option<ProxyTrace>,
     /// `None` for plain `http:`/`ws:` URLs or when TCP failed.
     pub tls: Option<TlsTrace>,
     /// When the certificate was refused: the server's `Date` from one bare
@@ -98,6 +106,32 @@ pub struct ConnTrace {
     /// The other addresses that accepted TCP, each with its own TLS handshake
     /// and request (the first connection only).
     pub others: Vec<OtherAddress>,
+}
+
+impl ConnTrace {
+    fn new(route: Route) -> ConnTrace {
+        ConnTrace { route, dns: None, tcp: None, proxy: None, tls: None, refused_date: None, others: Vec::new() }
+    }
+
+    /// Until the connection could carry TLS: the TCP connect, and the tunnel through a proxy.
+    pub fn connect_time(&self) -> Option<std::time::Duration> {
+        let tcp = self.tcp.as_ref()?.connect_time?;
+        match &self.proxy {
+            None => Some(tcp),
+            Some(proxy) => proxy.tunnel.as_ref().filter(|_| proxy.is_open()).map(|t| tcp + t.elapsed),
+        }
+    }
+
+    /// How the raw probes reach the server the connection reached.
+    fn dial(&self) -> Option<Dial> {
+        let at = self.tcp.as_ref()?.chosen?;
+        Some(match &self.proxy {
+            None => Dial::Direct(at),
+            Some(p) => {
+                Dial::Tunnel { at, proxy: Arc::new(p.proxy.clone()), destination: p.destination.as_str().into() }
+            }
+        })
+    }
 }
 
 /// Another address of the host, tried as the phone would meet it there.
@@ -231,6 +265,9 @@ impl Phase {
 /// A connection ready for requests, and the HTTP it speaks.
 type Opened = (Box<dyn http::Io>, Protocol);
 
+/// How a connection was made, the stream the phone would use, and the other addresses' streams.
+type Connected = (ConnTrace, Option<TcpStream>, Vec<(SocketAddr, TcpStream)>);
+
 /// How long the TLS handshake and the request on each of the other addresses may take.
 pub const SWEEP_LIMIT: Duration = Duration::from_secs(3);
 
@@ -248,7 +285,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), Some(&target.url)).await;
         trace.timings = Timings {
             dns: conn.dns.as_ref().map(|d| d.duration),
-            connect: conn.tcp.as_ref().and_then(|t| t.connect_time),
+            connect: conn.connect_time(),
             tls: conn.tls.as_ref().map(|t| t.duration),
             ..Timings::default()
         };
@@ -285,12 +322,20 @@ impl Session<'_> {
         self.ran_out.get_or_insert(phase);
     }
 
-    /// Resolves, connects and (for https) handshakes; returns a usable stream
-    /// only when every step worked and the certificate was accepted. With
-    /// `sweep` (the target's URL), the other addresses that accept TCP get a
-    /// TLS handshake and the request too, in the background.
+    /// Resolves, connects (or tunnels through the proxy) and, for https,
+    /// handshakes; returns a usable stream only when every step worked and
+    /// the certificate was accepted. With `sweep` (the target's URL), the
+    /// other addresses that accept TCP get a TLS handshake and the request
+    /// too, in the background.
     async fn open(&mut self, host: &str, port: u16, use_tls: bool, sweep: Option<&Url>) -> (ConnTrace, Option<Opened>) {
-        let (mut conn, stream, others) = self.connect(host, port).await;
+        let settings = self.settings;
+        let (mut conn, stream, others) = match settings.proxies.choose(use_tls, host) {
+            Choice::Through(proxy) => self.tunnel(proxy, host, port).await,
+            Choice::Direct | Choice::Bypassed { .. } => {
+                let route = settings.routes.route(host, port);
+                self.connect(route, settings.deny_internal).await
+            }
+        };
         let Some(stream) = stream else {
             return (conn, None);
         };
@@ -304,12 +349,38 @@ impl Session<'_> {
         (conn, opened)
     }
 
+    /// Connects to the proxy (resolving its name unless `--resolve` fixes
+    /// it) and asks it for a tunnel to `host:port`, or to `--connect-to`'s
+    /// destination. The proxy's own address is never refused as internal: it
+    /// is the operator's choice. A budget that runs out on the way to the
+    /// proxy is the proxy's failure, not a phase of the phone's request.
+    async fn tunnel(&mut self, proxy: &Proxy, host: &str, port: u16) -> Connected {
+        let ran_out = self.ran_out;
+        let (to_host, to_port, via) = self.settings.routes.destination(host, port);
+        let destination = crate::proxy::authority(&to_host, to_port);
+        let route = self.settings.routes.proxy_route(proxy.host(), proxy.port());
+        let (mut conn, stream, _) = self.connect(route, false).await;
+        let mut trace = ProxyTrace { proxy: proxy.clone(), destination, via, tunnel: None };
+        let stream = match stream {
+            Some(stream) => {
+                let (tunnel, stream) = proxy::connect(stream, proxy, &trace.destination, self.deadline).await;
+                trace.tunnel = Some(tunnel);
+                stream
+            }
+            None => None,
+        };
+        if stream.is_none() {
+            self.ran_out = ran_out;
+        }
+        conn.proxy = Some(trace);
+        (conn, stream, Vec::new())
+    }
+
     /// Resolves (unless the route fixes the addresses) and connects to every
-    /// address; the stream is the one the phone would use.
-    async fn connect(&mut self, host: &str, port: u16) -> (ConnTrace, Option<TcpStream>, Vec<(SocketAddr, TcpStream)>) {
-        let route = self.settings.routes.route(host, port);
-        let mut conn =
-            ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None, refused_date: None, others: Vec::new() };
+    /// address (but internal ones when `deny_internal`); the stream is the one
+    /// the phone would use.
+    async fn connect(&mut self, route: Route, deny_internal: bool) -> Connected {
+        let mut conn = ConnTrace::new(route.clone());
         let addrs = match route {
             Route::Fixed { addrs, .. } => addrs,
             Route::Dns { host: name, port, .. } => {
@@ -323,7 +394,7 @@ impl Session<'_> {
             return (conn, None, Vec::new());
         }
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
-            addrs.into_iter().partition(|a| !(self.settings.deny_internal && tcp::is_internal(a.ip())));
+            addrs.into_iter().partition(|a| !(deny_internal && tcp::is_internal(a.ip())));
         let (mut tcp, stream, others) = tcp::connect_all(&allowed, self.deadline).await;
         tcp.attempts.extend(denied.into_iter().map(|addr| tcp::TcpAttempt {
             addr,
@@ -378,15 +449,14 @@ impl Session<'_> {
         if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
         }
-        if let (Some(failure), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
+        if let (Some(failure), Some(dial)) = (tls.failure(), conn.dial())
             && failure.may_be_version()
             && tls.client_auth.is_none()
         {
-            self.probe_raw(&mut tls, addr, host).await;
+            self.probe_raw(&mut tls, &dial, host).await;
         }
-        if let (Some(tls::TlsFailure::TooLarge), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
-        {
-            let large = raw::large_chain(addr, host, self.deadline).await;
+        if let (Some(tls::TlsFailure::TooLarge), Some(dial)) = (tls.failure(), conn.dial()) {
+            let large = raw::large_chain(&dial, host, self.deadline).await;
             adopt(&mut tls, &large.certificates, host, &self.settings.roots);
             tls.certificate_bytes = large.message_len;
         }
@@ -408,18 +478,18 @@ impl Session<'_> {
     /// the server refuses that too, TLS 1.1 and 1.0, then a 国密 TLCP hello;
     /// the certificates a TLS answer sends in the clear are kept so that they
     /// are judged too.
-    async fn probe_raw(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
-        let phone = raw::phone(addr, host, self.deadline).await;
+    async fn probe_raw(&mut self, tls: &mut TlsTrace, dial: &Dial, host: &str) {
+        let phone = raw::phone(dial, host, self.deadline).await;
         let answered = phone.answer.hello().is_some();
         adopt(tls, &phone.certificates, host, &self.settings.roots);
         tls.phone = Some(phone);
         if !answered {
-            let legacy = raw::legacy(addr, host, self.deadline).await;
+            let legacy = raw::legacy(dial, host, self.deadline).await;
             adopt(tls, &legacy.certificates, host, &self.settings.roots);
             let old = legacy.highest().is_some();
             tls.legacy = Some(legacy);
             if !old {
-                tls.tlcp = Some(raw::tlcp(addr, self.deadline).await);
+                tls.tlcp = Some(raw::tlcp(dial, self.deadline).await);
             }
         }
     }
