@@ -115,11 +115,16 @@ pub fn authority(host: &str, port: u16) -> String {
     if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
 }
 
-/// A proxy value as an error may show it: anything before the last `@` masked.
+/// A proxy value as an error may show it: its scheme, and anything before the last `@` masked.
 fn masked(raw: &str) -> String {
-    let shown = match raw.rsplit_once('@') {
-        Some((_, rest)) => format!("***@{rest}"),
-        None => raw.to_owned(),
+    let plain_scheme = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let (scheme, rest) = match raw.split_once("://") {
+        Some((scheme, rest)) if plain_scheme(scheme) => (format!("{scheme}://"), rest),
+        _ => (String::new(), raw),
+    };
+    let shown = match rest.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}***@{host}"),
+        None => format!("{scheme}{rest}"),
     };
     crate::text::clean(&shown, crate::text::MAX_NAME)
 }
@@ -311,6 +316,9 @@ mod tests {
             assert!(err.starts_with("ALL_PROXY '") && err.contains(needle), "{raw}: {err}");
             assert!(!err.contains("secret"), "{err}");
         }
+        assert_eq!(masked("socks5://u:secret@p:1"), "socks5://***@p:1");
+        assert_eq!(masked("u:se://cret@p:1"), "***@p:1");
+        assert_eq!(masked("p:1"), "p:1");
     }
 
     #[test]

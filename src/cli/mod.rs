@@ -61,7 +61,8 @@ Examples:
   curl 'http://127.0.0.1:9688/probe?target=https://api.example.com/getinfo&module=default'
 
 The config's [modules.NAME] tables take check's option names: timeout-ms, allow-domain,
-ca-file, dns-server, debug-mode, expiry-warn-days, method, header, api, project, ...";
+ca-file, dns-server, debug-mode, expiry-warn-days, method, header, api, project, proxy, ...
+serve reads no proxy variable (HTTPS_PROXY...): a module uses a proxy only when it sets proxy.";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -171,7 +172,7 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
 
-    /// Go through this HTTP proxy (a CONNECT tunnel): http://[USER:PASSWORD@]HOST[:PORT]; '' for none [default: from https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY like curl; serve: none].
+    /// Go through this HTTP proxy (a CONNECT tunnel): http://[USER:PASSWORD@]HOST[:PORT]; '' for none [default: from https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY, as curl reads them].
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
 

@@ -135,6 +135,20 @@ mod tests {
     }
 
     #[test]
+    fn a_module_sets_its_proxy_by_name_and_reads_no_variable() {
+        let config =
+            read("[modules.out]\nproxy = \"http://u:secret@127.0.0.1:3128\"\nnoproxy = \"intranet.test\"\n").unwrap();
+        let proxies = &config.modules["out"].options.probe.proxies;
+        let https = proxies.https.as_ref().expect("the module's proxy");
+        assert_eq!((https.shown().as_str(), https.origin), ("http://***@127.0.0.1:3128", "proxy"));
+        assert_eq!(proxies.no_proxy.origin, "noproxy");
+        assert!(!config.modules[DEFAULT_MODULE].options.probe.proxies.is_set());
+        let err = read("[modules.x]\nproxy = \"socks5://u:secret@p:1\"\n").unwrap_err();
+        assert!(err.contains("module x: proxy 'socks5://***@p:1': only http:// proxies"), "{err}");
+        assert!(!err.contains("secret") && !err.contains("--proxy ''"), "{err}");
+    }
+
+    #[test]
     fn mistakes_are_one_line_naming_file_and_module() {
         let err = read("[modules.x]\ntimeout-ms = \"fast\"\n").unwrap_err();
         assert!(err.contains("--config") && err.contains("timeout-ms") && !err.contains('\n'), "{err}");

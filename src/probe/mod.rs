@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-use crate::proxy::{Choice, Proxies, Proxy};
+use crate::proxy::{Choice, Proxies};
 use crate::request::RequestSpec;
 use crate::routing::{Route, Routes};
 use crate::target::Target;
@@ -347,33 +347,6 @@ impl Session<'_> {
         }
         let opened = self.secure(stream, &mut conn, host).await;
         (conn, opened)
-    }
-
-    /// Connects to the proxy (resolving its name unless `--resolve` fixes
-    /// it) and asks it for a tunnel to `host:port`, or to `--connect-to`'s
-    /// destination. The proxy's own address is never refused as internal: it
-    /// is the operator's choice. A budget that runs out on the way to the
-    /// proxy is the proxy's failure, not a phase of the phone's request.
-    async fn tunnel(&mut self, proxy: &Proxy, host: &str, port: u16) -> Connected {
-        let ran_out = self.ran_out;
-        let (to_host, to_port, via) = self.settings.routes.destination(host, port);
-        let destination = crate::proxy::authority(&to_host, to_port);
-        let route = self.settings.routes.proxy_route(proxy.host(), proxy.port());
-        let (mut conn, stream, _) = self.connect(route, false).await;
-        let mut trace = ProxyTrace { proxy: proxy.clone(), destination, via, tunnel: None };
-        let stream = match stream {
-            Some(stream) => {
-                let (tunnel, stream) = proxy::connect(stream, proxy, &trace.destination, self.deadline).await;
-                trace.tunnel = Some(tunnel);
-                stream
-            }
-            None => None,
-        };
-        if stream.is_none() {
-            self.ran_out = ran_out;
-        }
-        conn.proxy = Some(trace);
-        (conn, stream, Vec::new())
     }
 
     /// Resolves (unless the route fixes the addresses) and connects to every

@@ -13,7 +13,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-use crate::proxy::Proxy;
+use super::{Connected, Session};
+use crate::proxy::{Proxy, authority};
 
 /// The most bytes of the proxy's answer to `CONNECT` that are read.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -140,6 +141,35 @@ fn failed(error: &io::Error) -> Answer {
     match error.kind() {
         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe => Answer::Closed,
         _ => Answer::Error(error.to_string()),
+    }
+}
+
+impl Session<'_> {
+    /// Connects to the proxy (resolving its name unless `--resolve` fixes
+    /// it) and asks it for a tunnel to `host:port`, or to `--connect-to`'s
+    /// destination. The proxy's own address is never refused as internal: it
+    /// is the operator's choice. A budget that runs out on the way to the
+    /// proxy is the proxy's failure, not a phase of the phone's request.
+    pub(super) async fn tunnel(&mut self, proxy: &Proxy, host: &str, port: u16) -> Connected {
+        let ran_out = self.ran_out;
+        let (to_host, to_port, via) = self.settings.routes.destination(host, port);
+        let destination = authority(&to_host, to_port);
+        let route = self.settings.routes.proxy_route(proxy.host(), proxy.port());
+        let (mut conn, stream, _) = self.connect(route, false).await;
+        let mut trace = ProxyTrace { proxy: proxy.clone(), destination, via, tunnel: None };
+        let stream = match stream {
+            Some(stream) => {
+                let (tunnel, stream) = connect(stream, proxy, &trace.destination, self.deadline).await;
+                trace.tunnel = Some(tunnel);
+                stream
+            }
+            None => None,
+        };
+        if stream.is_none() {
+            self.ran_out = ran_out;
+        }
+        conn.proxy = Some(trace);
+        (conn, stream, Vec::new())
     }
 }
 

@@ -289,7 +289,8 @@ fn certificate_report(chain: &Chain, now: std::time::SystemTime) -> CertificateR
 }
 
 fn addresses(trace: &Trace) -> Vec<String> {
-    let Some(conn) = &trace.connection else {
+    // Through a proxy the server's addresses are the proxy's to know.
+    let Some(conn) = trace.connection.as_ref().filter(|c| c.proxy.is_none()) else {
         return Vec::new();
     };
     match (&conn.route, &conn.dns) {

@@ -57,7 +57,8 @@ impl Profile {
         let redirected = trace.http.as_ref().is_some_and(|h| h.hops.len() > 1);
         let response_start = tls_end + t.ttfb.unwrap_or_default();
         let or_zero = |happened: bool, value: f64| if happened { value } else { 0.0 };
-        let peer = conn.tcp.as_ref().and_then(|tcp| tcp.chosen);
+        // Through a proxy, the peer would be the proxy: the server's address is unknown here.
+        let peer = conn.tcp.as_ref().and_then(|tcp| tcp.chosen).filter(|_| conn.proxy.is_none());
         let responses = || trace.http.iter().flat_map(|h| &h.hops).filter_map(|hop| hop.response.as_ref());
         Some(Profile {
             fetchStart: fetch,

@@ -17,6 +17,7 @@ mod http;
 mod http2;
 mod miniprogram;
 mod network;
+mod proxy;
 mod render;
 mod rules;
 mod schema;
