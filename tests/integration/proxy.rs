@@ -6,7 +6,8 @@
 
 use crate::cli::{Report, check, check_api, reqdoctor, reqdoctor_with_env, to};
 use crate::support::{
-    CertKind, ProxyOptions, Seen, TestProxy, basic, connect_proxy, http_server, https_server, pki, refused_port,
+    CertKind, OpensslKind, ProxyOptions, Seen, TestProxy, basic, connect_proxy, http_server, https_server,
+    openssl_server, pki, refused_port,
 };
 
 const SECRET: &str = "s3cret-proxy";
@@ -206,4 +207,16 @@ fn connect_to_names_what_the_proxy_connects_to_and_resolve_finds_the_proxy() {
     report.expect("net.proxy", "info", &format!("(--connect-to {rule})"));
     report.expect("cert.hostname", "pass", "api.test");
     assert_eq!(proxy.seen(), [connect(&format!("127.0.0.1:{}", server.port()), None)]);
+}
+
+/// The raw TLS probes that name an old server's version open tunnels of their own.
+#[test]
+fn an_old_tls_server_is_named_through_the_proxy_too() {
+    let proxy = connect_proxy(ProxyOptions::mapping("api.test:443", openssl_server(OpensslKind::Tls11Only)));
+    let report = check(&["--proxy", &proxy.url(), "https://api.test/"]);
+    let version = report.expect("tls.version", "fail", "the server supports at most TLS1.1");
+    assert_eq!(version.data["highest_version"], "TLS1.1");
+    report.expect("cert.trusted", "pass", "");
+    let seen = proxy.seen();
+    assert!(seen.len() > 1 && seen.iter().all(|s| *s == connect("api.test:443", None)), "{seen:?}");
 }
