@@ -190,18 +190,14 @@ impl Dial {
                 let stream = TcpStream::connect(at).await?;
                 match connect(stream, proxy, destination, deadline).await {
                     (_, Some(stream)) => Ok(stream),
-                    (tunnel, None) => {
-                        Err(io::Error::other(format!("no tunnel through the proxy: {:?}", tunnel.answer)))
-                    }
+                    // The probe reads only the kind: the proxy's own failure is tcp.connect's to name.
+                    (tunnel, None) => Err(io::Error::from(match tunnel.answer {
+                        Answer::TimedOut => io::ErrorKind::TimedOut,
+                        Answer::Closed => io::ErrorKind::ConnectionReset,
+                        _ => io::ErrorKind::ConnectionRefused,
+                    })),
                 }
             }
-        }
-    }
-
-    /// The address connected to: the server's, or the proxy's.
-    pub fn addr(&self) -> SocketAddr {
-        match self {
-            Dial::Direct(addr) | Dial::Tunnel { at: addr, .. } => *addr,
         }
     }
 }
