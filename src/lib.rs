@@ -26,6 +26,7 @@ pub mod output;
 pub mod pipeline;
 pub mod probe;
 mod properties;
+pub mod proxy;
 pub mod report;
 pub mod request;
 pub mod routing;

@@ -1,5 +1,7 @@
 //! Where a `host:port` really connects: curl's `--connect-to` and `--resolve`
-//! rules, so a support engineer can aim at one backend behind a load balancer.
+//! rules, so a support engineer can aim at one backend behind a load balancer;
+//! with a proxy, `--connect-to` names what the proxy connects to and `--resolve`
+//! where the proxy itself is.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -48,14 +50,30 @@ pub struct Routes {
 
 impl Routes {
     pub fn route(&self, host: &str, port: u16) -> Route {
-        let mut target = (host.to_owned(), port);
-        let mut via = None;
-        if let Some(rule) = self.connect_to.iter().find(|r| r.matches(host, port)) {
-            target = (rule.to_host.clone().unwrap_or(target.0), rule.to_port.unwrap_or(port));
-            via = Some(rule.raw.clone());
+        let (host, port, via) = self.destination(host, port);
+        self.lookup(&host, port, via)
+    }
+
+    /// Where `host:port` goes after the first `--connect-to` rule that
+    /// matches, and that rule: what a proxy is asked to `CONNECT` to.
+    pub fn destination(&self, host: &str, port: u16) -> (String, u16, Option<String>) {
+        match self.connect_to.iter().find(|r| r.matches(host, port)) {
+            Some(rule) => {
+                let to = rule.to_host.clone().unwrap_or_else(|| host.to_owned());
+                (to, rule.to_port.unwrap_or(port), Some(rule.raw.clone()))
+            }
+            None => (host.to_owned(), port, None),
         }
-        let (host, port) = target;
-        if let Some(rule) = self.resolve.iter().find(|r| r.matches(&host, port)) {
+    }
+
+    /// How a proxy's `host:port` is reached: `--resolve` applies, `--connect-to` does not (as in curl).
+    pub fn proxy_route(&self, host: &str, port: u16) -> Route {
+        self.lookup(host, port, None)
+    }
+
+    /// `--resolve`, an IP address, or DNS, for a host `--connect-to` has already rewritten (`via`).
+    fn lookup(&self, host: &str, port: u16, via: Option<String>) -> Route {
+        if let Some(rule) = self.resolve.iter().find(|r| r.matches(host, port)) {
             let addrs = rule.addrs.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
             return Route::Fixed { addrs, why: Fixed::Resolve(rule.raw.clone()) };
         }
@@ -63,7 +81,7 @@ impl Routes {
             let why = via.map_or(Fixed::IpLiteral, Fixed::ConnectTo);
             return Route::Fixed { addrs: vec![SocketAddr::new(ip, port)], why };
         }
-        Route::Dns { host, port, via }
+        Route::Dns { host: host.to_owned(), port, via }
     }
 }
 
@@ -213,6 +231,17 @@ mod tests {
         let r = routes(&[], &["*:443:::1"]);
         assert_eq!(r.route("x.test", 443), fixed(&["[::1]:443"], Fixed::Resolve("*:443:::1".into())));
         assert_eq!(r.route("1.2.3.4", 80), fixed(&["1.2.3.4:80"], Fixed::IpLiteral));
+    }
+
+    #[test]
+    fn a_proxy_takes_resolve_but_not_connect_to() {
+        let r = routes(&["::127.0.0.1:8443"], &["proxy.test:3128:10.0.0.9"]);
+        assert_eq!(r.destination("api.test", 443), ("127.0.0.1".into(), 8443, Some("::127.0.0.1:8443".into())));
+        assert_eq!(r.destination("api.test", 80), ("127.0.0.1".into(), 8443, Some("::127.0.0.1:8443".into())));
+        let proxy = fixed(&["10.0.0.9:3128"], Fixed::Resolve("proxy.test:3128:10.0.0.9".into()));
+        assert_eq!(r.proxy_route("proxy.test", 3128), proxy);
+        assert_eq!(r.proxy_route("other.test", 3128), Route::Dns { host: "other.test".into(), port: 3128, via: None });
+        assert_eq!(r.proxy_route("::1", 3128), fixed(&["[::1]:3128"], Fixed::IpLiteral));
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub(super) fn check(cx: &Context<'_>) -> Check {
     let id = CheckId::DnsAddresses;
     let lang = cx.lang;
     let conn = cx.trace.connection.as_ref();
+    if let Some(proxy) = conn.and_then(|c| c.proxy.as_ref()) {
+        return super::proxy::addresses(proxy, cx);
+    }
     let Some(tcp) = conn.and_then(|c| c.tcp.as_ref()) else {
         return Check::skip(
             id,

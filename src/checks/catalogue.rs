@@ -89,6 +89,8 @@ const CHAIN: &[Phone] = &[
 const ORIGIN: &[Phone] = &[Phone::NotInDomainList, Phone::InvalidUrl];
 
 catalogue! {
+    NetProxy => "net.proxy", step 1, ("the proxy reqdoctor goes through", "reqdoctor 使用的代理"),
+        None, reports &[], [], only with "--proxy";
     DnsResolve => "dns.resolve", step 1, ("DNS resolution", "域名解析"),
         Some(Net(N::NameNotResolved)), reports &[Net(N::NameNotResolved)], [UrlScheme];
     TcpConnect => "tcp.connect", step 1, ("TCP connection", "TCP 连接"),

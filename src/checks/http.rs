@@ -194,7 +194,10 @@ fn hop_failure(failure: &HopFailure, budget_ms: u128, lang: Lang) -> String {
         HopFailure::Http(error) => return exchange_error(error, lang),
         HopFailure::Connect { host, port, conn } => (host, *port, conn),
     };
-    let why = if let Some(refusal) = conn.tls.as_ref().and_then(|t| t.refusal()) {
+    let tunnel = conn.proxy.as_ref().and_then(|p| super::proxy::failure(conn, p, budget_ms, lang));
+    let why = if let Some(tunnel) = tunnel {
+        tunnel
+    } else if let Some(refusal) = conn.tls.as_ref().and_then(|t| t.refusal()) {
         say!(lang, "the certificate was refused: {refusal}", "证书被拒绝：{refusal}")
     } else if let Some(failure) = conn.tls.as_ref().and_then(|t| t.failure()) {
         super::tls::failure_summary(failure, port, budget_ms, lang)

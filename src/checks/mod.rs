@@ -15,6 +15,7 @@ mod client_auth;
 mod head;
 mod http;
 mod network;
+mod proxy;
 mod suites;
 mod tls;
 mod url;
@@ -212,6 +213,7 @@ pub struct Context<'a> {
 /// Runs every rule and returns the checks in catalogue order.
 pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     let mut checks = Vec::with_capacity(catalogue::ROWS.len());
+    checks.extend(proxy::check(cx));
     checks.extend(network::checks(cx));
     checks.push(addresses::check(cx));
     checks.push(allowlist::check(cx));
@@ -222,7 +224,8 @@ pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     checks.extend(url::checks(cx));
     checks.extend(http::checks(cx));
     checks.sort_by_key(|check| check.id);
-    debug_assert!(checks.iter().map(|c| c.id).eq(CheckId::always()), "one result per id, in order");
+    let always = checks.iter().map(|c| c.id).filter(|id| *id != CheckId::NetProxy);
+    debug_assert!(always.eq(CheckId::always()), "one result per id, in order");
     checks
 }
 
@@ -245,6 +248,14 @@ pub(crate) fn upstream(cx: &Context<'_>) -> Option<String> {
         ));
     }
     let conn = cx.trace.connection.as_ref()?;
+    if conn.proxy.as_ref().is_some_and(|p| !p.is_open()) {
+        return Some(say!(
+            lang,
+            "no tunnel through the proxy ({tcp_connect})",
+            "未能经代理建立隧道（{tcp_connect}）",
+            tcp_connect = CheckId::TcpConnect
+        ));
+    }
     if conn.dns.as_ref().is_some_and(|d| d.addresses().is_empty()) {
         return Some(say!(
             lang,

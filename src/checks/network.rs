@@ -22,6 +22,9 @@ fn dns_resolve(cx: &Context<'_>) -> Check {
     let Some(conn) = &cx.trace.connection else {
         return Check::skip(id, upstream(cx).unwrap_or_default());
     };
+    if let Some(proxy) = &conn.proxy {
+        return super::proxy::dns_resolve(proxy, lang);
+    }
     match (&conn.route, &conn.dns) {
         (_, Some(lookup)) => judge_lookup(lookup, cx.trace.ran_out == Some(Phase::Dns), cx),
         (Route::Fixed { addrs, why }, None) => {
@@ -300,6 +303,11 @@ pub(super) fn describe(family: &Family, lang: Lang) -> String {
 fn tcp_connect(cx: &Context<'_>) -> Check {
     let id = CheckId::TcpConnect;
     let lang = cx.lang;
+    if let Some(conn) = &cx.trace.connection
+        && let Some(proxy) = &conn.proxy
+    {
+        return super::proxy::tcp_connect(conn, proxy, cx);
+    }
     let Some(tcp) = cx.trace.connection.as_ref().and_then(|c: &ConnTrace| c.tcp.as_ref()) else {
         let because = upstream(cx).unwrap_or_else(|| say!(lang, "no address to connect to", "没有可连接的地址"));
         return Check::skip(id, because);

@@ -67,7 +67,9 @@ Examples:
 
 The config's [modules.NAME] tables take check's option names: timeout-ms,
 allow-domain, ca-file, dns-server, debug-mode, expiry-warn-days, method,
-header, api, project, ...";
+header, api, project, proxy, ...
+serve reads no proxy variable (HTTPS_PROXY...): a module uses a proxy only
+when it sets proxy.";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -184,6 +186,14 @@ pub struct ProbeArgs {
     /// Use ADDR for HOST:PORT without asking DNS, like curl (repeatable; ADDR may be a comma list).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
+
+    /// Go through this HTTP proxy (a CONNECT tunnel): http://[USER:PASSWORD@]HOST[:PORT]; '' for none [default: from https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY, as curl reads them].
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Hosts reached without the proxy, like curl: a comma list of names (and their subdomains), IPs, CIDR blocks; '*' for all [default: from NO_PROXY].
+    #[arg(long, value_name = "LIST")]
+    pub noproxy: Option<String>,
 
     /// Ask this DNS server instead of the system resolver.
     #[arg(long, value_name = "IP[:PORT]")]

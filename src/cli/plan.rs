@@ -21,6 +21,7 @@ use crate::output::{Format, Style};
 use crate::pipeline::Options;
 use crate::probe::Settings;
 use crate::probe::dns::{DnsServer, Resolver};
+use crate::proxy::{BadProxy, Given, Lookup, Proxies};
 use crate::request::RequestSpec;
 use crate::routing::{BadRule, ConnectTo, Resolve, Routes};
 use crate::target::{BadUrl, Target};
@@ -62,6 +63,20 @@ pub enum UsageError {
     AndroidRoots(#[from] AndroidRootsError),
     #[error("--min-android '{given}': not an Android release the root history knows ({known}, or an API level)")]
     MinAndroid { given: String, known: String },
+    #[error("{0}")]
+    Proxy(BadProxy),
+    #[error("{0}; unset it, or give --proxy '' to ignore the proxy variables")]
+    ProxyVariable(BadProxy),
+}
+
+/// Where probe settings come from: `check`'s command line, which also reads
+/// the proxy environment variables (through this lookup), or a `serve`
+/// module, which reads none: an exporter's probes do not change with the
+/// environment it happens to run in.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    CommandLine(Lookup<'a>),
+    Config,
 }
 
 impl Plan {
@@ -74,7 +89,8 @@ impl Plan {
         if let Some(path) = args.targets_file.as_ref().filter(|p| p.as_os_str() != "-") {
             std::fs::File::open(path).map_err(|source| UsageError::TargetsFile { path: path.clone(), source })?;
         }
-        let options = options(&args.probe)?;
+        let env = |name: &str| std::env::var(name).ok();
+        let options = options(&args.probe, Source::CommandLine(&env))?;
         let lang = Lang::resolve(args.lang);
         let budget_ms = u64::try_from(options.probe.timeout.as_millis()).unwrap_or(u64::MAX);
         Ok(Plan {
@@ -99,7 +115,7 @@ impl Plan {
 }
 
 /// Validates probe settings and rules (from the command line, or a serve module).
-pub fn options(args: &ProbeArgs) -> Result<Options, UsageError> {
+pub fn options(args: &ProbeArgs, source: Source<'_>) -> Result<Options, UsageError> {
     let roots = match &args.ca_file {
         Some(path) => Roots::from_pem_file(path)?,
         None => Roots::mozilla(),
@@ -116,6 +132,7 @@ pub fn options(args: &ProbeArgs) -> Result<Options, UsageError> {
     let probe = Settings {
         roots,
         routes,
+        proxies: proxies(args, source)?,
         resolver: Resolver::new(server.map_or(DnsServer::System, DnsServer::Given)),
         timeout,
         max_redirects: args.max_redirects,
@@ -139,6 +156,22 @@ pub fn options(args: &ProbeArgs) -> Result<Options, UsageError> {
         android: Some(android_floor(args)?),
     };
     Ok(Options { probe, rules })
+}
+
+/// `--proxy` and `--noproxy` (a module's `proxy` and `noproxy`), and on the
+/// command line the proxy variables.
+fn proxies(args: &ProbeArgs, source: Source<'_>) -> Result<Proxies, UsageError> {
+    let ((proxy, noproxy), env) = match source {
+        Source::CommandLine(env) => (("--proxy", "--noproxy"), Some(env)),
+        Source::Config => (("proxy", "noproxy"), None),
+    };
+    let given = Given {
+        proxy: args.proxy.as_deref().map(|url| (url, proxy)),
+        noproxy: args.noproxy.as_deref().map(|list| (list, noproxy)),
+        env,
+    };
+    Proxies::from_given(&given)
+        .map_err(|bad| if bad.is_variable() { UsageError::ProxyVariable(bad) } else { UsageError::Proxy(bad) })
 }
 
 /// `--min-android` against `--android-roots` (or the bundled history).

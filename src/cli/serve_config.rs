@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::ProbeArgs;
-use super::plan::{UsageError, options};
+use super::plan::{Source, UsageError, options};
 use crate::serve::config::{Config, DEFAULT_MAX_CONCURRENT, DEFAULT_MODULE, MAX_CONCURRENT, Module};
 
 #[derive(Deserialize)]
@@ -38,7 +38,7 @@ pub enum ConfigError {
 }
 
 fn module(args: &ProbeArgs) -> Result<Module, UsageError> {
-    let mut options = options(args)?;
+    let mut options = options(args, Source::Config)?;
     options.probe.deny_internal = !args.allow_private_targets;
     Ok(Module { options: Arc::new(options), allowed: args.allowed_targets.clone() })
 }
@@ -132,6 +132,20 @@ mod tests {
             config.modules["some"].refuses(&target("https://api.example.org/")).unwrap().contains("allowed-targets")
         );
         assert!(config.modules["some"].refuses(&target("https://api.example.com/x")).is_none());
+    }
+
+    #[test]
+    fn a_module_sets_its_proxy_by_name_and_reads_no_variable() {
+        let config =
+            read("[modules.out]\nproxy = \"http://u:secret@127.0.0.1:3128\"\nnoproxy = \"intranet.test\"\n").unwrap();
+        let proxies = &config.modules["out"].options.probe.proxies;
+        let https = proxies.https.as_ref().expect("the module's proxy");
+        assert_eq!((https.shown().as_str(), https.origin), ("http://***@127.0.0.1:3128", "proxy"));
+        assert_eq!(proxies.no_proxy.origin, "noproxy");
+        assert!(!config.modules[DEFAULT_MODULE].options.probe.proxies.is_set());
+        let err = read("[modules.x]\nproxy = \"socks5://u:secret@p:1\"\n").unwrap_err();
+        assert!(err.contains("module x: proxy 'socks5://***@p:1': only http:// proxies"), "{err}");
+        assert!(!err.contains("secret") && !err.contains("--proxy ''"), "{err}");
     }
 
     #[test]

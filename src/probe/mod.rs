@@ -10,6 +10,7 @@ pub mod head;
 pub mod hello;
 pub mod http;
 pub mod lenient;
+pub mod proxy;
 pub mod raw;
 pub mod redirect;
 pub mod tcp;
@@ -25,12 +26,14 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
+use crate::proxy::{Choice, Proxies};
 use crate::request::RequestSpec;
 use crate::routing::{Route, Routes};
 use crate::target::Target;
 use crate::trust::Roots;
 use dns::{DnsLookup, Resolver};
 use http::{Connection, ExchangeError, Outgoing, Protocol};
+use proxy::{Dial, ProxyTrace};
 use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use timeline::{Span, SpanKind, Timeline};
@@ -47,6 +50,8 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 20;
 pub struct Settings {
     pub roots: Roots,
     pub routes: Routes,
+    /// The proxies reqdoctor goes through (the phone does not).
+    pub proxies: Proxies,
     /// The run's resolver (the system's, or `--dns-server`), built once.
     pub resolver: Resolver,
     /// The mini program's timeout budget: one deadline for the whole request.
@@ -87,13 +92,16 @@ impl Trace {
     }
 }
 
-/// How the first connection was made.
+/// How the first connection was made. Through a proxy, `route`, `dns` and
+/// `tcp` are the way to the proxy, and `proxy` the tunnel beyond it.
 #[derive(Debug)]
 pub struct ConnTrace {
     pub route: Route,
     /// `None` when no DNS was needed (IP literal, `--resolve`, `--connect-to ADDR`).
     pub dns: Option<DnsLookup>,
     pub tcp: Option<TcpTrace>,
+    /// The tunnel through the proxy, when one was used.
+    pub proxy: Option<ProxyTrace>,
     /// `None` for plain `http:`/`ws:` URLs or when TCP failed.
     pub tls: Option<TlsTrace>,
     /// When the certificate was refused: the server's `Date` from one bare
@@ -102,6 +110,32 @@ pub struct ConnTrace {
     /// The other addresses that accepted TCP, each with its own TLS handshake
     /// and request (the first connection only).
     pub others: Vec<OtherAddress>,
+}
+
+impl ConnTrace {
+    fn new(route: Route) -> ConnTrace {
+        ConnTrace { route, dns: None, tcp: None, proxy: None, tls: None, refused_date: None, others: Vec::new() }
+    }
+
+    /// Until the connection could carry TLS: the TCP connect, and the tunnel through a proxy.
+    pub fn connect_time(&self) -> Option<std::time::Duration> {
+        let tcp = self.tcp.as_ref()?.connect_time?;
+        match &self.proxy {
+            None => Some(tcp),
+            Some(proxy) => proxy.tunnel.as_ref().filter(|_| proxy.is_open()).map(|t| tcp + t.elapsed),
+        }
+    }
+
+    /// How the raw probes reach the server the connection reached.
+    fn dial(&self) -> Option<Dial> {
+        let at = self.tcp.as_ref()?.chosen?;
+        Some(match &self.proxy {
+            None => Dial::Direct(at),
+            Some(p) => {
+                Dial::Tunnel { at, proxy: Arc::new(p.proxy.clone()), destination: p.destination.as_str().into() }
+            }
+        })
+    }
 }
 
 /// Another address of the host, tried as the phone would meet it there.
@@ -235,6 +269,9 @@ impl Phase {
 /// A connection ready for requests, and the HTTP it speaks.
 type Opened = (Box<dyn http::Io>, Protocol);
 
+/// How a connection was made, the stream the phone would use, and the other addresses' streams.
+type Connected = (ConnTrace, Option<TcpStream>, Vec<(SocketAddr, TcpStream)>);
+
 /// How long the TLS handshake and the request on each of the other addresses may take.
 pub const SWEEP_LIMIT: Duration = Duration::from_secs(3);
 
@@ -269,7 +306,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         session.first = false;
         trace.timings = Timings {
             dns: conn.dns.as_ref().map(|d| d.duration),
-            connect: conn.tcp.as_ref().and_then(|t| t.connect_time),
+            connect: conn.connect_time(),
             tls: conn.tls.as_ref().map(|t| t.duration),
             ..Timings::default()
         };
@@ -322,12 +359,20 @@ impl Session<'_> {
         }
     }
 
-    /// Resolves, connects and (for https) handshakes; returns a usable stream
-    /// only when every step worked and the certificate was accepted. With
-    /// `sweep` (the target's URL), the other addresses that accept TCP get a
-    /// TLS handshake and the request too, in the background.
+    /// Resolves, connects (or tunnels through the proxy) and, for https,
+    /// handshakes; returns a usable stream only when every step worked and
+    /// the certificate was accepted. With `sweep` (the target's URL), the
+    /// other addresses that accept TCP get a TLS handshake and the request
+    /// too, in the background.
     async fn open(&mut self, host: &str, port: u16, use_tls: bool, sweep: Option<&Url>) -> (ConnTrace, Option<Opened>) {
-        let (mut conn, stream, others) = self.connect(host, port).await;
+        let settings = self.settings;
+        let (mut conn, stream, others) = match settings.proxies.choose(use_tls, host) {
+            Choice::Through(proxy) => self.tunnel(proxy, host, port).await,
+            Choice::Direct | Choice::Bypassed { .. } => {
+                let route = settings.routes.route(host, port);
+                self.connect(route, settings.deny_internal).await
+            }
+        };
         let Some(stream) = stream else {
             return (conn, None);
         };
@@ -343,11 +388,10 @@ impl Session<'_> {
     }
 
     /// Resolves (unless the route fixes the addresses) and connects to every
-    /// address; the stream is the one the phone would use.
-    async fn connect(&mut self, host: &str, port: u16) -> (ConnTrace, Option<TcpStream>, Vec<(SocketAddr, TcpStream)>) {
-        let route = self.settings.routes.route(host, port);
-        let mut conn =
-            ConnTrace { route: route.clone(), dns: None, tcp: None, tls: None, refused_date: None, others: Vec::new() };
+    /// address (but internal ones when `deny_internal`); the stream is the one
+    /// the phone would use.
+    async fn connect(&mut self, route: Route, deny_internal: bool) -> Connected {
+        let mut conn = ConnTrace::new(route.clone());
         let addrs = match route {
             Route::Fixed { addrs, .. } => addrs,
             Route::Dns { host: name, port, .. } => {
@@ -363,7 +407,7 @@ impl Session<'_> {
             return (conn, None, Vec::new());
         }
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
-            addrs.into_iter().partition(|a| !(self.settings.deny_internal && tcp::is_internal(a.ip())));
+            addrs.into_iter().partition(|a| !(deny_internal && tcp::is_internal(a.ip())));
         let since = Instant::now();
         let (mut tcp, stream, others) = tcp::connect_all(&allowed, self.deadline).await;
         self.mark_first(SpanKind::Connect, since);
@@ -422,16 +466,15 @@ impl Session<'_> {
         if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
         }
-        if let (Some(failure), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
+        if let (Some(failure), Some(dial)) = (tls.failure(), conn.dial())
             && failure.may_be_version()
             && tls.client_auth.is_none()
         {
-            self.probe_raw(&mut tls, addr, host).await;
+            self.probe_raw(&mut tls, &dial, host).await;
         }
-        if let (Some(tls::TlsFailure::TooLarge), Some(addr)) = (tls.failure(), conn.tcp.as_ref().and_then(|t| t.chosen))
-        {
+        if let (Some(tls::TlsFailure::TooLarge), Some(dial)) = (tls.failure(), conn.dial()) {
             let since = Instant::now();
-            let large = raw::large_chain(addr, host, self.deadline).await;
+            let large = raw::large_chain(&dial, host, self.deadline).await;
             self.timeline.mark(SpanKind::LargeChain, since);
             adopt(&mut tls, &large.certificates, host, &self.settings.roots);
             tls.certificate_bytes = large.message_len;
@@ -456,23 +499,23 @@ impl Session<'_> {
     /// the server refuses that too, TLS 1.1 and 1.0, then a 国密 TLCP hello;
     /// the certificates a TLS answer sends in the clear are kept so that they
     /// are judged too.
-    async fn probe_raw(&mut self, tls: &mut TlsTrace, addr: SocketAddr, host: &str) {
+    async fn probe_raw(&mut self, tls: &mut TlsTrace, dial: &Dial, host: &str) {
         let since = Instant::now();
-        let phone = raw::phone(addr, host, self.deadline).await;
+        let phone = raw::phone(dial, host, self.deadline).await;
         self.timeline.mark(SpanKind::PhoneHello, since);
         let answered = phone.answer.hello().is_some();
         adopt(tls, &phone.certificates, host, &self.settings.roots);
         tls.phone = Some(phone);
         if !answered {
             let since = Instant::now();
-            let legacy = raw::legacy(addr, host, self.deadline).await;
+            let legacy = raw::legacy(dial, host, self.deadline).await;
             self.timeline.mark(SpanKind::LegacyHellos, since);
             adopt(tls, &legacy.certificates, host, &self.settings.roots);
             let old = legacy.highest().is_some();
             tls.legacy = Some(legacy);
             if !old {
                 let since = Instant::now();
-                tls.tlcp = Some(raw::tlcp(addr, self.deadline).await);
+                tls.tlcp = Some(raw::tlcp(dial, self.deadline).await);
                 self.timeline.mark(SpanKind::TlcpHello, since);
             }
         }

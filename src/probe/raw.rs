@@ -1,21 +1,20 @@
-//! Raw TLS probes: a hand-built ClientHello over plain TCP, and the server's
-//! first flight read back, as testssl.sh does. They run only when rustls'
+//! Raw TLS probes: a hand-built ClientHello over plain TCP (or a tunnel of
+//! the proxy), and the server's first flight read back, as testssl.sh does. They run only when rustls'
 //! own handshake fails, to learn what the server would do with the phone
 //! (whose hello offers suites rustls does not), with an old client (TLS 1.1
 //! and 1.0), with a 国密 client (TLCP), and which suites it offers when it has
 //! none in common with the phone. The certificates a TLS 1.2 server sends in the clear are kept so
 //! that they are judged too.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use rustls_pki_types::CertificateDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use super::flight::{Answer, Records, ServerHello};
 use super::hello::{self, SUITES, WireVersion};
+use super::proxy::Dial;
 
 /// The longest one probe may take.
 const PROBE_LIMIT: Duration = Duration::from_secs(3);
@@ -61,22 +60,22 @@ impl PhoneProbe {
     }
 }
 
-/// Offers the phone's ClientHello to `addr`; when the server refuses it with
-/// an alert, lists the suites it would choose instead.
-pub async fn phone(addr: SocketAddr, host: &str, deadline: Instant) -> PhoneProbe {
-    let (answer, certificates) = offer_until(addr, &hello::phone(host), deadline).await;
+/// Offers the phone's ClientHello to the server `dial` reaches; when the
+/// server refuses it with an alert, lists the suites it would choose instead.
+pub async fn phone(dial: &Dial, host: &str, deadline: Instant) -> PhoneProbe {
+    let (answer, certificates) = offer_until(dial, &hello::phone(host), deadline).await;
     let server_suites = match answer {
-        Answer::Alert(_) => server_suites(addr, host, deadline).await,
+        Answer::Alert(_) => server_suites(dial, host, deadline).await,
         _ => Vec::new(),
     };
     PhoneProbe { answer, certificates, server_suites }
 }
 
-/// Offers TLS 1.1, then TLS 1.0, to `addr`; stops at the first ServerHello.
-pub async fn legacy(addr: SocketAddr, host: &str, deadline: Instant) -> LegacyProbe {
+/// Offers TLS 1.1, then TLS 1.0; stops at the first ServerHello.
+pub async fn legacy(dial: &Dial, host: &str, deadline: Instant) -> LegacyProbe {
     let mut result = LegacyProbe::default();
     for version in [WireVersion::TLS11, WireVersion::TLS10] {
-        let (answer, certificates) = offer_until(addr, &hello::legacy(version, host), deadline).await;
+        let (answer, certificates) = offer_until(dial, &hello::legacy(version, host), deadline).await;
         let accepted = answer.hello().is_some();
         result.tries.push((version, answer));
         if accepted {
@@ -93,7 +92,7 @@ pub async fn legacy(addr: SocketAddr, host: &str, deadline: Instant) -> LegacyPr
 /// The TLS 1.2 suites the server chooses when offered every suite reqdoctor
 /// knows (and more groups than the phone), each found suite left out of the
 /// next offer: what the server does offer.
-async fn server_suites(addr: SocketAddr, host: &str, deadline: Instant) -> Vec<(u16, Option<u16>)> {
+async fn server_suites(dial: &Dial, host: &str, deadline: Instant) -> Vec<(u16, Option<u16>)> {
     let mut found: Vec<(u16, Option<u16>)> = Vec::new();
     while found.len() < MAX_LISTED && Instant::now() < deadline {
         let offered: Vec<u16> = SUITES
@@ -101,7 +100,7 @@ async fn server_suites(addr: SocketAddr, host: &str, deadline: Instant) -> Vec<(
             .map(|suite| suite.id)
             .filter(|id| *id >> 8 != 0x13 && !found.iter().any(|(known, _)| known == id))
             .collect();
-        let (answer, _) = offer_until(addr, &hello::listing(&offered, host), deadline).await;
+        let (answer, _) = offer_until(dial, &hello::listing(&offered, host), deadline).await;
         let Some(hello) = answer.hello() else { break };
         match hello.suite {
             Some(suite) if offered.contains(&suite) => found.push((suite, hello.group)),
@@ -122,11 +121,11 @@ pub struct LargeChain {
 /// Offers TLS 1.2 only (every suite reqdoctor knows) and reads up to 112 KiB
 /// of the answer: the size of a Certificate message too large for rustls,
 /// and its chain when it fits what a phone accepts.
-pub async fn large_chain(addr: SocketAddr, host: &str, deadline: Instant) -> LargeChain {
+pub async fn large_chain(dial: &Dial, host: &str, deadline: Instant) -> LargeChain {
     let offered: Vec<u16> = SUITES.iter().map(|suite| suite.id).filter(|id| *id >> 8 != 0x13).collect();
     let limit = deadline.min(Instant::now() + PROBE_LIMIT);
     let hello = hello::listing(&offered, host);
-    match timeout_at(limit, read_answer(addr, &hello, MAX_READ_LARGE)).await {
+    match timeout_at(limit, read_answer(dial, &hello, MAX_READ_LARGE, limit)).await {
         Ok(Ok((records, _))) => LargeChain { message_len: records.certificate_len, certificates: records.certificates },
         _ => LargeChain::default(),
     }
@@ -141,11 +140,11 @@ pub enum Tlcp {
     Refused,
 }
 
-/// Offers a TLCP ClientHello (the SM suites, version 1.1) to `addr`.
-pub async fn tlcp(addr: SocketAddr, deadline: Instant) -> Tlcp {
+/// Offers a TLCP ClientHello (the SM suites, version 1.1).
+pub async fn tlcp(dial: &Dial, deadline: Instant) -> Tlcp {
     let limit = deadline.min(Instant::now() + PROBE_LIMIT);
     let exchange = async {
-        let mut stream = TcpStream::connect(addr).await.ok()?;
+        let mut stream = dial.open(limit).await.ok()?;
         stream.write_all(&hello::tlcp()).await.ok()?;
         let mut header = [0u8; 5];
         stream.read_exact(&mut header).await.ok()?;
@@ -176,13 +175,13 @@ fn tlcp_server_hello(header: &[u8; 5], body: &[u8]) -> Option<u16> {
 }
 
 /// One probe, cut off at `deadline` or [`PROBE_LIMIT`], whichever is first.
-async fn offer_until(addr: SocketAddr, hello: &[u8], deadline: Instant) -> (Answer, Vec<CertificateDer<'static>>) {
+async fn offer_until(dial: &Dial, hello: &[u8], deadline: Instant) -> (Answer, Vec<CertificateDer<'static>>) {
     let limit = deadline.min(Instant::now() + PROBE_LIMIT);
-    timeout_at(limit, offer(addr, hello)).await.unwrap_or((Answer::TimedOut, Vec::new()))
+    timeout_at(limit, offer(dial, hello, limit)).await.unwrap_or((Answer::TimedOut, Vec::new()))
 }
 
-async fn offer(addr: SocketAddr, hello: &[u8]) -> (Answer, Vec<CertificateDer<'static>>) {
-    match read_answer(addr, hello, MAX_READ).await {
+async fn offer(dial: &Dial, hello: &[u8], limit: Instant) -> (Answer, Vec<CertificateDer<'static>>) {
+    match read_answer(dial, hello, MAX_READ, limit).await {
         Ok((records, closed)) => {
             let silent = if closed { Answer::Closed } else { Answer::NotTls };
             (records.answer().unwrap_or(silent), records.certificates)
@@ -193,8 +192,8 @@ async fn offer(addr: SocketAddr, hello: &[u8]) -> (Answer, Vec<CertificateDer<'s
 
 /// Sends `hello` and reads the server's records until its first flight is
 /// done, `max` bytes came, or it closes (then `true`: closed or reset).
-async fn read_answer(addr: SocketAddr, hello: &[u8], max: usize) -> std::io::Result<(Records, bool)> {
-    let mut stream = TcpStream::connect(addr).await?;
+async fn read_answer(dial: &Dial, hello: &[u8], max: usize, limit: Instant) -> std::io::Result<(Records, bool)> {
+    let mut stream = dial.open(limit).await?;
     let _ = stream.set_nodelay(true);
     stream.write_all(hello).await?;
     let mut reader = Records::default();

@@ -45,6 +45,8 @@ pub enum SpanKind {
     DateProbe,
     /// Extra: the host's other addresses, tried in parallel (waited for at the end).
     OtherAddresses,
+    /// Extra: asking the proxy for a tunnel (`CONNECT`), which the phone does not use.
+    ProxyConnect,
 }
 
 impl SpanKind {
@@ -64,6 +66,7 @@ impl SpanKind {
             SpanKind::LargeChain => "large_chain",
             SpanKind::DateProbe => "date_probe",
             SpanKind::OtherAddresses => "other_addresses",
+            SpanKind::ProxyConnect => "proxy_connect",
         }
     }
 

@@ -85,8 +85,9 @@ mod tests {
         let ids: Vec<&str> = document["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
         let expected: Vec<&str> = ROWS.iter().map(|row| row.name).collect();
         assert_eq!(ids, expected);
-        assert_eq!(document["checks"][0]["docs"], "docs/checks.md#dns.resolve");
-        assert_eq!(document["checks"][0]["phone_error"]["errno"], 600_001);
+        assert_eq!(document["checks"][1]["docs"], "docs/checks.md#dns.resolve");
+        assert_eq!(document["checks"][1]["phone_error"]["errno"], 600_001);
+        assert_eq!(document["checks"][0]["only_with"], "--proxy");
     }
 
     #[test]
@@ -94,7 +95,8 @@ mod tests {
         let mut en = Vec::new();
         render_text(Lang::En, &mut en).unwrap();
         let en = String::from_utf8(en).unwrap();
-        assert!(en.starts_with("1 the phone's network\n  dns.resolve "), "{en}");
+        assert!(en.starts_with("1 the phone's network\n  net.proxy "), "{en}");
+        assert!(en.contains("\n  dns.resolve "), "{en}");
         assert!(en.contains("only with --baseline"), "{en}");
         let mut zh = Vec::new();
         render_text(Lang::Zh, &mut zh).unwrap();

@@ -190,7 +190,7 @@ pub struct TimingsMs {
 pub struct TimelineEntry {
     /// `domainLookUp`, `connect`, `SSLconnection`, `request`, `response`, `redirect`,
     /// `http11_retry`, or an extra: `phone_hello`, `legacy_hellos`, `tlcp_hello`,
-    /// `large_chain`, `date_probe`, `other_addresses`.
+    /// `large_chain`, `date_probe`, `other_addresses`, `proxy_connect`.
     pub phase: &'static str,
     pub start_ms: f64,
     pub end_ms: f64,
@@ -336,7 +336,8 @@ fn certificate_report(chain: &Chain, now: std::time::SystemTime) -> CertificateR
 }
 
 fn addresses(trace: &Trace) -> Vec<String> {
-    let Some(conn) = &trace.connection else {
+    // Through a proxy the server's addresses are the proxy's to know.
+    let Some(conn) = trace.connection.as_ref().filter(|c| c.proxy.is_none()) else {
         return Vec::new();
     };
     match (&conn.route, &conn.dns) {

@@ -59,7 +59,8 @@ impl Profile {
         // The phone's request ends with its last phase, before reqdoctor's extra requests.
         let phone_end = trace.spans.iter().filter(|s| !s.kind.is_extra()).map(|s| s.end).max().unwrap_or(t.total);
         let or_zero = |happened: bool, value: f64| if happened { value } else { 0.0 };
-        let peer = conn.tcp.as_ref().and_then(|tcp| tcp.chosen);
+        // Through a proxy, the peer would be the proxy: the server's address is unknown here.
+        let peer = conn.tcp.as_ref().and_then(|tcp| tcp.chosen).filter(|_| conn.proxy.is_none());
         let responses = || trace.http.iter().flat_map(|h| &h.hops).filter_map(|hop| hop.response.as_ref());
         Some(Profile {
             fetchStart: fetch,

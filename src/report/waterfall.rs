@@ -80,6 +80,7 @@ fn label(phase: &str, lang: Lang) -> String {
         "large_chain" => ("+ large chain", "+ 读取超大证书链"),
         "date_probe" => ("+ HEAD for Date", "+ 读取服务器时间"),
         "other_addresses" => ("+ other addresses", "+ 其他地址"),
+        "proxy_connect" => ("+ proxy CONNECT", "+ 代理 CONNECT"),
         phone => (phone, phone),
     };
     match lang {

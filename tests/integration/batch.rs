@@ -91,7 +91,7 @@ fn targets_come_from_stdin_and_bad_lines_do_not_stop_the_others() {
     let routes = routes();
     let mut args = vec!["check", "--format", "jsonl", "--ca-file", &ca, "-f", "-", "https://api.test/ok?first"];
     args.extend(routes.iter().map(String::as_str));
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("reqdoctor"))
+    let mut child = crate::cli::command()
         .args(&args)
         .env_remove("LANG")
         .stdin(Stdio::piped())
@@ -157,12 +157,7 @@ fn ctrl_c_keeps_what_finished_and_valid_jsonl() {
         vec!["check", "--format", "jsonl", "--ca-file", &ca, "--connect-to", &stuck_route, "https://api.test/ok"];
     args.extend(["https://stuck.test/a", "https://stuck.test/b"]);
     args.extend(routes.iter().map(String::as_str));
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("reqdoctor"))
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::cli::command().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();

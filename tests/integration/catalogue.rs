@@ -92,8 +92,8 @@ fn checks_json_lists_every_check_with_its_step_and_title() {
         .filter(|c| c.only_with.is_some())
         .map(|c| (c.id.as_str(), c.only_with.as_deref()))
         .collect();
-    assert_eq!(optional, [("baseline.drift", Some("--baseline"))]);
-    assert_eq!(crate::cli::catalogue().len(), listed.checks.len() - 1);
+    assert_eq!(optional, [("net.proxy", Some("--proxy")), ("baseline.drift", Some("--baseline"))]);
+    assert_eq!(crate::cli::catalogue().len(), listed.checks.len() - 2);
 }
 
 #[test]

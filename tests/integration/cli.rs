@@ -217,7 +217,14 @@ pub fn assert_spec_shape(report: &Report) {
     if ids.last().is_some_and(|(id, step)| id == "baseline.drift" && *step == 0) {
         ids.pop();
     }
-    assert_eq!(ids, catalogue(), "the catalogue in order; baseline.drift last, only with --baseline");
+    if ids.first().is_some_and(|(id, step)| id == "net.proxy" && *step == 1) {
+        ids.remove(0);
+    }
+    assert_eq!(
+        ids,
+        catalogue(),
+        "the catalogue in order; net.proxy first, only with a proxy; baseline.drift last, only with --baseline"
+    );
     let mut worst = "pass";
     for check in &report.checks {
         assert!(["pass", "warn", "fail", "skip", "info"].contains(&check.status.as_str()), "{check:?}");
@@ -247,8 +254,8 @@ pub fn assert_spec_shape(report: &Report) {
 fn assert_timeline(report: &Report) {
     const PHONE: [&str; 7] =
         ["domainLookUp", "connect", "SSLconnection", "request", "response", "redirect", "http11_retry"];
-    const EXTRA: [&str; 6] =
-        ["phone_hello", "legacy_hellos", "tlcp_hello", "large_chain", "date_probe", "other_addresses"];
+    const EXTRA: [&str; 7] =
+        ["phone_hello", "legacy_hellos", "tlcp_hello", "large_chain", "date_probe", "other_addresses", "proxy_connect"];
     let mut previous = 0.0;
     for entry in &report.timeline {
         let known =
@@ -265,10 +272,27 @@ pub fn reqdoctor(args: &[&str]) -> Run {
     reqdoctor_with_env(args, &[])
 }
 
+/// The proxy variables `check` reads: removed from every run, so that the suite
+/// never depends on the environment it runs in.
+pub const PROXY_VARS: [&str; 8] =
+    ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+
+/// The built `reqdoctor` as a std `Command`, without the proxy variables.
+pub fn command() -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("reqdoctor"));
+    for name in PROXY_VARS {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// Runs `reqdoctor` with `args` and the extra environment variables `env`.
 pub fn reqdoctor_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output: Output = Command::cargo_bin("reqdoctor")
-        .expect("the reqdoctor binary is built")
+    let mut command = Command::cargo_bin("reqdoctor").expect("the reqdoctor binary is built");
+    for name in PROXY_VARS {
+        command.env_remove(name);
+    }
+    let output: Output = command
         .args(args)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR")

@@ -4,7 +4,7 @@
 //! the text summary's last line agree.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::cli::to;
 use crate::support::{CertKind, https_server, pki, refused_port};
@@ -51,7 +51,7 @@ fn run(case: &Case, format: &str, routes: &[String]) -> Ended {
     let ca = pki().root_pem_path().to_str().expect("utf-8 path").to_owned();
     let mut args = vec!["check", "--format", format, "--timeout-ms", "5000", "--ca-file", &ca, "-f", "-"];
     args.extend(routes.iter().map(String::as_str));
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("reqdoctor"))
+    let mut child = crate::cli::command()
         .args(&args)
         .envs(case.env.iter().copied())
         .env_remove("LANG")

@@ -74,6 +74,9 @@ fn diagnose(budget_ms: u64, args: &[&str]) -> Diagnosis {
     for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "LC_ALL", "LC_MESSAGES", "LANG"] {
         command.env_remove(var);
     }
+    for var in crate::cli::PROXY_VARS {
+        command.env_remove(var);
+    }
     let started = Instant::now();
     let output = command.output().expect("run reqdoctor under coreutils timeout and GNU time");
     let elapsed = started.elapsed();

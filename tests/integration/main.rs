@@ -18,6 +18,7 @@ mod http;
 mod http2;
 mod miniprogram;
 mod network;
+mod proxy;
 mod render;
 mod rules;
 mod schema;

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::cli::reqdoctor;
-use crate::support::{CertKind, https_server, pki, refused_port, tarpit};
+use crate::support::{CertKind, ProxyOptions, connect_proxy, https_server, pki, refused_port, tarpit};
 
 /// The ```json blocks of docs/json.md, parsed.
 fn json_blocks() -> Vec<Value> {
@@ -52,7 +52,11 @@ fn the_documented_example_matches_the_documented_schema() {
 fn real_reports_of_every_shape_match_the_schema() {
     let validator = schema();
     let valid = connect(https_server(CertKind::Valid));
+    let proxy = connect_proxy(ProxyOptions::mapping("api.test:443", https_server(CertKind::Valid)));
+    let wants_credentials = connect_proxy(ProxyOptions { credentials: Some(("u", "p")), ..ProxyOptions::default() });
     let reports = [
+        raw(&["--proxy", &proxy.url(), "https://api.test/ok"]),
+        raw(&["--proxy", &wants_credentials.url(), "https://api.test/ok"]),
         raw(&["--connect-to", &valid, "https://api.test/hops/1"]),
         raw(&["--connect-to", &valid, "--allow-domain", "https://other.test", "https://api.test/status/500"]),
         raw(&["--connect-to", &connect(https_server(CertKind::Expired)), "https://api.test/ok"]),

@@ -18,7 +18,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::cli::{Report, assert_spec_shape, catalogue, to};
-use crate::support::{CertKind, https_server, pki, refused_port, shared_dns, tarpit};
+use crate::support::{CertKind, ProxyOptions, connect_proxy, https_server, pki, refused_port, shared_dns, tarpit};
 
 /// The longest any single HTTP exchange with the exporter or Prometheus may take.
 const HTTP_LIMIT: Duration = Duration::from_secs(30);
@@ -45,10 +45,17 @@ impl Exporter {
     /// Writes `config` to a temp file and starts the exporter on it; waits (bounded)
     /// for the `listening on http://ADDR` line.
     pub(crate) fn start(config: &str) -> Exporter {
+        Exporter::start_with_env(config, &[])
+    }
+
+    /// [`Exporter::start`], with the environment variables `env` set.
+    fn start_with_env(config: &str, env: &[(&str, &str)]) -> Exporter {
         let dir = tempfile::tempdir().expect("a temp dir");
         let path = dir.path().join("reqdoctor.toml");
         std::fs::write(&path, config).expect("write the config");
-        let mut child = serve_command(&path).stderr(Stdio::piped()).spawn().expect("start reqdoctor serve");
+        let mut command = serve_command(&path);
+        let mut child =
+            command.envs(env.iter().copied()).stderr(Stdio::piped()).spawn().expect("start reqdoctor serve");
         let stderr = Arc::new(Mutex::new(String::new()));
         let lines = drain_lines(child.stderr.take().expect("piped stderr"), Arc::clone(&stderr));
         let deadline = Instant::now() + START_LIMIT;
@@ -124,7 +131,7 @@ impl Drop for Exporter {
 
 /// `reqdoctor serve --listen 127.0.0.1:0 --config <path>` in an English, colourless environment.
 fn serve_command(config: &Path) -> Command {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("reqdoctor"));
+    let mut command = crate::cli::command();
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
         .arg(config)
@@ -531,6 +538,31 @@ fn internal_targets_are_refused_unless_the_module_allows_them() {
     metrics.expect("reqdoctor_exporter_probes_total{verdict=\"pass\"}", 1.0);
     metrics.expect("reqdoctor_exporter_probes_total{verdict=\"fail\"}", 1.0);
     metrics.expect("reqdoctor_exporter_probe_duration_seconds_count", 2.0);
+}
+
+/// A module goes through the proxy its config names; no module reads the proxy variables.
+#[test]
+fn a_module_uses_its_own_proxy_and_never_the_environments() {
+    let valid = https_server(CertKind::Valid);
+    let proxy = connect_proxy(ProxyOptions::mapping("api.test:443", valid));
+    let config = format!(
+        "{}[modules.proxied]\nca-file = {}\nproxy = {}\n",
+        loopback_module("direct", &[to(valid)], ""),
+        toml_string(pki().root_pem_path().to_str().unwrap()),
+        toml_string(&proxy.url()),
+    );
+    let elsewhere = format!("http://{}", refused_port());
+    let exporter = Exporter::start_with_env(&config, &[("HTTPS_PROXY", &elsewhere), ("https_proxy", &elsewhere)]);
+    // The proxy is the operator's: its loopback address needs no allow-private-targets.
+    let (samples, report) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("proxied")));
+    samples.expect("reqdoctor_probe_success", 1.0);
+    let info = report.expect("net.proxy", "info", "(from the module's proxy)");
+    assert_eq!(info.data["origin"], "proxy");
+    report.expect("tcp.connect", "pass", &format!("connected to the proxy {}", proxy.addr));
+    let (samples, report) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("direct")));
+    samples.expect("reqdoctor_probe_success", 1.0);
+    assert!(report.checks.iter().all(|c| c.id != "net.proxy"), "HTTPS_PROXY is not read: {:#?}", report.statuses());
+    assert_eq!(proxy.seen().len(), 1, "{:?}", proxy.seen());
 }
 
 #[test]

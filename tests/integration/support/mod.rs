@@ -1,5 +1,5 @@
 //! Test fixtures: real servers on 127.0.0.1 (HTTPS, plain HTTP, DNS, misbehaving TCP
-//! peers, legacy TLS servers run by the openssl CLI) and a test PKI, so the end-to-end
+//! peers, legacy TLS servers run by the openssl CLI, an HTTP CONNECT proxy) and a test PKI, so the end-to-end
 //! tests exercise real sockets without ever touching the internet.
 //!
 //! Certificates with fixed dates for unit tests are committed in `tests/fixtures/certs/`
@@ -18,6 +18,7 @@ pub mod hostile;
 pub mod https;
 pub mod openssl;
 pub mod pki;
+pub mod proxy;
 pub mod sockets;
 
 use std::net::{SocketAddr, TcpListener};
@@ -38,6 +39,7 @@ pub use https::{
 };
 pub use openssl::{OpensslKind, openssl_server};
 pub use pki::{Case, CertKind, PemFiles, Pki, ServerCert, pki};
+pub use proxy::{ProxyOptions, Seen, TestProxy, basic, connect_proxy};
 pub use sockets::{
     close_after_hello, garbage_server, refused_port, reset_server, tarpit, tlcp_only_server, tls_alert_server,
     unrecognized_name_server,
