@@ -1,9 +1,13 @@
 //! The command line: clap's structs (names, help and defaults, which come
 //! from the engine's constants), their translation into the engine's plain
 //! settings ([`plan`]), the developer's files that feed it ([`project`], the
-//! exporter's TOML in [`serve_config`]), and running a command ([`run`]).
+//! exporter's TOML in [`serve_config`]), running a command ([`run`]), and the
+//! files an installation wants, generated from these structs: shell
+//! completions ([`completions`]) and man pages ([`manpage`]).
 //! Nothing below this layer sees a flag.
 
+pub mod completions;
+pub mod manpage;
 pub mod plan;
 pub mod project;
 pub mod run;
@@ -41,6 +45,42 @@ pub enum Command {
     Serve(ServeArgs),
     /// List every check: its id, triage step, title and the phone error a failure reports.
     Checks(ChecksArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print a man page in roff: reqdoctor(1), or a command's reqdoctor-COMMAND(1); --dir writes them all.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  reqdoctor completions bash > ~/.local/share/bash-completion/completions/reqdoctor
+  reqdoctor completions zsh > ~/.zfunc/_reqdoctor       # with fpath=(~/.zfunc $fpath) before compinit
+  reqdoctor completions fish > ~/.config/fish/completions/reqdoctor.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  reqdoctor man | man -l -
+  reqdoctor man check | man -l -
+  reqdoctor man --dir ~/.local/share/man/man1";
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (check, explain, serve, checks, completions, man) [default: reqdoctor's own].
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+
+    /// Write every page into DIR instead (reqdoctor.1, reqdoctor-check.1, ...), replacing those files.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

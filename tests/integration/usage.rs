@@ -4,7 +4,7 @@
 use crate::cli::reqdoctor;
 
 #[track_caller]
-fn rejects(args: &[&str], needle: &str) {
+pub fn rejects(args: &[&str], needle: &str) {
     let run = reqdoctor(args);
     assert_eq!(run.code, 3, "{args:?}: stdout {} stderr {}", run.stdout, run.stderr);
     assert!(run.stdout.is_empty(), "{args:?} printed a report: {}", run.stdout);

@@ -1,0 +1,129 @@
+//! What an installation uses: the shell completion scripts and the man pages.
+//! groff renders the pages (Debian's `groff-base`, which `.ci/run` installs).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use tempfile::NamedTempFile;
+
+use crate::cli::reqdoctor;
+use crate::usage::rejects;
+
+const COMMANDS: [&str; 6] = ["check", "explain", "serve", "checks", "completions", "man"];
+
+fn completions(shell: &str) -> String {
+    let run = reqdoctor(&["completions", shell]);
+    assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+    assert!(run.stderr.is_empty(), "{shell}: {}", run.stderr);
+    run.stdout
+}
+
+#[test]
+fn the_bash_script_parses_and_completes_checks_options() {
+    let script = completions("bash");
+    let mut file = NamedTempFile::new().expect("a temp file for the script");
+    file.write_all(script.as_bytes()).expect("write the script");
+    let syntax = Command::new("bash").arg("-n").arg(file.path()).output().expect("run bash -n");
+    assert!(syntax.status.success(), "bash -n: {}", String::from_utf8_lossy(&syntax.stderr));
+    for word in COMMANDS.iter().chain(&["--timeout-ms", "--connect-to", "complete -F"]) {
+        assert!(script.contains(word), "the bash script lacks {word}");
+    }
+}
+
+#[test]
+fn zsh_fish_and_powershell_scripts_name_every_command() {
+    for shell in ["zsh", "fish", "powershell"] {
+        let script = completions(shell);
+        for word in COMMANDS.iter().chain(&["timeout-ms"]) {
+            assert!(script.contains(word), "the {shell} script lacks {word}");
+        }
+    }
+}
+
+#[test]
+fn an_unknown_shell_or_page_is_a_usage_error() {
+    rejects(&["completions", "tcsh"], "invalid value 'tcsh'");
+    rejects(&["completions"], "required");
+    rejects(&["man", "nope"], "no command 'nope' has a man page; one of: check, explain, serve");
+    rejects(&["man", "check", "--dir", "/tmp"], "cannot be used with");
+    let file = NamedTempFile::new().unwrap();
+    let under_a_file = file.path().join("man1");
+    rejects(&["man", "--dir", under_a_file.to_str().unwrap()], "cannot write the man pages into");
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    let bin = assert_cmd::cargo::cargo_bin("reqdoctor");
+    for command in ["completions bash", "man check"] {
+        // `true` has exited by the time reqdoctor writes: the write meets a closed pipe.
+        let script = format!("{{ sleep 0.3; '{}' {command}; }} | true", bin.display());
+        let run = Command::new("bash").args(["-o", "pipefail", "-c", &script]).output().expect("run bash");
+        assert!(run.status.success(), "{command}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(run.stderr.is_empty(), "{command}: {}", String::from_utf8_lossy(&run.stderr));
+    }
+}
+
+#[test]
+fn man_dir_writes_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let man1 = dir.path().join("share/man/man1");
+    let run = reqdoctor(&["man", "--dir", man1.to_str().unwrap()]);
+    assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""));
+    for page in COMMANDS.map(|c| format!("reqdoctor-{c}.1")).iter().chain(&["reqdoctor.1".to_owned()]) {
+        let roff = std::fs::read_to_string(man1.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(roff.contains(".SH SYNOPSIS"), "{page}: {roff}");
+    }
+    assert_eq!(std::fs::read_dir(&man1).unwrap().count(), COMMANDS.len() + 1);
+}
+
+/// `reqdoctor man ARGS` rendered by groff as plain UTF-8 text (preconv for the
+/// help's `→`; no bold or underline), every warning an error; hyphenated words
+/// joined again, `−` read as `-`, and the words joined by single spaces.
+fn rendered_page(args: &[&str]) -> String {
+    let mut all = vec!["man"];
+    all.extend_from_slice(args);
+    let run = reqdoctor(&all);
+    assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    assert!(run.stdout.contains(".TH "), "{args:?} is not roff: {}", run.stdout);
+    let groff = Command::new("groff")
+        .args(["-k", "-man", "-Tutf8", "-ww", "-P-cbou"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut groff = match groff {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            panic!("groff not found: install Debian's groff-base (.ci/run does)")
+        }
+        Err(e) => panic!("run groff: {e}"),
+    };
+    groff.stdin.take().expect("piped").write_all(run.stdout.as_bytes()).expect("feed groff");
+    let output = groff.wait_with_output().expect("wait for groff");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && stderr.is_empty(), "groff on {args:?}: {stderr}");
+    let text = String::from_utf8(output.stdout).expect("groff -Tutf8 writes UTF-8");
+    let text = regex_lite::Regex::new("\u{2010}\n *").unwrap().replace_all(&text, "");
+    text.replace('\u{2212}', "-").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_man_pages_render_with_their_sections_and_options() {
+    let top = rendered_page(&[]);
+    for word in
+        ["NAME", "SYNOPSIS", "DESCRIPTION", "SUBCOMMANDS", "reqdoctor - Would a WeChat mini program", "--version"]
+    {
+        assert!(top.contains(word), "reqdoctor(1) lacks {word}:\n{top}");
+    }
+    for command in COMMANDS {
+        assert!(top.contains(&format!("reqdoctor-{command}(1)")), "reqdoctor(1) lacks reqdoctor-{command}(1):\n{top}");
+    }
+    let check = rendered_page(&["check"]);
+    for word in ["NAME", "reqdoctor-check", "SYNOPSIS", "OPTIONS", "--timeout-ms", "--connect-to", "Exit codes"] {
+        assert!(check.contains(word), "reqdoctor-check(1) lacks {word}:\n{check}");
+    }
+    for command in COMMANDS {
+        let page = rendered_page(&[command]);
+        assert!(page.contains(&format!("reqdoctor-{command}")), "{command}'s page:\n{page}");
+    }
+}
