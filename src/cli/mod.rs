@@ -25,7 +25,7 @@ use crate::{batch, checks, probe, request};
 
 /// Would a mini program's wx.request to this URL work, and if not, why?
 #[derive(Debug, Parser)]
-#[command(name = "reqdoctor", version, about, long_about = None)]
+#[command(name = "reqdoctor", version = VERSION, about, long_about = None)]
 #[command(propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -52,6 +52,10 @@ pub enum Command {
     #[command(after_help = MAN_EXAMPLES)]
     Man(ManArgs),
 }
+
+/// `--version`'s words: the package version, and the git commit it was built
+/// from when built from a git checkout (see build.rs), e.g. `0.1.0 (abc123def456)`.
+pub const VERSION: &str = env!("REQDOCTOR_VERSION");
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:

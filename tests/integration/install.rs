@@ -1,7 +1,9 @@
-//! What an installation uses: the shell completion scripts and the man pages.
-//! groff renders the pages (Debian's `groff-base`, which `.ci/run` installs).
+//! What an installation uses: the shell completion scripts, the man pages and
+//! `--version` with the commit it was built from. groff renders the pages
+//! (Debian's `groff-base`, which `.ci/run` installs).
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use tempfile::NamedTempFile;
@@ -126,4 +128,29 @@ fn the_man_pages_render_with_their_sections_and_options() {
         let page = rendered_page(&[command]);
         assert!(page.contains(&format!("reqdoctor-{command}")), "{command}'s page:\n{page}");
     }
+}
+
+/// `git -C <manifest dir> args…`'s trimmed stdout; panics when git is missing or fails.
+fn git(args: &[&str]) -> String {
+    let output = match Command::new("git").arg("-C").arg(env!("CARGO_MANIFEST_DIR")).args(args).output() {
+        Ok(output) => output,
+        Err(e) => panic!("run git (the sources are a git checkout, so git is needed): {e}"),
+    };
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
+}
+
+#[test]
+fn version_names_the_commit_when_built_from_git() {
+    let run = reqdoctor(&["--version"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plain = format!("reqdoctor {}", env!("CARGO_PKG_VERSION"));
+    if !Path::new(env!("CARGO_MANIFEST_DIR")).join(".git").exists() {
+        assert_eq!(run.stdout.trim(), plain, "not a git checkout: the plain version");
+        return;
+    }
+    let pattern = regex_lite::Regex::new(r"^reqdoctor \d+\.\d+\.\d+ \([0-9a-f]{12}\)$").unwrap();
+    assert!(pattern.is_match(run.stdout.trim()), "{:?}", run.stdout);
+    let head = git(&["rev-parse", "--short=12", "HEAD"]);
+    assert_eq!(run.stdout.trim(), format!("{plain} ({head})"));
 }
