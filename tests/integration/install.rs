@@ -1,10 +1,14 @@
-//! What an installation uses: the shell completion scripts, the man pages and
-//! `--version` with the commit it was built from. groff renders the pages
-//! (Debian's `groff-base`, which `.ci/run` installs).
+//! What an installation uses: the shell completion scripts, the man pages,
+//! `--version` with the commit it was built from, and README's example
+//! reproduced by `examples/demo.sh`. groff renders the pages (Debian's
+//! `groff-base`, which `.ci/run` installs); the demo needs openssl and bash.
 
 use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use tempfile::NamedTempFile;
 
@@ -153,4 +157,70 @@ fn version_names_the_commit_when_built_from_git() {
     assert!(pattern.is_match(run.stdout.trim()), "{:?}", run.stdout);
     let head = git(&["rev-parse", "--short=12", "HEAD"]);
     assert_eq!(run.stdout.trim(), format!("{plain} ({head})"));
+}
+
+/// `examples/demo.sh` run in its own process group, killed on drop while
+/// `group_alive`: while the script lives, or while its server outlives it.
+struct Demo {
+    child: Child,
+    group_alive: bool,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if self.group_alive {
+            let group = format!("-{}", self.child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+const DEMO_LIMIT: Duration = Duration::from_secs(120);
+
+#[test]
+fn the_demo_script_reproduces_the_readme_example_and_cleans_up() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let tmp = tempfile::tempdir().expect("a TMPDIR for the demo");
+    let (stdout, stderr) = (NamedTempFile::new().unwrap(), NamedTempFile::new().unwrap());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.sh");
+    let child = Command::new("bash")
+        .arg(&script)
+        .env("DEMO_PORT", port.to_string())
+        .env("REQDOCTOR", assert_cmd::cargo::cargo_bin("reqdoctor"))
+        .env("TMPDIR", tmp.path())
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
+        .stdin(Stdio::null())
+        .stdout(stdout.reopen().unwrap())
+        .stderr(stderr.reopen().unwrap())
+        .process_group(0)
+        .spawn()
+        .expect("run bash examples/demo.sh");
+    let mut demo = Demo { child, group_alive: true };
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = demo.child.try_wait().expect("wait for the demo") {
+            demo.group_alive = false;
+            break status;
+        }
+        assert!(started.elapsed() < DEMO_LIMIT, "the demo ran for over {DEMO_LIMIT:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let out = std::fs::read_to_string(stdout.path()).unwrap();
+    let err = std::fs::read_to_string(stderr.path()).unwrap();
+    assert_eq!(status.code(), Some(2), "the verdict is a failure\nstdout:\n{out}\nstderr:\n{err}");
+    let chain = "certificate: api.example.com (89 days left) → Demo Intermediate CA G2 (not sent, not trusted)";
+    assert!(out.contains(chain), "{out}");
+    assert!(out.contains(&format!("addresses:   127.0.0.1:{port}")), "{out}");
+    assert!(out.contains("✘ cert.chain       the server does not send the intermediate certificate"), "{out}");
+    assert!(out.contains("verdict ✘ FAIL: 1 failure (cert.chain)"), "{out}");
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+        demo.group_alive = true;
+        panic!("the demo left its server running on {addr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "the demo left {left:?}");
 }
