@@ -12,9 +12,10 @@
 //!
 //! Nothing outlives the test process. Each openssl server is tied to it by a pipe (see
 //! `openssl.rs`), and so is the PKI's temp dir under `target/tmp` (a sweeper deletes it,
-//! see `pki.rs`); everything else a test writes is a `tempfile` it owns. To check by
-//! hand after a full `cargo test`: `ls target/tmp` lists nothing and
-//! `pgrep -af 'openssl|prometheus|nginx'` finds no process the tests started.
+//! see `pki.rs`); everything else a test writes is a `tempfile` it owns, and every
+//! other child process is killed when the value that owns it drops. To check by hand
+//! after a full `cargo test`: `ls target/tmp` lists nothing, `/tmp` holds nothing new,
+//! and `pgrep -af 'openssl|prometheus|nginx'` finds no process the tests started.
 #![allow(dead_code, unused_imports)]
 
 pub mod addresses;
