@@ -34,6 +34,13 @@ fn the_bash_script_parses_and_completes_checks_options() {
     for word in COMMANDS.iter().chain(&["--timeout-ms", "--connect-to", "complete -F"]) {
         assert!(script.contains(word), "the bash script lacks {word}");
     }
+    // What bash offers after `reqdoctor check --timeo<TAB>` and `reqdoctor ch<TAB>`.
+    let complete = r#"source "$1"
+        COMP_WORDS=(reqdoctor check --timeo); COMP_CWORD=2; _reqdoctor reqdoctor --timeo check; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(reqdoctor ch); COMP_CWORD=1; _reqdoctor reqdoctor ch reqdoctor; echo "${COMPREPLY[*]}""#;
+    let run = Command::new("bash").args(["-c", complete, "bash"]).arg(file.path()).output().expect("run bash");
+    let offered = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(offered, "--timeout-ms\ncheck checks\n", "{}", String::from_utf8_lossy(&run.stderr));
 }
 
 #[test]
