@@ -238,10 +238,8 @@ mod tests {
 
     #[test]
     fn the_file_round_trips_and_rejects_garbage() {
-        let dir = std::env::temp_dir().join(format!("reqdoctor-baseline-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("baseline.json");
-        let _ = std::fs::remove_file(&path);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
         let mut store = Store::load(&path).unwrap();
         store.targets.insert("https://api.test/".into(), facts("AA", 200));
         store.save().unwrap();

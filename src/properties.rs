@@ -100,9 +100,8 @@ proptest! {
 
     #[test]
     fn app_json_readers_never_panic_and_err_in_one_line(text in "\\{(\"networkTimeout\": ?)?.{0,60}\\}?") {
-        let dir = std::env::temp_dir().join(format!("reqdoctor-prop-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("app-{}.json", text.len()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.json");
         std::fs::write(&path, &text).unwrap();
         if let Err(error) = crate::cli::project::read_app_json(&path, "--app-json") {
             let message = error.to_string();
@@ -140,13 +139,6 @@ fn response_bytes() -> impl Strategy<Value = (Vec<u8>, Option<u16>)> {
     prop_oneof![well_formed, garbage]
 }
 
-/// A fresh directory per test, reused across its cases.
-fn scratch(test: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("reqdoctor-prop-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -164,9 +156,9 @@ proptest! {
     fn project_readers_never_panic_and_err_in_one_line(
         text in "\\{(\"(appid|miniprogramRoot|setting)\": ?(\"[a-z./]{0,8}\"|\\{\"urlCheck\": ?.{0,6}\\}|[0-9]{1,4}|null),? ?){0,3}.{0,20}\\}?"
     ) {
-        let dir = scratch("project");
-        std::fs::write(dir.join("project.config.json"), &text).unwrap();
-        if let Err(error) = crate::cli::project::read_project(&dir) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("project.config.json"), &text).unwrap();
+        if let Err(error) = crate::cli::project::read_project(dir.path()) {
             let message = error.to_string();
             prop_assert!(!message.contains('\n'), "{}", message);
         }
@@ -176,7 +168,8 @@ proptest! {
     fn the_serve_config_reader_never_panics_and_errs_in_one_line(
         text in "(\\[modules\\.[a-z]{1,5}\\]\n)?(([a-z-]{1,20}|max-concurrent-probes|timeout-ms) = (\"[^\"\n]{0,12}\"|-?[0-9]{1,6}|true|\\[\"[a-z:/*.]{0,12}\"\\])\n){0,3}.{0,20}"
     ) {
-        let path = scratch("serve").join("serve.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("serve.toml");
         std::fs::write(&path, &text).unwrap();
         if let Err(error) = crate::cli::serve_config::read(&path) {
             let message = error.to_string();

@@ -95,9 +95,8 @@ mod tests {
 
     #[tokio::test]
     async fn streams_arguments_then_the_file() {
-        let dir = std::env::temp_dir().join(format!("reqdoctor-targets-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("t.txt");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.txt");
         std::fs::write(&file, "https://b.test/\nnot a url\n# skip\nhttps://c.test/\n").unwrap();
         let first = vec![Target::parse("https://a.test/").unwrap()];
         let mut rx = stream(first, Some(file));

@@ -205,9 +205,8 @@ mod tests {
     fn a_missing_or_empty_ca_file_is_a_one_line_error() {
         let missing = Roots::from_pem_file(Path::new("/nonexistent/ca.pem")).unwrap_err().to_string();
         assert!(missing.starts_with("cannot read --ca-file /nonexistent/ca.pem"), "{missing}");
-        let dir = std::env::temp_dir().join(format!("reqdoctor-trust-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let empty = dir.join("empty.pem");
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
         let err = Roots::from_pem_file(&empty).unwrap_err();
         assert!(matches!(err.problem, RootsProblem::Empty), "{err}");

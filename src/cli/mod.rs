@@ -1,10 +1,14 @@
 //! The command line: clap's structs (names, help and defaults, which come
 //! from the engine's constants), their translation into the engine's plain
 //! settings ([`plan`]), the developer's files that feed it ([`project`], the
-//! exporter's TOML in [`serve_config`]), and running a command ([`run`]).
+//! exporter's TOML in [`serve_config`]), running a command ([`run`]), and the
+//! files an installation wants, generated from these structs: shell
+//! completions ([`completions`]) and man pages ([`manpage`]).
 //! Nothing below this layer sees a flag.
 
+pub mod completions;
 pub mod invocation;
+pub mod manpage;
 pub mod plan;
 pub mod project;
 pub mod run;
@@ -23,7 +27,7 @@ use crate::{batch, checks, probe, request};
 
 /// Would a mini program's wx.request to this URL work, and if not, why?
 #[derive(Debug, Parser)]
-#[command(name = "reqdoctor", version, about, long_about = None)]
+#[command(name = "reqdoctor", version = VERSION, about, long_about = None)]
 #[command(propagate_version = true)]
 // Help wraps at the terminal's width (COLUMNS when not a terminal, else 100), at most 100;
 // every example line fits in 80 columns, so none is wrapped inside an argument.
@@ -46,6 +50,49 @@ pub enum Command {
     Serve(ServeArgs),
     /// List every check: its id, triage step, title and the phone error a failure reports.
     Checks(ChecksArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print a man page: reqdoctor(1), or reqdoctor-COMMAND(1); --dir writes them all.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+/// `--version`'s words: the package version, and the git commit it was built
+/// from when built from a git checkout (see build.rs), e.g. `0.1.0 (abc123def456)`.
+pub const VERSION: &str = env!("REQDOCTOR_VERSION");
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  reqdoctor completions bash \\
+      > ~/.local/share/bash-completion/completions/reqdoctor
+  reqdoctor completions zsh > ~/.zfunc/_reqdoctor
+  reqdoctor completions fish > ~/.config/fish/completions/reqdoctor.fish
+
+zsh reads ~/.zfunc when fpath=(~/.zfunc $fpath) comes before compinit.";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  reqdoctor man | man -l -
+  reqdoctor man check | man -l -
+  reqdoctor man --dir ~/.local/share/man/man1";
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (check, explain, serve, checks, completions, man) [default: reqdoctor's own].
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+
+    /// Write every page into DIR instead (reqdoctor.1, reqdoctor-check.1, ...), replacing those files.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

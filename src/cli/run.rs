@@ -1,12 +1,16 @@
 //! Runs one parsed command and decides its exit: `check` batches, `explain`,
-//! `checks` and `serve`. Problems the user can fix are one line on stderr and
-//! [`Exit::Unknown`]; a closed stdout (a broken pipe) is not an error.
+//! `checks`, `serve`, and the installation's `completions` and `man`. Problems
+//! the user can fix are one line on stderr and [`Exit::Unknown`]; a closed
+//! stdout (a broken pipe) is not an error.
 
 use std::io::{self, Write};
 use std::time::Duration;
 
 use super::plan::{Plan, UsageError};
-use super::{CheckArgs, ChecksArgs, Command, ExplainArgs, ServeArgs, serve_config};
+use super::{
+    CheckArgs, ChecksArgs, Command, CompletionsArgs, ExplainArgs, ManArgs, ServeArgs, completions, manpage,
+    serve_config,
+};
 use crate::baseline::{SaveError, Store};
 use crate::lang::Lang;
 use crate::outcome::{Exit, Outcome, Shortfall};
@@ -20,6 +24,8 @@ pub fn command(command: Command) -> Exit {
         Command::Explain(args) => self::explain(&args),
         Command::Checks(args) => checks(&args),
         Command::Serve(args) => self::serve(&args),
+        Command::Completions(args) => self::completions(&args),
+        Command::Man(args) => man(&args),
     }
 }
 
@@ -127,6 +133,25 @@ fn serve(args: &ServeArgs) -> Exit {
     match serve::run(options) {
         Ok(()) => Exit::Ok,
         Err(error) => fail(&error.to_string()),
+    }
+}
+
+/// `reqdoctor completions SHELL`: the script, on stdout.
+fn completions(args: &CompletionsArgs) -> Exit {
+    finished(completions::write(args.shell, &mut io::stdout().lock()), "cannot write the completion script")
+}
+
+/// `reqdoctor man [COMMAND]`: the page in roff, on stdout; `--dir`: every page
+/// into a directory. 3 for a command with no page or a directory not written.
+fn man(args: &ManArgs) -> Exit {
+    let written = match &args.dir {
+        Some(dir) => manpage::write_all(dir),
+        None => manpage::write(args.command.as_deref(), &mut io::stdout().lock()),
+    };
+    match written {
+        Err(manpage::ManError::Write(error)) => finished(Err(error), "cannot write the man page"),
+        Err(error) => fail(&error.to_string()),
+        Ok(()) => Exit::Ok,
     }
 }
 

@@ -99,11 +99,9 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Result<Config, String> {
-        let path = std::env::temp_dir().join(format!("reqdoctor-serve-{}-{}.toml", std::process::id(), text.len()));
-        std::fs::write(&path, text).unwrap();
-        let result = super::read(&path).map_err(|e| e.to_string());
-        let _ = std::fs::remove_file(&path);
-        result
+        let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        super::read(file.path()).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! root history is injected with `--android-roots`, the way the bundled data
 //! is read, listing the test root as each case needs.
 
-use std::path::PathBuf;
+use std::io::Write;
 
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
+use tempfile::NamedTempFile;
 
 use crate::cli::{Report, check_api, reqdoctor};
 use crate::support::{CertKind, https_server, pki};
@@ -20,13 +21,18 @@ fn test_root_key() -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A history with the bundled releases and `roots`, written to a file of its own.
-fn history(name: &str, roots: Value) -> PathBuf {
+/// A history with the bundled releases and `roots`, written to a temp file of its
+/// own (`android-NAME-*.json`), deleted when the returned handle drops.
+fn history(name: &str, roots: Value) -> NamedTempFile {
     let bundled: Value = serde_json::from_str(include_str!("../../data/android-roots.json")).expect("bundled JSON");
     let data = json!({ "history_until": "2023-06-02", "releases": bundled["releases"], "roots": roots });
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("android-{name}-{}.json", std::process::id()));
-    std::fs::write(&path, data.to_string()).expect("write the history");
-    path
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("android-{name}-"))
+        .suffix(".json")
+        .tempfile()
+        .expect("a temp file for the history");
+    file.write_all(data.to_string().as_bytes()).expect("write the history");
+    file
 }
 
 fn root_entry(added_in: &str, api: u32, removed: Value) -> Value {
@@ -36,7 +42,7 @@ fn root_entry(added_in: &str, api: u32, removed: Value) -> Value {
 
 fn with_history(name: &str, roots: Value, min: &str) -> Report {
     let file = history(name, roots);
-    let file = file.to_str().expect("utf-8");
+    let file = file.path().to_str().expect("utf-8");
     check_api(https_server(CertKind::Valid), "/ok", &["--android-roots", file, "--min-android", min])
 }
 

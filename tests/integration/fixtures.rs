@@ -885,3 +885,33 @@ fn committed_chain_verifies_only_inside_its_window() {
         fails(weak, "api.example.com", inside, |e| matches!(e, C::UnsupportedSignatureAlgorithmContext { .. }));
     }
 }
+
+/// Set in the test process that [`the_pki_dir_is_removed_when_the_test_process_exits`] runs.
+const PKI_CHILD: &str = "REQDOCTOR_TEST_PKI_CHILD";
+
+/// Statics are never dropped, so the PKI's temp dir is deleted by a sweeper
+/// process when the test process exits: a second test process makes its PKI,
+/// prints where, and exits; the dir must then go.
+#[test]
+fn the_pki_dir_is_removed_when_the_test_process_exits() {
+    let name = "fixtures::the_pki_dir_is_removed_when_the_test_process_exits";
+    if std::env::var_os(PKI_CHILD).is_some() {
+        let dir = pki().root_pem_path().parent().expect("the PKI dir").to_owned();
+        assert!(dir.join("root.pem").exists());
+        println!("pki dir: {}", dir.display());
+        return;
+    }
+    let exe = std::env::current_exe().expect("this test binary");
+    let child = Command::new(exe).args(["--exact", name, "--nocapture"]).env(PKI_CHILD, "1").output();
+    let child = child.expect("run this test binary again");
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(child.status.success(), "{stdout}{}", String::from_utf8_lossy(&child.stderr));
+    let dir = stdout.lines().find_map(|l| l.strip_prefix("pki dir: ")).expect("the child names its PKI dir");
+    let dir = std::path::Path::new(dir);
+    assert!(dir.starts_with(env!("CARGO_TARGET_TMPDIR")), "{}", dir.display());
+    let started = std::time::Instant::now();
+    while dir.exists() {
+        assert!(started.elapsed() < Duration::from_secs(10), "{} outlived its test process", dir.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

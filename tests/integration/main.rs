@@ -16,6 +16,7 @@ mod fixtures;
 mod hostile;
 mod http;
 mod http2;
+mod install;
 mod miniprogram;
 mod network;
 mod proxy;

@@ -9,6 +9,13 @@
 //! ones are child processes), and every start function is synchronous: it returns the
 //! bound address as soon as the listener exists, so plain `#[test]` functions can use
 //! the fixtures.
+//!
+//! Nothing outlives the test process. Each openssl server is tied to it by a pipe (see
+//! `openssl.rs`), and so is the PKI's temp dir under `target/tmp` (a sweeper deletes it,
+//! see `pki.rs`); everything else a test writes is a `tempfile` it owns, and every
+//! other child process is killed when the value that owns it drops. To check by hand
+//! after a full `cargo test`: `ls target/tmp` lists nothing, `/tmp` holds nothing new,
+//! and `pgrep -af 'openssl|prometheus|nginx'` finds no process the tests started.
 #![allow(dead_code, unused_imports)]
 
 pub mod addresses;

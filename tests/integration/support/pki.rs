@@ -8,11 +8,13 @@
 //! keys; rcgen signs with one once openssl has made it).
 //!
 //! Every chain is also kept as PEM, so [`Pki::pem_files`] can hand it to a server run
-//! by the openssl CLI (see `openssl.rs`).
+//! by the openssl CLI (see `openssl.rs`). Those files live in one temp dir under
+//! `target/tmp` for the whole test process; a sweeper process deletes it when the test
+//! process exits, however it exits.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use rcgen::{
@@ -144,6 +146,8 @@ impl Made {
 /// The process-wide test PKI. Get it with [`pki`].
 pub struct Pki {
     dir: TempDir,
+    /// Held open for the life of the process: the PKI dir is deleted when it closes.
+    _sweeper: ChildStdin,
     root_pem_path: PathBuf,
     root: Cert,
     root_issuer: Issuer,
@@ -309,7 +313,7 @@ impl Pki {
         let intermediate = ca("reqdoctor test intermediate", ca_window, Some(&root));
         let expired_intermediate = ca("reqdoctor expired intermediate", expired_window, Some(&root));
         let unknown_intermediate = ca("reqdoctor unknown intermediate", ca_window, Some(&unknown_root));
-        let dir = pki_dir();
+        let (dir, sweeper) = pki_dir();
         let root_issuer = root;
         let root = Cert::of_issuer(&root_issuer);
         let root_pem_path = dir.path().join("root.pem");
@@ -320,6 +324,7 @@ impl Pki {
         write(&dir.path().join("intermediate.key"), &intermediate_key);
         Pki {
             dir,
+            _sweeper: sweeper,
             root_pem_path,
             root,
             root_issuer,
@@ -557,31 +562,30 @@ fn made(chain: Vec<Cert>, key: &KeyPair) -> Made {
     Made { chain, key_der: key.serialize_der(), key_pem: key.serialize_pem() }
 }
 
-const PKI_DIR_PREFIX: &str = "reqdoctor-pki-";
-
 /// The directory holding root.pem and the openssl work files, under cargo's
-/// per-target temp dir; kept for the whole process (statics are never dropped, so
-/// directories of earlier runs are removed here once they are an hour old).
-fn pki_dir() -> TempDir {
+/// per-target temp dir, and its sweeper: statics are never dropped, so the
+/// `TempDir` never deletes it; the sweeper does, when this process ends.
+fn pki_dir() -> (TempDir, ChildStdin) {
     let parent = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    remove_stale_pki_dirs(parent);
-    tempfile::Builder::new().prefix(PKI_DIR_PREFIX).tempdir_in(parent).expect("create the PKI temp dir")
+    let dir = tempfile::Builder::new().prefix("reqdoctor-pki-").tempdir_in(parent).expect("create the PKI temp dir");
+    let sweeper = sweep_at_exit(dir.path());
+    (dir, sweeper)
 }
 
-/// Best effort: deletes PKI dirs of earlier test processes older than an hour.
-fn remove_stale_pki_dirs(parent: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let hour = std::time::Duration::from_secs(3600);
-    for entry in entries.flatten() {
-        let ours = entry.file_name().to_string_lossy().starts_with(PKI_DIR_PREFIX);
-        let age = entry.metadata().and_then(|m| m.modified()).ok();
-        let age = age.and_then(|modified| modified.elapsed().ok());
-        if ours && age.is_some_and(|age| age > hour) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+/// Starts a small `sh` that deletes `dir` once it reads end-of-file on its stdin,
+/// and returns that stdin: it closes when this process exits, however it exits
+/// (a panic, an abort, a kill), as the openssl servers' lifelines do.
+fn sweep_at_exit(dir: &Path) -> ChildStdin {
+    let mut sweeper = Command::new("sh")
+        .args(["-c", r#"cat >/dev/null; rm -rf -- "$1""#, "sh"])
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start the PKI dir's sweeper (sh): {e}"));
+    let lifeline = sweeper.stdin.take().expect("the sweeper's stdin is piped");
+    std::thread::spawn(move || sweeper.wait());
+    lifeline
 }
 
 fn write(path: &Path, contents: &str) {

@@ -1,0 +1,67 @@
+//! Puts the git commit into `reqdoctor --version`: sets `REQDOCTOR_VERSION` to
+//! `0.1.0 (abc123def456)` when built from a git checkout of this repository,
+//! and to the plain package version otherwise (a crates.io tarball, no git, or
+//! a copy of the sources inside some other repository). The JSON report's
+//! `tool.version` stays the plain `CARGO_PKG_VERSION`.
+//!
+//! Cargo reruns this script when HEAD moves: on a change to the HEAD file and
+//! to the file of the branch it points to (both found with `git rev-parse
+//! --git-path`, so a worktree, whose `.git` is a file, works too) or to
+//! `packed-refs`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let version = env!("CARGO_PKG_VERSION");
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let line = match commit(&manifest_dir) {
+        Some(commit) => format!("{version} ({commit})"),
+        None => version.to_owned(),
+    };
+    println!("cargo:rustc-env=REQDOCTOR_VERSION={line}");
+}
+
+/// The short commit of HEAD, when `dir` is the top of a git work tree; also
+/// asks cargo to rerun when HEAD or its branch changes.
+fn commit(dir: &Path) -> Option<String> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+    if !same_dir(Path::new(&top), dir) {
+        return None;
+    }
+    watch(dir, "HEAD");
+    watch(dir, "packed-refs");
+    if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
+        watch(dir, &branch);
+    }
+    let commit = git(dir, &["rev-parse", "--short=12", "HEAD"])?;
+    commit.bytes().all(|b| b.is_ascii_hexdigit()).then_some(commit)
+}
+
+/// Asks cargo to rerun on a change to git's file `name` (HEAD, a ref), if it exists:
+/// a missing path would make cargo rerun this script on every build.
+fn watch(dir: &Path, name: &str) {
+    let Some(path) = git(dir, &["rev-parse", "--git-path", name]) else {
+        return;
+    };
+    let path = dir.join(path);
+    if path.exists() {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+}
+
+/// `git -C dir args…`'s first line, or None when git is missing or fails.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    let stdout = String::from_utf8(output.stdout).ok()?;
+    let line = stdout.lines().next()?.trim();
+    (output.status.success() && !line.is_empty()).then(|| line.to_owned())
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
