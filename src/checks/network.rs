@@ -317,12 +317,7 @@ fn tcp_connect(cx: &Context<'_>) -> Check {
         .iter()
         .map(|a| json!({"address": a.addr.to_string(), "outcome": outcome_name(&a.result), "ms": millis(a.elapsed)}))
         .collect();
-    let listing = tcp
-        .attempts
-        .iter()
-        .map(|a| format!("{} {}", a.addr, outcome_text(&a.result, a.elapsed, lang)))
-        .collect::<Vec<_>>()
-        .join(say!(lang, "; ", "；").as_str());
+    let listing = attempts_listing(tcp, lang);
     let failed = tcp.attempts.iter().filter(|a| a.result != TcpResult::Connected).count();
     let total = tcp.attempts.len();
     let check = match tcp.chosen {
@@ -468,6 +463,15 @@ pub(super) fn outcome_name(result: &TcpResult) -> &'static str {
         TcpResult::Denied => "denied",
         TcpResult::Error(_) => "error",
     }
+}
+
+/// Every address tried and how it went: `127.0.0.1:443 refused (0.2 ms); …`.
+pub(super) fn attempts_listing(tcp: &TcpTrace, lang: Lang) -> String {
+    tcp.attempts
+        .iter()
+        .map(|a| format!("{} {}", a.addr, outcome_text(&a.result, a.elapsed, lang)))
+        .collect::<Vec<_>>()
+        .join(say!(lang, "; ", "；").as_str())
 }
 
 pub(super) fn outcome_text(result: &TcpResult, elapsed: std::time::Duration, lang: Lang) -> String {

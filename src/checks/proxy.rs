@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::network::{describe, outcome_name, outcome_text};
+use super::network::{attempts_listing, describe, outcome_name};
 use super::{Check, CheckId, Context, millis, upstream};
 use crate::lang::Lang;
 use crate::probe::ConnTrace;
@@ -186,12 +186,7 @@ pub(super) fn failure(conn: &ConnTrace, trace: &ProxyTrace, budget: u128, lang: 
         return Some(say!(lang, "cannot reach the proxy {proxy}: {why}", "无法连接代理 {proxy}：{why}"));
     };
     if tcp.chosen.is_none() {
-        let listing = tcp
-            .attempts
-            .iter()
-            .map(|a| format!("{} {}", a.addr, outcome_text(&a.result, a.elapsed, lang)))
-            .collect::<Vec<_>>()
-            .join(say!(lang, "; ", "；").as_str());
+        let listing = attempts_listing(tcp, lang);
         return Some(say!(lang, "cannot connect to the proxy {proxy}: {listing}", "无法连接代理 {proxy}：{listing}"));
     }
     let answer = &trace.tunnel.as_ref()?.answer;
