@@ -294,6 +294,17 @@ impl Report {
         }
     }
 
+    /// Whether the report is of certificate files (`reqdoctor cert`: its
+    /// target is `file://` URLs), with no server and so no timing.
+    pub fn of_files(&self) -> bool {
+        self.target.starts_with("file://")
+    }
+
+    /// The command that wrote the report, as its title names it.
+    pub fn command(&self) -> &'static str {
+        if self.of_files() { "reqdoctor cert" } else { "reqdoctor check" }
+    }
+
     /// The monitoring-plugin exit code of this report's verdict.
     pub fn exit_code(&self) -> u8 {
         self.verdict.severity()
