@@ -89,6 +89,7 @@ pub fn diagnose(files: &Files, options: &Options, now: SystemTime) -> Result<Rep
         spans: Vec::new(),
     };
     let mut report = Report::new(&target, &checks, Api::Request, &trace, Some(&chain));
+    report.of_files = true;
     report.target = files.bundle.iter().map(|path| file_url(path)).collect::<Vec<_>>().join(" ");
     Ok(report)
 }

@@ -88,7 +88,7 @@ pub fn article(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<(
     if let Some(chain) = &report.certificate {
         certificate(&mut html, chain, lang);
     }
-    if !report.of_files() {
+    if !report.of_files {
         waterfall(&mut html, &report.timeline, report.timings_ms.total, lang);
     }
     html.push_str("</article>\n");

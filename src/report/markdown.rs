@@ -28,7 +28,7 @@ pub fn render(report: &Report, lang: Lang, command: &str, out: &mut dyn Write) -
         writeln!(out, "**{title}:** {}", escape(&chain_line(chain, lang)))?;
     }
     writeln!(out)?;
-    if !report.of_files() {
+    if !report.of_files {
         timing(report, lang, out)?;
         writeln!(out)?;
     }

@@ -68,7 +68,7 @@ pub fn render(report: &Report, out: &mut dyn Write, layout: Layout) -> io::Resul
         }
     }
     writeln!(out)?;
-    if !report.of_files() {
+    if !report.of_files {
         waterfall::render(&report.timeline, report.timings_ms.total, &pen, out)?;
     }
     let verdict = say!(pen.lang, "verdict ", "结论 ");
