@@ -100,6 +100,15 @@ proptest! {
     }
 
     #[test]
+    fn ber_shaped_bundles_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..300), split in 0usize..300) {
+        // ContentInfo with indefinite lengths, then anything: the BER walk's edge cases.
+        let oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+        let (head, rest) = tail.split_at(split.min(tail.len()));
+        let bytes = [&[0x30, 0x80][..], &oid, &[0xa0, 0x80, 0x30, 0x80], head, &[0, 0], rest].concat();
+        bundle_keeps_its_promises(&bytes)?;
+    }
+
+    #[test]
     fn pem_shaped_bundles_never_panic(
         label in "(CERTIFICATE|PKCS7|CMS|PRIVATE KEY|RSA PRIVATE KEY|X)",
         body in "[A-Za-z0-9+/=\n-]{0,300}",

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rustls::sign::SigningKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use x509_parser::asn1_rs::{Any, Class, FromDer, Oid, Tag};
+use x509_parser::asn1_rs::{Any, Class, FromBer, FromDer, Oid, Tag};
 use x509_parser::pem::Pem;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
@@ -146,7 +146,7 @@ fn from_pem(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, BundleError> {
 
 /// Concatenated DER certificates, or one DER PKCS#7 ContentInfo.
 fn from_der(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, BundleError> {
-    let (_, first) = Any::from_der(bytes).map_err(|_| BundleError::NotDer)?;
+    let (_, first) = Any::from_ber(bytes).map_err(|_| BundleError::NotDer)?;
     if first.tag() == Tag::Sequence && starts_with_oid(first.data) {
         return from_pkcs7(bytes);
     }
@@ -158,23 +158,24 @@ fn from_der(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, BundleError> {
 }
 
 fn starts_with_oid(contents: &[u8]) -> bool {
-    matches!(Any::from_der(contents), Ok((_, any)) if any.tag() == Tag::Oid && any.class() == Class::Universal)
+    matches!(Any::from_ber(contents), Ok((_, any)) if any.tag() == Tag::Oid && any.class() == Class::Universal)
 }
 
-/// The certificates of a ContentInfo { signedData, [0] SignedData }.
+/// The certificates of a ContentInfo { signedData, [0] SignedData }, in DER
+/// or BER (indefinite lengths, which some tools write for PKCS#7).
 /// SignedData is SEQUENCE { version, digestAlgorithms, encapContentInfo,
 /// certificates [0] IMPLICIT SET OF CertificateChoices OPTIONAL, crls [1]
 /// OPTIONAL, signerInfos }; only the plain certificates (SEQUENCEs) count.
 fn from_pkcs7(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, BundleError> {
-    let (_, info) = Any::from_der(bytes).map_err(|_| BundleError::BadPkcs7)?;
+    let (_, info) = Any::from_ber(bytes).map_err(|_| BundleError::BadPkcs7)?;
     expect(&info, Class::Universal, Tag::Sequence)?;
-    let (rest, oid) = Oid::from_der(info.data).map_err(|_| BundleError::BadPkcs7)?;
+    let (rest, oid) = Oid::from_ber(info.data).map_err(|_| BundleError::BadPkcs7)?;
     if oid.as_bytes() != SIGNED_DATA {
         return Err(BundleError::BadPkcs7);
     }
-    let (_, explicit) = Any::from_der(rest).map_err(|_| BundleError::BadPkcs7)?;
+    let (_, explicit) = Any::from_ber(rest).map_err(|_| BundleError::BadPkcs7)?;
     expect(&explicit, Class::ContextSpecific, Tag(0))?;
-    let (_, signed) = Any::from_der(explicit.data).map_err(|_| BundleError::BadPkcs7)?;
+    let (_, signed) = Any::from_ber(explicit.data).map_err(|_| BundleError::BadPkcs7)?;
     expect(&signed, Class::Universal, Tag::Sequence)?;
     let fields = elements(signed.data).map_err(|_| BundleError::BadPkcs7)?;
     let Some(set) = fields.iter().skip(3).find_map(|f| tagged_zero(f)) else {
@@ -197,7 +198,7 @@ fn from_pkcs7(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, BundleError>
 
 /// The contents of a `[0]` context-specific element.
 fn tagged_zero(element: &[u8]) -> Option<&[u8]> {
-    let (_, any) = Any::from_der(element).ok()?;
+    let (_, any) = Any::from_ber(element).ok()?;
     (any.class() == Class::ContextSpecific && any.tag() == Tag(0)).then_some(any.data)
 }
 
@@ -205,12 +206,12 @@ fn expect(any: &Any<'_>, class: Class, tag: Tag) -> Result<(), BundleError> {
     if any.class() == class && any.tag() == tag { Ok(()) } else { Err(BundleError::BadPkcs7) }
 }
 
-/// `bytes` cut into whole DER elements (header and contents), in order; an
-/// error when any part is not one.
+/// `bytes` cut into whole BER elements (header and contents), in order; an
+/// error when any part is not one. Each certificate is then parsed as DER.
 fn elements(mut bytes: &[u8]) -> Result<Vec<&[u8]>, ()> {
     let mut out = Vec::new();
     while !bytes.is_empty() {
-        let (rest, _) = Any::from_der(bytes).map_err(|_| ())?;
+        let (rest, _) = Any::from_ber(bytes).map_err(|_| ())?;
         out.push(&bytes[..bytes.len() - rest.len()]);
         bytes = rest;
         if out.len() > 4 * MAX_CERTS {
@@ -231,6 +232,25 @@ mod tests {
 
     fn cert(name: &str) -> CertifiedKey<KeyPair> {
         generate_simple_self_signed(vec![name.to_string()]).expect("rcgen makes a certificate")
+    }
+
+    /// `[tag, indefinite length] contents [end of contents]`.
+    fn indefinite(tag: u8, contents: &[u8]) -> Vec<u8> {
+        [&[tag, 0x80][..], contents, &[0, 0]].concat()
+    }
+
+    #[test]
+    fn pkcs7_with_indefinite_lengths_reads() {
+        let (a, b) = (cert("a.test"), cert("b.test"));
+        let der = pkcs7(&format!("{}{}", a.cert.pem(), b.cert.pem()), "DER");
+        let (_, info) = Any::from_der(&der[..]).unwrap();
+        let (rest, _) = Oid::from_der(info.data).unwrap();
+        let oid = &info.data[..info.data.len() - rest.len()];
+        let (_, explicit) = Any::from_der(rest).unwrap();
+        let (_, signed) = Any::from_der(explicit.data).unwrap();
+        let ber = indefinite(0x30, &[oid, &indefinite(0xa0, &indefinite(0x30, signed.data))].concat());
+        assert_eq!(read_certificates(&ber).expect("BER PKCS#7"), [a.cert.der().clone(), b.cert.der().clone()]);
+        assert!(read_certificates(&ber[..ber.len() - 1]).is_err(), "a missing end-of-contents");
     }
 
     /// `openssl crl2pkcs7 -nocrl` over `pem`, in `form` (PEM or DER).
