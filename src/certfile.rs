@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rustls_pki_types::CertificateDer;
 
 use crate::cert::bundle::{self, BundleError, PrivateKey};
-use crate::cert::{CertFacts, Chain};
+use crate::cert::{CertFacts, Chain, ChainError};
 use crate::checks::AndroidFloor;
 use crate::checks::offline::{self, Extras, Input};
 use crate::lang::Lang;
@@ -69,7 +69,14 @@ pub fn diagnose(files: &Files, options: &Options, now: SystemTime) -> Result<Rep
     let target = target_for(&host)?;
     let host = target.host();
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let chain = Chain::analyze(&certs, &options.roots, &host, secs).map_err(|_| CertFileError::TooMany)?;
+    let chain = Chain::analyze(&certs, &options.roots, &host, secs).map_err(|error| {
+        // read_certificates parsed every certificate already: not expected.
+        let reason = match error {
+            ChainError::Empty => "no certificate".to_owned(),
+            ChainError::Unparseable { reason, .. } => reason.0,
+        };
+        bundle_error(&files.bundle[0], crate::cert::BadCertificate(reason))
+    })?;
     let input = Input {
         host: &host,
         now: secs,

@@ -232,7 +232,10 @@ fn unreadable_files_and_a_key_alone_are_one_line_and_exit_3() {
         dir.write("truncated.der", &der[..der.len() / 2])
     };
     let cert_file = path_str(&pki().pem_files(CertKind::Valid).cert);
-    let cases: [(&[&str], &str); 6] = [
+    let many = std::fs::read_to_string(&cert_file).expect("read the leaf").repeat(33);
+    let half = dir.write("half-of-too-many.pem", many.as_bytes());
+    let cases: [(&[&str], &str); 7] = [
+        (&[half.as_str(), half.as_str()], "more than 64 certificates"),
         (&[missing.as_str()], "cannot read"),
         (&[key_only.as_str()], "no certificate"),
         (&[garbage.as_str()], "neither PEM nor"),
