@@ -15,6 +15,7 @@ mod client_auth;
 mod head;
 mod http;
 mod network;
+pub mod offline;
 mod proxy;
 mod suites;
 mod tls;

@@ -50,6 +50,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// List every check: its id, triage step, title and the phone error a failure reports.
     Checks(ChecksArgs),
+    /// Judge a certificate bundle from files, before deploying it: every cert.* check, no server.
+    #[command(after_help = CERT_EXAMPLES)]
+    Cert(CertArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -86,7 +89,7 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// The command whose page to print (check, explain, serve, checks, completions, man) [default: reqdoctor's own].
+    /// The command whose page to print (check, explain, serve, checks, cert, completions, man) [default: reqdoctor's own].
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
 
@@ -160,6 +163,69 @@ pub struct ExplainArgs {
     /// The answer's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<crate::lang::Lang>,
+}
+
+const CERT_EXAMPLES: &str = "\
+Examples:
+  reqdoctor cert fullchain.pem --host api.example.com --key privkey.pem
+  reqdoctor cert leaf.pem intermediate.pem
+  reqdoctor cert --json --expiry-warn-days 30 chain.p7c
+
+Files are read in order, leaf first: PEM (CERTIFICATE, PKCS7 or CMS blocks;
+key blocks are skipped), DER certificates, or DER PKCS#7 (.p7b, .p7c).
+Checks that need a server are skipped. The private key is never printed.
+
+Exit codes: 0 pass, 1 warn, 2 fail, 3 reqdoctor could not run.";
+
+#[derive(Debug, Args)]
+pub struct CertArgs {
+    /// The bundle's files, leaf first: PEM, DER or PKCS#7.
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+
+    /// The host name the phone asks for [default: the leaf's first DNS name]
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
+    /// The private key (PEM or DER): cert.key fails unless it is the leaf's. Never printed.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<PathBuf>,
+
+    /// Trust only the root certificates in this PEM file instead of the built-in Mozilla roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Warn when the leaf certificate expires within N days.
+    #[arg(long, value_name = "N", default_value_t = checks::DEFAULT_EXPIRY_WARN_DAYS)]
+    pub expiry_warn_days: u32,
+
+    /// The oldest Android release the app supports: cert.trusted warns when the chain's root is missing from it.
+    #[arg(long, value_name = "VERSION", default_value = checks::android::DEFAULT_MIN_ANDROID)]
+    pub min_android: String,
+
+    /// Android's root store history as JSON, in the form of data/android-roots.json [default: the bundled one].
+    #[arg(long, value_name = "FILE")]
+    pub android_roots: Option<PathBuf>,
+
+    /// Print the report as one JSON document instead of text.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Output format: text, json, jsonl, nagios, markdown or html (as check's).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// The report's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
+
+    /// Never colour the text report (NO_COLOR is honoured too; CLICOLOR_FORCE forces colour).
+    #[arg(long)]
+    pub no_color: bool,
+
+    /// Show every skipped check on its own line (the text report folds them by cause).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 const CHECK_EXAMPLES: &str = "\

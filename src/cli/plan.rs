@@ -4,16 +4,17 @@
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::project::{self, Project, ProjectError};
-use super::{CheckArgs, DataType, ProbeArgs};
+use super::{CertArgs, CheckArgs, DataType, ProbeArgs};
 use crate::allowlist::{AllowEntry, BadEntry};
 use crate::android::{AndroidRoots, AndroidRootsError};
 use crate::baseline;
 use crate::batch::Batch;
+use crate::certfile;
 use crate::checks::{AndroidFloor, Rules, TimeoutSource};
 use crate::lang::Lang;
 use crate::miniprogram::{self, DEFAULT_TIMEOUT_MS, TOURIST_APPID};
@@ -114,6 +115,48 @@ impl Plan {
     }
 }
 
+/// What one `reqdoctor cert` run will do: the files, how they are judged, how
+/// the report looks.
+#[derive(Debug)]
+pub struct CertPlan {
+    pub files: certfile::Files,
+    pub options: certfile::Options,
+    pub style: Style,
+}
+
+impl CertPlan {
+    pub fn from_args(args: &CertArgs) -> Result<CertPlan, UsageError> {
+        let format = match (args.json, args.format) {
+            (true, _) => Format::Json,
+            (false, format) => format.unwrap_or(Format::Text),
+        };
+        let roots = match &args.ca_file {
+            Some(path) => Roots::from_pem_file(path)?,
+            None => Roots::mozilla(),
+        };
+        let lang = Lang::resolve(args.lang);
+        let options = certfile::Options {
+            roots,
+            expiry_warn_days: args.expiry_warn_days,
+            android: Some(android_floor(&args.min_android, args.android_roots.as_deref())?),
+            host: args.host.clone(),
+            lang,
+        };
+        Ok(CertPlan {
+            files: certfile::Files { bundle: args.files.clone(), key: args.key.clone() },
+            options,
+            style: Style {
+                format,
+                color: wants_color(args.no_color, format),
+                lang,
+                budget_ms: DEFAULT_TIMEOUT_MS,
+                width: terminal_width(),
+                verbose: args.verbose,
+            },
+        })
+    }
+}
+
 /// Validates probe settings and rules (from the command line, or a serve module).
 pub fn options(args: &ProbeArgs, source: Source<'_>) -> Result<Options, UsageError> {
     let roots = match &args.ca_file {
@@ -153,7 +196,7 @@ pub fn options(args: &ProbeArgs, source: Source<'_>) -> Result<Options, UsageErr
         debug_mode: args.debug_mode || url_check_off,
         expiry_warn_days: args.expiry_warn_days,
         timeout_source,
-        android: Some(android_floor(args)?),
+        android: Some(android_floor(&args.min_android, args.android_roots.as_deref())?),
     };
     Ok(Options { probe, rules })
 }
@@ -175,16 +218,16 @@ fn proxies(args: &ProbeArgs, source: Source<'_>) -> Result<Proxies, UsageError> 
 }
 
 /// `--min-android` against `--android-roots` (or the bundled history).
-fn android_floor(args: &ProbeArgs) -> Result<AndroidFloor, UsageError> {
-    let roots = match &args.android_roots {
+fn android_floor(min_android: &str, android_roots: Option<&Path>) -> Result<AndroidFloor, UsageError> {
+    let roots = match android_roots {
         Some(path) => Arc::new(AndroidRoots::from_file(path)?),
         None => AndroidRoots::bundled(),
     };
-    let Some(min) = roots.release(&args.min_android).cloned() else {
+    let Some(min) = roots.release(min_android).cloned() else {
         let known: Vec<&str> = roots.releases.iter().map(|r| r.version.as_str()).collect();
-        return Err(UsageError::MinAndroid { given: args.min_android.clone(), known: known.join(", ") });
+        return Err(UsageError::MinAndroid { given: min_android.to_owned(), known: known.join(", ") });
     };
-    Ok(AndroidFloor { roots, min, given: args.android_roots.is_some() })
+    Ok(AndroidFloor { roots, min, given: android_roots.is_some() })
 }
 
 /// `--domains-file` entries for the API, then `--allow-domain`; `None` when neither was given.

@@ -1,21 +1,22 @@
-//! Runs one parsed command and decides its exit: `check` batches, `explain`,
-//! `checks`, `serve`, and the installation's `completions` and `man`. Problems
+//! Runs one parsed command and decides its exit: `check` batches, `cert`,
+//! `explain`, `checks`, `serve`, and the installation's `completions` and `man`. Problems
 //! the user can fix are one line on stderr and [`Exit::Unknown`]; a closed
 //! stdout (a broken pipe) is not an error.
 
 use std::io::{self, Write};
 use std::time::Duration;
 
-use super::plan::{Plan, UsageError};
+use super::plan::{CertPlan, Plan, UsageError};
 use super::{
-    CheckArgs, ChecksArgs, Command, CompletionsArgs, ExplainArgs, ManArgs, ServeArgs, completions, manpage,
+    CertArgs, CheckArgs, ChecksArgs, Command, CompletionsArgs, ExplainArgs, ManArgs, ServeArgs, completions, manpage,
     serve_config,
 };
 use crate::baseline::{SaveError, Store};
+use crate::batch::Listener;
 use crate::lang::Lang;
 use crate::outcome::{Exit, Outcome, Shortfall};
 use crate::output::Output;
-use crate::{batch, explain, pipeline, report, serve};
+use crate::{batch, certfile, explain, pipeline, report, serve};
 
 /// Runs `command` and returns how it ended.
 pub fn command(command: Command) -> Exit {
@@ -23,6 +24,7 @@ pub fn command(command: Command) -> Exit {
         Command::Check(args) => check(&args),
         Command::Explain(args) => self::explain(&args),
         Command::Checks(args) => checks(&args),
+        Command::Cert(args) => cert(&args),
         Command::Serve(args) => self::serve(&args),
         Command::Completions(args) => self::completions(&args),
         Command::Man(args) => man(&args),
@@ -117,6 +119,29 @@ fn checks(args: &ChecksArgs) -> Exit {
         report::catalogue::render_text(Lang::resolve(args.lang), &mut stdout)
     };
     finished(written, "cannot write the catalogue")
+}
+
+/// `reqdoctor cert`: one report on the files, and the exit its verdict decides.
+fn cert(args: &CertArgs) -> Exit {
+    let plan = match CertPlan::from_args(args) {
+        Ok(plan) => plan,
+        Err(error) => return fail(&error.to_string()),
+    };
+    colored::control::set_override(plan.style.color);
+    let report = match certfile::diagnose(&plan.files, &plan.options, std::time::SystemTime::now()) {
+        Ok(report) => report,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let mut outcome = Outcome::default();
+    outcome.record(report.verdict);
+    let mut stdout = io::stdout().lock();
+    let command = super::invocation::shown(std::env::args_os().skip(1));
+    let mut output = Output::new(plan.style, false, &mut stdout).with_command(command);
+    let written = output.report(&report).and_then(|()| output.finish(&outcome));
+    match written {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => fail(&format!("cannot write the report: {error}")),
+        _ => outcome.decide().exit,
+    }
 }
 
 /// `reqdoctor serve`: runs until Ctrl-C or SIGTERM.

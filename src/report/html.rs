@@ -73,10 +73,11 @@ pub fn article(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<(
     let _ = write!(
         html,
         "<article class=\"report\" data-target=\"{target}\" data-verdict=\"{verdict}\">\
-         <h1>reqdoctor check <code>{target}</code></h1>\
+         <h1>{command} <code>{target}</code></h1>\
          <p class=\"verdict {verdict}\" id=\"verdict\">{word}{detail}</p>\
          <p><small>{started} · {addresses}</small></p>",
         target = escape(&report.target),
+        command = report.command(),
         word = verdict_word(report.verdict, lang),
         detail = escape(&verdict_detail(report, lang)),
         started = report.started_at,
@@ -87,7 +88,9 @@ pub fn article(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<(
     if let Some(chain) = &report.certificate {
         certificate(&mut html, chain, lang);
     }
-    waterfall(&mut html, &report.timeline, report.timings_ms.total, lang);
+    if !report.of_files {
+        waterfall(&mut html, &report.timeline, report.timings_ms.total, lang);
+    }
     html.push_str("</article>\n");
     out.write_all(html.as_bytes())
 }

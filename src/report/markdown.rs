@@ -28,8 +28,10 @@ pub fn render(report: &Report, lang: Lang, command: &str, out: &mut dyn Write) -
         writeln!(out, "**{title}:** {}", escape(&chain_line(chain, lang)))?;
     }
     writeln!(out)?;
-    timing(report, lang, out)?;
-    writeln!(out)?;
+    if !report.of_files {
+        timing(report, lang, out)?;
+        writeln!(out)?;
+    }
     let made = say!(lang, "Made with", "生成命令");
     writeln!(out, "{made} (reqdoctor {}, {}):", report.tool.version, report.started_at)?;
     writeln!(out)?;

@@ -68,6 +68,10 @@ pub struct Report {
     /// Every URL requested, in order (http.redirect's hops), for `--baseline`.
     #[serde(skip)]
     pub requested: Vec<String>,
+    /// Certificate files judged by `reqdoctor cert` (no server, no timing),
+    /// not a URL diagnosed by `check`.
+    #[serde(skip)]
+    pub of_files: bool,
 }
 
 /// A point in time, Unix seconds; written as RFC 3339 in UTC (`2026-11-25T10:00:00Z`).
@@ -291,7 +295,13 @@ impl Report {
             profile: profile::Profile::of(trace),
             timeline: trace.spans.iter().map(TimelineEntry::from).collect(),
             requested: trace.http.iter().flat_map(|http| &http.hops).map(|hop| hop.url.to_string()).collect(),
+            of_files: false,
         }
+    }
+
+    /// The command that wrote the report, as its title names it.
+    pub fn command(&self) -> &'static str {
+        if self.of_files { "reqdoctor cert" } else { "reqdoctor check" }
     }
 
     /// The monitoring-plugin exit code of this report's verdict.

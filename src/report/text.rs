@@ -45,7 +45,7 @@ impl Layout {
 /// Renders one report.
 pub fn render(report: &Report, out: &mut dyn Write, layout: Layout) -> io::Result<()> {
     let pen = Pen { paint: Painter { color: layout.color }, width: layout.width.max(MIN_WIDTH), lang: layout.lang };
-    let title = format!("{} ", pen.paint.bold("reqdoctor check"));
+    let title = format!("{} ", pen.paint.bold(report.command()));
     pen.wrap(out, &title, "  ", &clean(&report.target, MAX_LINE))?;
     header(report, &pen, out)?;
     let width = report.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(0);
@@ -68,7 +68,9 @@ pub fn render(report: &Report, out: &mut dyn Write, layout: Layout) -> io::Resul
         }
     }
     writeln!(out)?;
-    waterfall::render(&report.timeline, report.timings_ms.total, &pen, out)?;
+    if !report.of_files {
+        waterfall::render(&report.timeline, report.timings_ms.total, &pen, out)?;
+    }
     let verdict = say!(pen.lang, "verdict ", "结论 ");
     let first = format!("{}{}", pen.paint.bold(&verdict), verdict_word(report, &pen));
     pen.wrap(out, &first, "        ", &verdict_detail(report, pen.lang))

@@ -15,7 +15,7 @@ use tempfile::NamedTempFile;
 use crate::cli::reqdoctor;
 use crate::usage::rejects;
 
-const COMMANDS: [&str; 6] = ["check", "explain", "serve", "checks", "completions", "man"];
+const COMMANDS: [&str; 7] = ["check", "explain", "serve", "checks", "cert", "completions", "man"];
 
 fn completions(shell: &str) -> String {
     let run = reqdoctor(&["completions", shell]);

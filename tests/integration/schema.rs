@@ -72,6 +72,20 @@ fn real_reports_of_every_shape_match_the_schema() {
 }
 
 #[test]
+fn reports_of_certificate_files_match_the_schema() {
+    let validator = schema();
+    let ca = pki().root_pem_path().to_str().unwrap().to_owned();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    for (kind, key) in [(CertKind::Valid, CertKind::Valid), (CertKind::MissingIntermediate, CertKind::Expired)] {
+        let files = pki().pem_files(kind);
+        let (cert, key) = (path(&files.cert), path(&pki().pem_files(key).key));
+        let run = reqdoctor(&["cert", "--json", "--ca-file", &ca, "--key", &key, &cert]);
+        let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+        assert_valid(&validator, &report);
+    }
+}
+
+#[test]
 fn the_schema_rejects_what_spec_forbids() {
     let validator = schema();
     let valid = connect(https_server(CertKind::Valid));
