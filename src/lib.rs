@@ -14,6 +14,7 @@ pub mod android;
 pub mod baseline;
 pub mod batch;
 pub mod cert;
+pub mod chainfix;
 pub mod checks;
 pub mod cli;
 pub mod explain;

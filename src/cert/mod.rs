@@ -3,6 +3,7 @@
 //! decide on these facts, never on a TLS library's first error.
 
 mod constraints;
+pub mod fix;
 mod parts;
 mod path;
 mod signed;
