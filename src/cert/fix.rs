@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn reads_der_and_pem_and_refuses_other_bytes() {
         let (leaf, int) = (fixture("leaf"), fixture("intermediate"));
-        assert_eq!(read_certificates(&int.der).expect("DER"), [int.der.clone()]);
+        assert_eq!(read_certificates(&int.der).expect("DER"), std::slice::from_ref(&int.der));
         let pem = to_pem(&[leaf.der.clone(), int.der.clone()]);
         assert_eq!(read_certificates(pem.as_bytes()).expect("PEM"), [leaf.der, int.der]);
         assert!(read_certificates(b"<html>not found</html>").is_err());
