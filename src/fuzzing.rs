@@ -10,7 +10,7 @@ use std::time::Duration;
 use rustls_pki_types::CertificateDer;
 
 use crate::allowlist::{AllowEntry, origin_of};
-use crate::cert::{CertFacts, Chain};
+use crate::cert::{CertFacts, Chain, bundle};
 use crate::routing::{ConnectTo, Resolve, Routes};
 use crate::target::Target;
 use crate::trust::Roots;
@@ -62,6 +62,21 @@ pub fn cert_chain(bytes: &[u8]) {
             let _ = chain.role(index);
         }
         let _ = chain.refusal();
+    }
+}
+
+/// A certificate bundle or key file: no panic, at most `bundle::MAX_CERTS`
+/// certificates, every one non-empty, and every error one line.
+pub fn cert_bundle(bytes: &[u8]) {
+    match bundle::read_certificates(bytes) {
+        Ok(certs) => {
+            assert!(!certs.is_empty() && certs.len() <= bundle::MAX_CERTS, "{} certificates", certs.len());
+            assert!(certs.iter().all(|c| !c.is_empty()), "an empty certificate");
+        }
+        Err(e) => assert!(!e.to_string().contains('\n'), "a multi-line error: {e}"),
+    }
+    if let Err(e) = bundle::read_private_key(bytes) {
+        assert!(!e.to_string().contains('\n'), "a multi-line error: {e}");
     }
 }
 
@@ -162,6 +177,11 @@ mod tests {
     #[test]
     fn the_cert_chain_corpus_replays() {
         replay("cert_chain", 500, cert_chain);
+    }
+
+    #[test]
+    fn the_cert_bundle_corpus_replays() {
+        replay("cert_bundle", 8, cert_bundle);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Property tests: the parsers and rules that see untrusted input — URLs,
-//! allow-list entries, routing rules, app.json, redirects, certificates, a
+//! allow-list entries, routing rules, app.json, redirects, certificates,
+//! certificate bundles and key files, a
 //! legacy TLS server's bytes, pasted errMsgs, HTTP responses, project and
 //! serve configs — never panic, and keep their
 //! promises for every input proptest can think of.
@@ -9,7 +10,7 @@
 use proptest::prelude::*;
 
 use crate::allowlist::{AllowEntry, origin_of};
-use crate::cert::{CertFacts, Chain};
+use crate::cert::{CertFacts, Chain, bundle};
 use crate::probe::flight::read_flight;
 use crate::probe::redirect::{Next, next};
 use crate::routing::{ConnectTo, Resolve};
@@ -23,6 +24,21 @@ fn urlish() -> impl Strategy<Value = String> {
         "https://([a-z]{1,5}(:[a-z0-9]{1,8})?@)?[a-z0-9.\\[\\]:]{1,30}(/.{0,20})?",
         ".{0,60}",
     ]
+}
+
+/// What reading a bundle or key file promises for any bytes: no panic, at
+/// most `MAX_CERTS` non-empty certificates, one-line errors.
+fn bundle_keeps_its_promises(bytes: &[u8]) -> Result<(), TestCaseError> {
+    match bundle::read_certificates(bytes) {
+        Ok(certs) => {
+            prop_assert!(!certs.is_empty() && certs.len() <= bundle::MAX_CERTS && certs.iter().all(|c| !c.is_empty()))
+        }
+        Err(e) => prop_assert!(!e.to_string().contains('\n'), "{}", e),
+    }
+    if let Err(e) = bundle::read_private_key(bytes) {
+        prop_assert!(!e.to_string().contains('\n'), "{}", e);
+    }
+    Ok(())
 }
 
 proptest! {
@@ -76,6 +92,22 @@ proptest! {
         let _ = CertFacts::parse(&bytes);
         let chain = [rustls_pki_types::CertificateDer::from(bytes)];
         let _ = Chain::analyze(&chain, &Roots::mozilla(), "api.example.com", 0).map(|c| c.refusal());
+    }
+
+    #[test]
+    fn bundle_reading_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        bundle_keeps_its_promises(&bytes)?;
+    }
+
+    #[test]
+    fn pem_shaped_bundles_never_panic(
+        label in "(CERTIFICATE|PKCS7|CMS|PRIVATE KEY|RSA PRIVATE KEY|X)",
+        body in "[A-Za-z0-9+/=\n-]{0,300}",
+        end in any::<bool>(),
+    ) {
+        let end = if end { format!("-----END {label}-----\n") } else { String::new() };
+        let pem = format!("-----BEGIN {label}-----\n{body}\n{end}");
+        bundle_keeps_its_promises(pem.as_bytes())?;
     }
 
     #[test]

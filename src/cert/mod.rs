@@ -2,6 +2,7 @@
 //! when, for which names, with which key and signature. The cert.* checks
 //! decide on these facts, never on a TLS library's first error.
 
+pub mod bundle;
 mod constraints;
 pub mod fix;
 mod parts;
