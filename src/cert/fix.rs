@@ -6,7 +6,6 @@
 //! decided here too, so the network side only fetches.
 
 use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::{self, PemObject};
 
 use super::CertFacts;
 use super::signed::{self, Signed};
@@ -104,25 +103,6 @@ pub fn chain_of(pool: &[Candidate], found: &Found) -> Vec<CertificateDer<'static
     found.links.iter().map(|i| pool[*i].der.clone()).collect()
 }
 
-/// The certificates in an AIA answer: DER, or PEM (one or more CERTIFICATE
-/// blocks). The one place that reads them, so a fuller reader (PKCS#7) can
-/// replace it.
-pub fn read_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    let text = bytes.trim_ascii_start();
-    if text.starts_with(b"-----BEGIN") {
-        let certs = CertificateDer::pem_slice_iter(text).collect::<Result<Vec<_>, pem::Error>>();
-        return match certs {
-            Ok(certs) if !certs.is_empty() => Ok(certs),
-            Ok(_) => Err("PEM without a CERTIFICATE block".to_owned()),
-            Err(e) => Err(format!("bad PEM: {e}")),
-        };
-    }
-    match CertFacts::parse(bytes) {
-        Ok(_) => Ok(vec![CertificateDer::from(bytes.to_vec())]),
-        Err(e) => Err(format!("neither a DER certificate nor PEM ({e})")),
-    }
-}
-
 /// PEM text of `chain`, one CERTIFICATE block each, in order.
 pub fn to_pem(chain: &[CertificateDer<'_>]) -> String {
     use base64::Engine;
@@ -142,6 +122,7 @@ pub fn to_pem(chain: &[CertificateDer<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls_pki_types::pem::PemObject;
 
     /// 2026-06-01, inside every fixture's validity.
     const NOW: i64 = 1_780_272_000;
@@ -192,12 +173,9 @@ mod tests {
     }
 
     #[test]
-    fn reads_der_and_pem_and_refuses_other_bytes() {
+    fn its_pem_reads_back_as_the_same_certificates() {
         let (leaf, int) = (fixture("leaf"), fixture("intermediate"));
-        assert_eq!(read_certificates(&int.der).expect("DER"), std::slice::from_ref(&int.der));
         let pem = to_pem(&[leaf.der.clone(), int.der.clone()]);
-        assert_eq!(read_certificates(pem.as_bytes()).expect("PEM"), [leaf.der, int.der]);
-        assert!(read_certificates(b"<html>not found</html>").is_err());
-        assert!(read_certificates(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").is_err());
+        assert_eq!(super::super::bundle::read_certificates(pem.as_bytes()).expect("PEM"), [leaf.der, int.der]);
     }
 }

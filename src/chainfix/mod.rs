@@ -12,10 +12,11 @@ use tokio::time::Instant;
 
 use crate::android::Root;
 use crate::cert::fix::{self, Candidate, Found};
-use crate::cert::{CertFacts, Chain, host_matches, spki_sha256};
+use crate::cert::{CertFacts, Chain, ChainError, host_matches, spki_sha256};
 use crate::checks::android::AndroidFloor;
 use crate::probe::Settings;
 use crate::probe::aia::{self, Fetch, FetchError};
+use crate::target::Target;
 
 /// AIA fetches made at most for one chain.
 pub const MAX_FETCHES: usize = 5;
@@ -46,7 +47,7 @@ pub enum FetchOutcome {
     Added(Vec<String>),
     /// The answer's certificates (names), none of which signs the child.
     NotIssuer(Vec<String>),
-    /// The answer is not DER or PEM certificates.
+    /// The answer is not certificates (DER, PEM or PKCS#7).
     Unreadable(String),
     /// Not an http(s) URL (`ldap:`, `file:`…): skipped.
     Skipped,
@@ -100,6 +101,27 @@ pub struct PathView {
     pub serves_floor: bool,
 }
 
+/// Why there is no chain to start from.
+#[derive(Debug, thiserror::Error)]
+pub enum NoChain {
+    #[error(
+        "the server sent no certificate (the connection or the TLS handshake failed); run reqdoctor check on the URL"
+    )]
+    NotSent,
+    #[error("the server's certificate {position} cannot be parsed: {reason}")]
+    Unparseable { position: usize, reason: String },
+}
+
+/// Connects to `target` as `check` does, then builds the chain from what its server sent.
+pub async fn diagnose(target: &Target, settings: &Settings, floor: &AndroidFloor, now: i64) -> Result<Fix, NoChain> {
+    let trace = crate::probe::run(target, settings).await;
+    let sent = trace.presented().ok_or(NoChain::NotSent)?;
+    build(sent, &target.host(), settings, floor, now).await.map_err(|error| match error {
+        ChainError::Empty => NoChain::NotSent,
+        ChainError::Unparseable { position, reason } => NoChain::Unparseable { position, reason: reason.0 },
+    })
+}
+
 /// Builds the chain for `host` from `sent` (leaf first), fetching issuers under `settings`.
 pub async fn build(
     sent: &[CertificateDer<'static>],
@@ -107,7 +129,7 @@ pub async fn build(
     settings: &Settings,
     floor: &AndroidFloor,
     now: i64,
-) -> Result<Fix, crate::cert::ChainError> {
+) -> Result<Fix, ChainError> {
     let before = Chain::analyze(sent, &settings.roots, host, now)?;
     let mut pool = pool_of(sent);
     let mut fetches = Vec::new();
@@ -155,8 +177,8 @@ fn take(pool: &mut Vec<Candidate>, top: usize, url: String, fetched: Fetch) -> F
     let outcome = match fetched {
         Fetch::Skipped { .. } => FetchOutcome::Skipped,
         Fetch::Failed { reason, .. } => FetchOutcome::Failed(reason),
-        Fetch::Body { bytes, .. } => match fix::read_certificates(&bytes) {
-            Err(why) => FetchOutcome::Unreadable(why),
+        Fetch::Body { bytes, .. } => match crate::cert::bundle::read_certificates(&bytes) {
+            Err(why) => FetchOutcome::Unreadable(why.to_string()),
             Ok(ders) => {
                 let parsed: Vec<(CertificateDer<'static>, CertFacts)> =
                     ders.into_iter().filter_map(|d| Some((d.clone(), CertFacts::parse(&d).ok()?))).collect();

@@ -6,22 +6,24 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use super::plan::{Plan, UsageError};
+use super::plan::{self, Plan, UsageError};
 use super::{
-    CheckArgs, ChecksArgs, Command, CompletionsArgs, ExplainArgs, ManArgs, ServeArgs, completions, manpage,
+    ChainArgs, CheckArgs, ChecksArgs, Command, CompletionsArgs, ExplainArgs, ManArgs, ServeArgs, completions, manpage,
     serve_config,
 };
 use crate::baseline::{SaveError, Store};
 use crate::lang::Lang;
 use crate::outcome::{Exit, Outcome, Shortfall};
 use crate::output::Output;
-use crate::{batch, explain, pipeline, report, serve};
+use crate::target::Target;
+use crate::{batch, cert, chainfix, explain, pipeline, report, serve};
 
 /// Runs `command` and returns how it ended.
 pub fn command(command: Command) -> Exit {
     match command {
         Command::Check(args) => check(&args),
         Command::Explain(args) => self::explain(&args),
+        Command::Chain(args) => chain(&args),
         Command::Checks(args) => checks(&args),
         Command::Serve(args) => self::serve(&args),
         Command::Completions(args) => self::completions(&args),
@@ -106,6 +108,63 @@ fn explain(args: &ExplainArgs) -> Exit {
         explain::render_text(&explanation, lang, &mut stdout)
     };
     finished(written, "cannot write the answer")
+}
+
+/// `reqdoctor chain`: connect, build the chain, write the PEM and the account.
+fn chain(args: &ChainArgs) -> Exit {
+    let env = |name: &str| std::env::var(name).ok();
+    let prepared = Target::parse(&args.url)
+        .map_err(UsageError::from)
+        .and_then(|target| Ok((target, plan::options(&args.probe, plan::Source::CommandLine(&env))?)));
+    let (target, options) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return fail(&error.to_string()),
+    };
+    if target.url.scheme() != "https" && target.url.scheme() != "wss" {
+        return fail(&format!("'{}': reqdoctor chain needs an https URL", args.url));
+    }
+    let Some(floor) = options.rules.android.clone() else { return fail("no Android root history") };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let runtime = match pipeline::runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("cannot start the runtime: {error}")),
+    };
+    let fix = runtime.block_on(chainfix::diagnose(&target, &options.probe, &floor, now));
+    let lang = Lang::resolve(args.lang);
+    match fix {
+        Err(why) => {
+            let _ = writeln!(io::stderr(), "reqdoctor: {why}");
+            Exit::Critical
+        }
+        Ok(fix) => written_chain(&fix, args, lang),
+    }
+}
+
+/// Writes the PEM (to `-o` or stdout) and the account (to stdout with `-o`, else stderr).
+fn written_chain(fix: &chainfix::Fix, args: &ChainArgs, lang: Lang) -> Exit {
+    let file = args.output.as_ref().map_or_else(|| "fullchain.pem".to_owned(), |p| p.display().to_string());
+    let pem = match &fix.verdict {
+        chainfix::Verdict::Built { chain, .. } => Some(cert::fix::to_pem(chain)),
+        chainfix::Verdict::Cannot(_) => None,
+    };
+    let mut account = Vec::new();
+    let _ = chainfix::render::render(fix, &file, lang, &mut account);
+    let written = match (&args.output, &pem) {
+        (Some(path), Some(pem)) => std::fs::write(path, pem)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            .and_then(|()| io::stdout().write_all(&account).map_err(|e| e.to_string())),
+        (None, Some(pem)) => {
+            let _ = io::stderr().write_all(&account);
+            io::stdout().write_all(pem.as_bytes()).map_err(|e| e.to_string())
+        }
+        (Some(_), None) => io::stdout().write_all(&account).map_err(|e| e.to_string()),
+        (None, None) => io::stderr().write_all(&account).map_err(|e| e.to_string()),
+    };
+    match (written, pem) {
+        (Err(error), _) => fail(&error),
+        (Ok(()), Some(_)) => Exit::Ok,
+        (Ok(()), None) => Exit::Critical,
+    }
 }
 
 /// `reqdoctor checks`: the catalogue, as text or JSON.

@@ -9,6 +9,7 @@ mod baseline;
 mod batch;
 mod browser;
 mod catalogue;
+mod chainfix;
 mod cli;
 mod exit;
 mod explain;
