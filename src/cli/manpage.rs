@@ -79,9 +79,9 @@ mod tests {
         let mut names: Vec<String> =
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
-        let expected = ["reqdoctor-check.1", "reqdoctor-checks.1", "reqdoctor-completions.1", "reqdoctor-explain.1"];
+        let expected = ["reqdoctor-chain.1", "reqdoctor-check.1", "reqdoctor-checks.1", "reqdoctor-completions.1"];
         assert_eq!(names[..4], expected);
-        assert_eq!(names[4..], ["reqdoctor-man.1", "reqdoctor-serve.1", "reqdoctor.1"]);
+        assert_eq!(names[4..], ["reqdoctor-explain.1", "reqdoctor-man.1", "reqdoctor-serve.1", "reqdoctor.1"]);
     }
 
     #[test]

@@ -117,7 +117,7 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// The command whose page to print (check, explain, serve, checks, completions, man) [default: reqdoctor's own].
+    /// The command whose page to print (check, explain, chain, serve, checks, completions, man) [default: reqdoctor's own].
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
 
