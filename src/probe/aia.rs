@@ -19,9 +19,10 @@ use url::Url;
 
 use super::Settings;
 use super::dns;
+use super::dns::Resolver;
 use super::http::Io;
 use super::tcp::is_internal;
-use crate::routing::Route;
+use crate::routing::{Route, Routes};
 
 /// The largest answer read: an intermediate is about 2 KB, a PKCS#7 bundle a few KB.
 pub const MAX_BYTES: usize = 64 * 1024;
@@ -112,7 +113,7 @@ async fn get(url: &Url, settings: &Settings) -> Result<Answer, FetchError> {
     let host = url.host_str().ok_or_else(|| FetchError::BadUrl(url.to_string()))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let port = url.port_or_known_default().unwrap_or(80);
-    let stream = connect(host, port, settings).await?;
+    let stream = connect(host, port, &settings.routes, &settings.resolver, settings.deny_internal).await?;
     let io: Box<dyn Io> = match url.scheme() {
         "https" => Box::new(tls(stream, host, settings).await?),
         _ => Box::new(stream),
@@ -146,16 +147,22 @@ async fn get(url: &Url, settings: &Settings) -> Result<Answer, FetchError> {
 
 /// The run's route for `host:port` (`--connect-to`, `--resolve`, DNS), the
 /// first address that accepts; internal ones refused when the settings say so.
-async fn connect(host: &str, port: u16, settings: &Settings) -> Result<TcpStream, FetchError> {
-    let addrs: Vec<SocketAddr> = match settings.routes.route(host, port) {
+async fn connect(
+    host: &str,
+    port: u16,
+    routes: &Routes,
+    resolver: &Resolver,
+    deny_internal: bool,
+) -> Result<TcpStream, FetchError> {
+    let addrs: Vec<SocketAddr> = match routes.route(host, port) {
         Route::Fixed { addrs, .. } => addrs,
         Route::Dns { host, port, .. } => {
-            dns::lookup(&host, &settings.resolver).await.addresses().into_iter().map(|ip| (ip, port).into()).collect()
+            dns::lookup(&host, resolver).await.addresses().into_iter().map(|ip| (ip, port).into()).collect()
         }
     };
     let mut last = FetchError::NoAddress;
     for addr in addrs {
-        if settings.deny_internal && is_internal(addr.ip()) {
+        if deny_internal && is_internal(addr.ip()) {
             last = FetchError::Internal(addr);
             continue;
         }
@@ -185,4 +192,27 @@ async fn tls(
         .connect(name, stream)
         .await
         .map_err(|e| FetchError::Tls(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::dns::DnsServer;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime")
+    }
+
+    #[test]
+    fn internal_addresses_are_refused_when_denied_and_reached_otherwise() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let resolver = Resolver::new(DnsServer::System);
+        let routes = Routes::default();
+        let rt = runtime();
+        let denied = rt.block_on(connect("127.0.0.1", port, &routes, &resolver, true));
+        assert_eq!(denied.err(), Some(FetchError::Internal(([127, 0, 0, 1], port).into())));
+        let allowed = rt.block_on(connect("127.0.0.1", port, &routes, &resolver, false));
+        assert!(allowed.is_ok(), "{allowed:?}");
+    }
 }

@@ -133,6 +133,9 @@ impl Fixture {
         routes.insert("/wrong.der", Answer::Ok(impostor.der().to_vec()));
         routes.insert("/huge", Answer::Ok(vec![b'x'; 200 * 1024]));
         routes.insert("/slow", Answer::Slow(intermediate.der().to_vec()));
+        routes.insert("/moved", Answer::Redirect("/int.der"));
+        routes.insert("/to-file", Answer::Redirect("file:///etc/passwd"));
+        routes.insert("/loop", Answer::Redirect("/loop"));
         let p7 = {
             let path = dir.path().join("p7-input.pem");
             std::fs::write(&path, intermediate.pem()).expect("write");
@@ -162,6 +165,8 @@ impl Fixture {
 enum Answer {
     Ok(Vec<u8>),
     Slow(Vec<u8>),
+    /// 302 to this location.
+    Redirect(&'static str),
 }
 
 /// A loopback HTTP/1.1 server answering `routes` (404 elsewhere), one request per connection.
@@ -181,15 +186,23 @@ fn aia_server(routes: HashMap<&'static str, Answer>) -> SocketAddr {
                 };
                 let line = String::from_utf8_lossy(&head[..n]).into_owned();
                 let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let mut location = String::new();
                 let (status, body) = match routes.get(path.as_str()) {
                     Some(Answer::Ok(body)) => ("200 OK", body.clone()),
+                    Some(Answer::Redirect(to)) => {
+                        location = format!("location: {to}\r\n");
+                        ("302 Found", Vec::new())
+                    }
                     Some(Answer::Slow(body)) => {
                         tokio::time::sleep(SLOW).await;
                         ("200 OK", body.clone())
                     }
                     None => ("404 Not Found", b"not here".to_vec()),
                 };
-                let head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 {status}\r\n{location}content-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
                 let _ = tcp.write_all(head.as_bytes()).await;
                 let _ = tcp.write_all(&body).await;
             });
@@ -387,4 +400,34 @@ fn a_plain_http_url_is_bad_input() {
     let run = reqdoctor(&["chain", "http://api.test/"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.starts_with("reqdoctor: "), "{}", run.stderr);
+}
+
+#[test]
+fn a_redirect_to_the_intermediate_is_followed() {
+    let (addr, _key) = leaf_alone("/moved");
+    let out = out_file("moved.pem");
+    let run = chain(addr, &out, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(certificates_in(&out).len(), 2);
+}
+
+#[test]
+fn a_redirect_to_a_file_url_is_not_followed() {
+    let run = unfixable("/to-file", &[]);
+    assert!(run.stdout.contains("a redirect to file:///etc/passwd, which is not http or https"), "{}", run.stdout);
+}
+
+#[test]
+fn a_redirect_loop_stops_after_three() {
+    let run = unfixable("/loop", &[]);
+    assert!(run.stdout.contains("/loop failed: more than 3 redirects"), "{}", run.stdout);
+}
+
+#[test]
+fn a_file_aia_url_is_skipped_not_read() {
+    let (leaf, key) = leaf(&FIXTURE.intermediate, "file:///etc/passwd");
+    let addr = server(vec![leaf], &key);
+    let run = chain(addr, &out_file("file.pem"), &[]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("file:///etc/passwd skipped"), "{}", run.stdout);
 }
