@@ -144,19 +144,38 @@ pub async fn build(
         return Ok(Fix { host: host.to_owned(), before, fetches, verdict: Verdict::Cannot(reason) });
     }
     let deadline = Instant::now() + settings.timeout;
-    while fix::paths(&pool, &settings.roots, now).is_empty() && fetches.len() < MAX_FETCHES {
-        let tried: Vec<&str> = fetches.iter().map(|f: &FetchRecord| f.url.as_str()).collect();
-        let tops = fix::open_tops(&pool, &settings.roots, now);
-        let next = tops.into_iter().find_map(|t| {
-            let url = pool[t].facts.aia_issuer.as_deref().filter(|u| !tried.contains(u))?;
-            Some((t, url.to_owned()))
-        });
-        let Some((top, url)) = next else { break };
+    while fetches.len() < MAX_FETCHES {
+        let Some((top, url)) = next_fetch(&pool, &fetches, settings, floor, now) else { break };
         let fetched = aia::fetch(&url, settings, deadline).await;
         fetches.push(take(&mut pool, top, url, fetched));
     }
     let verdict = verdict(&pool, sent, &fetches, host, settings, floor, now);
     Ok(Fix { host: host.to_owned(), before, fetches, verdict })
+}
+
+/// The certificate whose AIA URL to fetch next, and that URL: the top of an
+/// incomplete path while no path reaches a trusted root; then, while every
+/// path ends at a root Android ships only after `--min-android`, the top
+/// intermediate of a path (its AIA may give a copy cross-signed by an older root).
+fn next_fetch(
+    pool: &[Candidate],
+    fetches: &[FetchRecord],
+    settings: &Settings,
+    floor: &AndroidFloor,
+    now: i64,
+) -> Option<(usize, String)> {
+    let found = fix::paths(pool, &settings.roots, now);
+    let tops: Vec<usize> = if found.is_empty() {
+        fix::open_tops(pool, &settings.roots, now)
+    } else if found.iter().all(|f| android_root(floor, f).is_some_and(|r| !on_floor(floor, r))) {
+        found.iter().filter_map(|f| f.links.last().copied().filter(|top| *top != 0)).collect()
+    } else {
+        Vec::new()
+    };
+    tops.into_iter().find_map(|top| {
+        let url = pool[top].facts.aia_issuer.as_deref()?;
+        (!fetches.iter().any(|f| f.url == url)).then(|| (top, url.to_owned()))
+    })
 }
 
 /// The sent certificates that parse, each once, the leaf first.

@@ -42,6 +42,8 @@ struct Fixture {
     /// Under the new root, with the new root cross-signed by the old one.
     cross_intermediate: Issuer,
     cross_cert: CertificateDer<'static>,
+    old_root: CertificateDer<'static>,
+    new_root: CertificateDer<'static>,
 }
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(Fixture::make);
@@ -122,7 +124,13 @@ impl Fixture {
         let mut cross_params = new_params;
         cross_params.use_authority_key_identifier_extension = true;
         let cross = cross_params.signed_by(new_root.key(), &old_root).expect("cross-sign");
-        let cross_intermediate = ca("chainfix cross intermediate", Some(&new_root));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the AIA server");
+        let aia = listener.local_addr().expect("address");
+        let mut cross_int_params = ca_params("chainfix cross intermediate", true);
+        cross_int_params.custom_extensions = vec![aia_extension(&format!("http://{aia}/cross.der"))];
+        let cross_intermediate =
+            CertifiedIssuer::signed_by(cross_int_params, KeyPair::generate().expect("key"), &new_root)
+                .expect("sign the cross intermediate");
         let impostor = ca("chainfix intermediate", Some(&root));
         let roots = dir.path().join("roots.pem");
         std::fs::write(&roots, [root.pem(), old_root.pem(), new_root.pem()].concat()).expect("write roots");
@@ -148,8 +156,18 @@ impl Fixture {
             out.stdout
         };
         routes.insert("/int.p7c", Answer::Ok(p7));
-        let aia = aia_server(routes);
-        Fixture { dir, aia, roots, intermediate, cross_intermediate, cross_cert: cross.der().clone() }
+        routes.insert("/cross.der", Answer::Ok(cross.der().to_vec()));
+        aia_server(listener, routes);
+        Fixture {
+            dir,
+            aia,
+            roots,
+            intermediate,
+            cross_intermediate,
+            cross_cert: cross.der().clone(),
+            old_root: old_root.der().clone(),
+            new_root: new_root.der().clone(),
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -169,11 +187,9 @@ enum Answer {
     Redirect(&'static str),
 }
 
-/// A loopback HTTP/1.1 server answering `routes` (404 elsewhere), one request per connection.
-fn aia_server(routes: HashMap<&'static str, Answer>) -> SocketAddr {
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+/// A loopback HTTP/1.1 server on `std_listener` answering `routes` (404 elsewhere), one request per connection.
+fn aia_server(std_listener: std::net::TcpListener, routes: HashMap<&'static str, Answer>) {
     std_listener.set_nonblocking(true).expect("non-blocking");
-    let addr = std_listener.local_addr().expect("address");
     let routes = std::sync::Arc::new(routes);
     runtime().spawn(async move {
         let listener = tokio::net::TcpListener::from_std(std_listener).expect("tokio listener");
@@ -208,7 +224,6 @@ fn aia_server(routes: HashMap<&'static str, Answer>) -> SocketAddr {
             });
         }
     });
-    addr
 }
 
 /// An in-process HTTPS server sending `chain` (leaf first) with `key`.
@@ -243,6 +258,11 @@ fn out_file(name: &str) -> PathBuf {
 /// Installs `fullchain` (leaf first) and the leaf's key on `openssl s_server`,
 /// then asserts that `reqdoctor check` passes every cert.* check there.
 fn assert_installed_chain_passes(fullchain: &Path, key: &KeyPair, name: &str) {
+    assert_installed_chain_passes_with(fullchain, key, name, &[]);
+}
+
+/// The same, with `extra` options for `check`.
+fn assert_installed_chain_passes_with(fullchain: &Path, key: &KeyPair, name: &str, extra: &[&str]) {
     let pem = std::fs::read_to_string(fullchain).expect("the written chain");
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<_, _>>().expect("PEM certificates");
@@ -260,7 +280,9 @@ fn assert_installed_chain_passes(fullchain: &Path, key: &KeyPair, name: &str) {
     }
     let addr = openssl_server_with(&files, name);
     let (url, resolve) = target(addr);
-    let run = reqdoctor(&["check", "--json", "--ca-file", FIXTURE.roots(), "--resolve", &resolve, &url]);
+    let mut args = vec!["check", "--json", "--ca-file", FIXTURE.roots(), "--resolve", &resolve, &url];
+    args.extend_from_slice(extra);
+    let run = reqdoctor(&args);
     let report = run.report();
     let cert_checks: Vec<_> = report.checks.iter().filter(|c| c.id.starts_with("cert.")).collect();
     assert!(!cert_checks.is_empty(), "{}", run.stdout);
@@ -430,4 +452,49 @@ fn a_file_aia_url_is_skipped_not_read() {
     let run = chain(addr, &out_file("file.pem"), &[]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("file:///etc/passwd skipped"), "{}", run.stdout);
+}
+
+/// SHA-256 of a certificate's SubjectPublicKeyInfo, lower-case hex (how the Android history names roots).
+fn key_sha256(der: &CertificateDer<'_>) -> String {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("X.509");
+    let digest = ring::digest::digest(&ring::digest::SHA256, cert.public_key().raw);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An Android root history (the bundled releases) in which the old root ships
+/// since 4.0 and the new root only since 12.
+fn cross_history() -> PathBuf {
+    let bundled: serde_json::Value =
+        serde_json::from_str(include_str!("../../data/android-roots.json")).expect("bundled JSON");
+    let root = |der: &CertificateDer<'_>, cn: &str, added_in: &str, api: u32| {
+        serde_json::json!({ "spki_sha256": key_sha256(der), "subject": format!("CN={cn}"), "not_after": "2031-01-01",
+            "added": "2011-01-01", "added_in": added_in, "added_in_api": api, "removed": null, "file": "x" })
+    };
+    let roots = [
+        root(&FIXTURE.old_root, "chainfix old root", "4.0", 14),
+        root(&FIXTURE.new_root, "chainfix new root", "12", 31),
+    ];
+    let data = serde_json::json!({ "history_until": "2023-06-02", "releases": bundled["releases"], "roots": roots });
+    let path = FIXTURE.dir.path().join("android-roots.json");
+    std::fs::write(&path, data.to_string()).expect("write the history");
+    path
+}
+
+#[test]
+fn old_androids_get_the_cross_signed_path_when_the_new_root_is_too_new() {
+    let history = cross_history();
+    let history = history.to_str().expect("utf-8 path");
+    let (leaf, key) = leaf(&FIXTURE.cross_intermediate, &FIXTURE.url("/cross-int.der"));
+    let addr = server(vec![leaf.clone()], &key);
+    let out = out_file("cross-old.pem");
+    let run = chain(addr, &out, &["--android-roots", history, "--min-android", "7.0"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let expected = [leaf.clone(), FIXTURE.cross_intermediate.der().clone(), FIXTURE.cross_cert.clone()];
+    assert_eq!(certificates_in(&out), expected, "the cross-signed copy serves Android 7.0 to 11: {}", run.stdout);
+    assert!(run.stdout.contains("chainfix old root: Android 4.0 and later; serves --min-android"), "{}", run.stdout);
+    assert!(run.stdout.contains("chainfix new root: Android 12 and later; does not serve"), "{}", run.stdout);
+    assert_installed_chain_passes_with(&out, &key, "cross-old", &["--android-roots", history, "--min-android", "7.0"]);
+    let run = chain(addr, &out_file("cross-new.pem"), &["--android-roots", history, "--min-android", "12"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(certificates_in(&out_file("cross-new.pem")).len(), 2, "12 and later need no cross-sign");
 }
