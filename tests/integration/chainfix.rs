@@ -87,6 +87,15 @@ fn aia_extension(url: &str) -> CustomExtension {
 /// An api.test leaf under `issuer` whose AIA URL is `url`, and its key.
 fn leaf(issuer: &Issuer, url: &str) -> (CertificateDer<'static>, KeyPair) {
     let now = OffsetDateTime::now_utc();
+    leaf_dated(issuer, url, (now - days(1), now + days(90)))
+}
+
+/// The same, valid from `not_before` to `not_after`.
+fn leaf_dated(
+    issuer: &Issuer,
+    url: &str,
+    (not_before, not_after): (OffsetDateTime, OffsetDateTime),
+) -> (CertificateDer<'static>, KeyPair) {
     let mut params = CertificateParams::new(vec!["api.test".to_owned()]).expect("SAN");
     params.distinguished_name = DistinguishedName::new();
     params.distinguished_name.push(DnType::CommonName, "api.test");
@@ -94,8 +103,8 @@ fn leaf(issuer: &Issuer, url: &str) -> (CertificateDer<'static>, KeyPair) {
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
-    params.not_before = now - days(1);
-    params.not_after = now + days(90);
+    params.not_before = not_before;
+    params.not_after = not_after;
     params.custom_extensions = vec![aia_extension(url)];
     let key = KeyPair::generate().expect("a leaf key");
     let cert = params.signed_by(&key, issuer).expect("sign the leaf");
@@ -497,4 +506,47 @@ fn old_androids_get_the_cross_signed_path_when_the_new_root_is_too_new() {
     let run = chain(addr, &out_file("cross-new.pem"), &["--android-roots", history, "--min-android", "12"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(certificates_in(&out_file("cross-new.pem")).len(), 2, "12 and later need no cross-sign");
+}
+
+#[test]
+fn an_expired_leaf_cannot_be_fixed_by_a_chain() {
+    let now = OffsetDateTime::now_utc();
+    let (leaf, key) = leaf_dated(&FIXTURE.intermediate, &FIXTURE.url("/int.der"), (now - days(90), now - days(2)));
+    let addr = server(vec![leaf], &key);
+    let run = chain(addr, &out_file("expired.pem"), &[]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Cannot fix: the leaf expired at"), "{}", run.stdout);
+    assert!(!run.stdout.contains("AIA of"), "nothing is fetched for an expired leaf: {}", run.stdout);
+}
+
+#[test]
+fn a_leaf_for_another_host_cannot_be_fixed_by_a_chain() {
+    let (addr, _key) = leaf_alone("/int.der");
+    let url = format!("https://other.test:{}/", addr.port());
+    let resolve = format!("other.test:{}:127.0.0.1", addr.port());
+    let run = reqdoctor(&["chain", &url, "--resolve", &resolve, "--ca-file", FIXTURE.roots()]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("Cannot fix: the leaf does not cover this host"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "no PEM on stdout: {}", run.stdout);
+}
+
+#[test]
+fn the_account_speaks_chinese_with_lang_zh() {
+    let (addr, _key) = leaf_alone("/int.der");
+    let run = chain(addr, &out_file("zh.pem"), &["--lang", "zh"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("修复后："), "{}", run.stdout);
+    assert!(run.stdout.contains("的 AIA："), "{}", run.stdout);
+}
+
+#[test]
+fn a_server_that_cannot_be_reached_exits_2_with_one_line() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("address").port();
+    drop(closed);
+    let url = format!("https://api.test:{port}/");
+    let resolve = format!("api.test:{port}:127.0.0.1");
+    let run = reqdoctor(&["chain", &url, "--resolve", &resolve, "--ca-file", FIXTURE.roots()]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.starts_with("reqdoctor: the server sent no certificate"), "{}", run.stderr);
 }
