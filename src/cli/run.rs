@@ -149,16 +149,21 @@ fn written_chain(fix: &chainfix::Fix, args: &ChainArgs, lang: Lang) -> Exit {
     };
     let mut account = Vec::new();
     let _ = chainfix::render::render(fix, &file, lang, &mut account);
+    // A closed stdout (a broken pipe) is not an error; a file that cannot be written is.
+    let shown = |result: io::Result<()>| match result {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.to_string()),
+        _ => Ok(()),
+    };
     let written = match (&args.output, &pem) {
         (Some(path), Some(pem)) => std::fs::write(path, pem)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            .and_then(|()| io::stdout().write_all(&account).map_err(|e| e.to_string())),
+            .and_then(|()| shown(io::stdout().write_all(&account))),
         (None, Some(pem)) => {
             let _ = io::stderr().write_all(&account);
-            io::stdout().write_all(pem.as_bytes()).map_err(|e| e.to_string())
+            shown(io::stdout().write_all(pem.as_bytes()))
         }
-        (Some(_), None) => io::stdout().write_all(&account).map_err(|e| e.to_string()),
-        (None, None) => io::stderr().write_all(&account).map_err(|e| e.to_string()),
+        (Some(_), None) => shown(io::stdout().write_all(&account)),
+        (None, None) => shown(io::stderr().write_all(&account)),
     };
     match (written, pem) {
         (Err(error), _) => fail(&error),

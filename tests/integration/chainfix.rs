@@ -550,3 +550,11 @@ fn a_server_that_cannot_be_reached_exits_2_with_one_line() {
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.starts_with("reqdoctor: the server sent no certificate"), "{}", run.stderr);
 }
+
+#[test]
+fn an_output_file_that_cannot_be_written_is_bad_input() {
+    let (addr, _key) = leaf_alone("/int.der");
+    let run = chain(addr, &FIXTURE.dir.path().join("no-such-dir/out.pem"), &[]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.starts_with("reqdoctor: cannot write "), "{}", run.stderr);
+}
