@@ -15,6 +15,7 @@ pub mod baseline;
 pub mod batch;
 pub mod cert;
 pub mod certfile;
+pub mod chainfix;
 pub mod checks;
 pub mod cli;
 pub mod explain;

@@ -4,6 +4,7 @@
 
 pub mod bundle;
 mod constraints;
+pub mod fix;
 mod parts;
 mod path;
 mod signed;

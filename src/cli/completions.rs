@@ -28,7 +28,7 @@ mod tests {
             let mut script = Vec::new();
             write(shell, &mut script).unwrap();
             let script = String::from_utf8(script).unwrap();
-            for command in ["check", "explain", "serve", "checks", "completions", "man"] {
+            for command in ["check", "explain", "chain", "serve", "checks", "completions", "man"] {
                 assert!(script.contains(command), "{shell}: no {command}");
             }
         }

@@ -81,13 +81,13 @@ mod tests {
         names.sort();
         let expected = [
             "reqdoctor-cert.1",
+            "reqdoctor-chain.1",
             "reqdoctor-check.1",
             "reqdoctor-checks.1",
             "reqdoctor-completions.1",
-            "reqdoctor-explain.1",
         ];
         assert_eq!(names[..5], expected);
-        assert_eq!(names[5..], ["reqdoctor-man.1", "reqdoctor-serve.1", "reqdoctor.1"]);
+        assert_eq!(names[5..], ["reqdoctor-explain.1", "reqdoctor-man.1", "reqdoctor-serve.1", "reqdoctor.1"]);
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum Command {
     /// Run a Prometheus exporter: /probe?target=URL&module=NAME, /metrics, /healthz.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
+    /// Build the certificate chain the server should send (fetching missing intermediates) and write it as PEM.
+    #[command(after_help = CHAIN_EXAMPLES)]
+    Chain(Box<ChainArgs>),
     /// List every check: its id, triage step, title and the phone error a failure reports.
     Checks(ChecksArgs),
     /// Judge a certificate bundle from files, before deploying it: every cert.* check, no server.
@@ -81,6 +84,34 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+const CHAIN_EXAMPLES: &str = "\
+Examples:
+  reqdoctor chain https://api.example.com/ -o fullchain.pem
+  reqdoctor chain https://api.example.com/ > fullchain.pem
+
+The PEM (leaf first, then the intermediates, never the root) goes to -o FILE,
+else to stdout; the account of the chain goes to stdout with -o, else to
+stderr. Missing intermediates are fetched from the certificates' AIA URLs.
+Exit codes: 0 the chain is fine or was fixed, 2 cannot be fixed, 3 bad input.";
+
+#[derive(Debug, Args)]
+pub struct ChainArgs {
+    /// The https URL whose server's chain to fix, e.g. https://api.example.com/
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Write the PEM chain to FILE instead of stdout (replacing it).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The account's language [default: from LC_ALL/LC_MESSAGES/LANG, zh_* → zh]
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
 const MAN_EXAMPLES: &str = "\
 Examples:
   reqdoctor man | man -l -
@@ -89,7 +120,7 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// The command whose page to print (check, explain, serve, checks, cert, completions, man) [default: reqdoctor's own].
+    /// The command whose page to print (check, explain, chain, serve, checks, cert, completions, man) [default: reqdoctor's own].
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
 

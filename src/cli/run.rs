@@ -6,23 +6,25 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use super::plan::{CertPlan, Plan, UsageError};
+use super::plan::{self, CertPlan, Plan, UsageError};
 use super::{
-    CertArgs, CheckArgs, ChecksArgs, Command, CompletionsArgs, ExplainArgs, ManArgs, ServeArgs, completions, manpage,
-    serve_config,
+    CertArgs, ChainArgs, CheckArgs, ChecksArgs, Command, CompletionsArgs, ExplainArgs, ManArgs, ServeArgs, completions,
+    manpage, serve_config,
 };
 use crate::baseline::{SaveError, Store};
 use crate::batch::Listener;
 use crate::lang::Lang;
 use crate::outcome::{Exit, Outcome, Shortfall};
 use crate::output::Output;
-use crate::{batch, certfile, explain, pipeline, report, serve};
+use crate::target::Target;
+use crate::{batch, cert, certfile, chainfix, explain, pipeline, report, serve};
 
 /// Runs `command` and returns how it ended.
 pub fn command(command: Command) -> Exit {
     match command {
         Command::Check(args) => check(&args),
         Command::Explain(args) => self::explain(&args),
+        Command::Chain(args) => chain(&args),
         Command::Checks(args) => checks(&args),
         Command::Cert(args) => cert(&args),
         Command::Serve(args) => self::serve(&args),
@@ -108,6 +110,68 @@ fn explain(args: &ExplainArgs) -> Exit {
         explain::render_text(&explanation, lang, &mut stdout)
     };
     finished(written, "cannot write the answer")
+}
+
+/// `reqdoctor chain`: connect, build the chain, write the PEM and the account.
+fn chain(args: &ChainArgs) -> Exit {
+    let env = |name: &str| std::env::var(name).ok();
+    let prepared = Target::parse(&args.url)
+        .map_err(UsageError::from)
+        .and_then(|target| Ok((target, plan::options(&args.probe, plan::Source::CommandLine(&env))?)));
+    let (target, options) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return fail(&error.to_string()),
+    };
+    if target.url.scheme() != "https" && target.url.scheme() != "wss" {
+        return fail(&format!("'{}': reqdoctor chain needs an https URL", args.url));
+    }
+    let Some(floor) = options.rules.android.clone() else { return fail("no Android root history") };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let runtime = match pipeline::runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("cannot start the runtime: {error}")),
+    };
+    let fix = runtime.block_on(chainfix::diagnose(&target, &options.probe, &floor, now));
+    let lang = Lang::resolve(args.lang);
+    match fix {
+        Err(why) => {
+            let _ = writeln!(io::stderr(), "reqdoctor: {why}");
+            Exit::Critical
+        }
+        Ok(fix) => written_chain(&fix, args, lang),
+    }
+}
+
+/// Writes the PEM (to `-o` or stdout) and the account (to stdout with `-o`, else stderr).
+fn written_chain(fix: &chainfix::Fix, args: &ChainArgs, lang: Lang) -> Exit {
+    let file = args.output.as_ref().map_or_else(|| "fullchain.pem".to_owned(), |p| p.display().to_string());
+    let pem = match &fix.verdict {
+        chainfix::Verdict::Built { chain, .. } => Some(cert::fix::to_pem(chain)),
+        chainfix::Verdict::Cannot(_) => None,
+    };
+    let mut account = Vec::new();
+    let _ = chainfix::render::render(fix, &file, lang, &mut account);
+    // A closed stdout (a broken pipe) is not an error; a file that cannot be written is.
+    let shown = |result: io::Result<()>| match result {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.to_string()),
+        _ => Ok(()),
+    };
+    let written = match (&args.output, &pem) {
+        (Some(path), Some(pem)) => std::fs::write(path, pem)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            .and_then(|()| shown(io::stdout().write_all(&account))),
+        (None, Some(pem)) => {
+            let _ = io::stderr().write_all(&account);
+            shown(io::stdout().write_all(pem.as_bytes()))
+        }
+        (Some(_), None) => shown(io::stdout().write_all(&account)),
+        (None, None) => shown(io::stderr().write_all(&account)),
+    };
+    match (written, pem) {
+        (Err(error), _) => fail(&error),
+        (Ok(()), Some(_)) => Exit::Ok,
+        (Ok(()), None) => Exit::Critical,
+    }
 }
 
 /// `reqdoctor checks`: the catalogue, as text or JSON.

@@ -3,6 +3,7 @@
 //! happened in a [`Trace`]. The probe never judges and never prints; the
 //! checks read the trace.
 
+pub mod aia;
 pub mod client_auth;
 pub mod dns;
 pub mod flight;

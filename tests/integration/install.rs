@@ -15,7 +15,7 @@ use tempfile::NamedTempFile;
 use crate::cli::reqdoctor;
 use crate::usage::rejects;
 
-const COMMANDS: [&str; 7] = ["check", "explain", "serve", "checks", "cert", "completions", "man"];
+const COMMANDS: [&str; 8] = ["check", "explain", "chain", "serve", "checks", "cert", "completions", "man"];
 
 fn completions(shell: &str) -> String {
     let run = reqdoctor(&["completions", shell]);
@@ -40,7 +40,7 @@ fn the_bash_script_parses_and_completes_checks_options() {
         COMP_WORDS=(reqdoctor ch); COMP_CWORD=1; _reqdoctor reqdoctor ch reqdoctor; echo "${COMPREPLY[*]}""#;
     let run = Command::new("bash").args(["-c", complete, "bash"]).arg(file.path()).output().expect("run bash");
     let offered = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(offered, "--timeout-ms\ncheck checks\n", "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(offered, "--timeout-ms\ncheck chain checks\n", "{}", String::from_utf8_lossy(&run.stderr));
 }
 
 #[test]

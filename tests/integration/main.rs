@@ -10,6 +10,7 @@ mod batch;
 mod browser;
 mod catalogue;
 mod certfile;
+mod chainfix;
 mod cli;
 mod exit;
 mod explain;

@@ -44,7 +44,7 @@ pub use https::{
     Recorded, http_server, https_server, https_server_asking_client_cert, https_server_tls13_only, https_server_with,
     recorded,
 };
-pub use openssl::{OpensslKind, openssl_server};
+pub use openssl::{OpensslKind, openssl_server, openssl_server_with};
 pub use pki::{Case, CertKind, PemFiles, Pki, ServerCert, pki};
 pub use proxy::{ProxyOptions, Seen, TestProxy, basic, connect_proxy};
 pub use sockets::{

@@ -120,7 +120,20 @@ fn start(kind: OpensslKind) -> SocketAddr {
     if let Some(cas) = kind.client_cas() {
         command.arg("-CAfile").arg(cas);
     }
-    command.stderr(File::create(&log).expect("create the s_server log"));
+    spawn(command, &log)
+}
+
+/// A fresh `openssl s_server` (TLS 1.2 and 1.3) presenting `files`: `-cert`
+/// and `-cert_chain`, as a server configured with them sends them. `name`
+/// names its log beside the certificate. Tied to the test process like the shared ones.
+pub fn openssl_server_with(files: &PemFiles, name: &str) -> SocketAddr {
+    let log = files.cert.with_file_name(format!("s_server-{name}.log"));
+    spawn(s_server_command(files, "DEFAULT", &["-min_protocol", "TLSv1.2"]), &log)
+}
+
+/// Starts `command` (from [`s_server_command`]) with stderr to `log`; its address once it listens.
+fn spawn(mut command: Command, log: &std::path::Path) -> SocketAddr {
+    command.stderr(File::create(log).expect("create the s_server log"));
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("`sh` not found"),
@@ -138,7 +151,7 @@ fn start(kind: OpensslKind) -> SocketAddr {
             });
             SocketAddr::from((Ipv4Addr::LOCALHOST, port))
         }
-        None => failed_to_start(child, &log),
+        None => failed_to_start(child, log),
     }
 }
 
