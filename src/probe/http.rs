@@ -69,6 +69,8 @@ pub struct Response {
     pub received_at: SystemTime,
     /// The `Sec-WebSocket-Accept` of an upgrade answer.
     pub websocket_accept: Option<String>,
+    /// Every `Alt-Svc` header line, in order (where the phone learns of HTTP/3).
+    pub alt_svc: Vec<String>,
     /// The HTTP the response came over.
     pub protocol: Protocol,
     /// Whether the body is valid JSON (after a UTF-8 BOM, if any), and whether it had a BOM.
@@ -215,6 +217,9 @@ impl Connection {
         // percent-encoded by the URL parser), never taken as "no Location".
         let location = head.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let websocket_accept = header("sec-websocket-accept");
+        let alt_svc =
+            head.headers().get_all("alt-svc").iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let alt_svc = alt_svc.collect();
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let reading = match self {
             Connection::Http1(_, shared) => lenient::lock(shared).reading.take(),
@@ -234,6 +239,7 @@ impl Connection {
             ttfb,
             received_at,
             websocket_accept,
+            alt_svc,
             protocol,
             body_json: is_json(&body, body_bytes),
             body_bom: body.starts_with(BOM),
@@ -270,7 +276,7 @@ fn is_json(kept: &[u8], total: u64) -> Option<bool> {
 }
 
 /// The size of a request as HTTP/1.1 sends it: request line, Host, each header, the blank line, the body.
-fn request_size(outgoing: &Outgoing<'_>) -> u64 {
+pub(crate) fn request_size(outgoing: &Outgoing<'_>) -> u64 {
     let url = outgoing.url;
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let line = outgoing.method.len() + 1 + target.len().max(1) + " HTTP/1.1\r\n".len();

@@ -12,6 +12,7 @@ pub mod hello;
 pub mod http;
 pub mod lenient;
 pub mod proxy;
+pub mod quic;
 pub mod raw;
 pub mod redirect;
 pub mod tcp;
@@ -27,6 +28,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
+use crate::miniprogram::Api;
 use crate::proxy::{Choice, Proxies};
 use crate::request::RequestSpec;
 use crate::routing::{Route, Routes};
@@ -35,6 +37,7 @@ use crate::trust::Roots;
 use dns::{DnsLookup, Resolver};
 use http::{Connection, ExchangeError, Outgoing, Protocol};
 use proxy::{Dial, ProxyTrace};
+use quic::{Http3, Http3Mode};
 use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use timeline::{Span, SpanKind, Timeline};
@@ -62,6 +65,8 @@ pub struct Settings {
     pub deny_internal: bool,
     /// Offer HTTP/2 (ALPN h2), as the mini program does with `enableHttp2: true`.
     pub http2: bool,
+    /// When to try HTTP/3 over QUIC besides the TCP request.
+    pub http3: Http3Mode,
     pub request: RequestSpec,
 }
 
@@ -78,6 +83,9 @@ pub struct Trace {
     pub ran_out: Option<Phase>,
     /// Every stretch of time, the phone's phases and reqdoctor's extra requests.
     pub spans: Vec<Span>,
+    /// The HTTP/3 side; `None` when it was not to be tried (HTTP/3 off, not
+    /// https, a WebSocket, or nothing fetched).
+    pub http3: Option<Http3>,
 }
 
 impl Trace {
@@ -301,6 +309,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         timings: Timings::default(),
         ran_out: None,
         spans: Vec::new(),
+        http3: None,
     };
     if target.is_fetchable() {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), Some(&target.url)).await;
@@ -316,6 +325,9 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
             let http = session.fetch(opened, target).await;
             trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
             trace.http = Some(http);
+        }
+        if settings.http3 != Http3Mode::Off && target.uses_tls() && settings.request.api != Api::ConnectSocket {
+            trace.http3 = Some(session.http3(target, &trace).await);
         }
         for sweep in std::mem::take(&mut session.sweeping) {
             if let (Ok(other), Some(conn)) = (sweep.await, trace.connection.as_mut()) {
@@ -520,6 +532,35 @@ impl Session<'_> {
                 self.timeline.mark(SpanKind::TlcpHello, since);
             }
         }
+    }
+
+    /// The HTTP/3 attempt: where the TCP response's `Alt-Svc` (or `--http3`)
+    /// points, the QUIC handshake there, and the request again when it is
+    /// safe to send twice.
+    async fn http3(&mut self, target: &Target, trace: &Trace) -> Http3 {
+        let Some(conn) = trace.connection.as_ref() else {
+            return Http3::NoAddress;
+        };
+        let first = trace.http.as_ref().and_then(|h| h.hops.first()).and_then(|hop| hop.response.as_ref());
+        let advertised = first.and_then(|response| quic::aim::advertised(&response.alt_svc));
+        let host = target.host();
+        let origin = quic::aim::Origin { host: &host, port: target.port(), conn };
+        let settings = self.settings;
+        let to = match quic::aim::aim(&origin, advertised, settings.http3, settings, self.deadline).await {
+            Ok(to) => to,
+            Err(why) => return why,
+        };
+        let spec = &settings.request;
+        let ask = spec.is_safe_to_repeat().then(|| Ask::new(spec, &target.url));
+        let request = ask.as_ref().map(|a| Outgoing {
+            url: &a.url,
+            method: &a.method,
+            headers: &a.headers,
+            body: a.body.clone(),
+        });
+        let attempt = quic::Attempt { addr: to.addr, aim: to.aim, alt_host: to.alt_host, host: &host, request };
+        let tried = quic::attempt(attempt, &settings.roots, self.deadline, &mut self.timeline).await;
+        Http3::Tried(Box::new(tried))
     }
 
     async fn resolve(&mut self, host: &str) -> DnsLookup {

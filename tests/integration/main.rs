@@ -15,6 +15,7 @@ mod cli;
 mod exit;
 mod explain;
 mod fixtures;
+mod h3;
 mod hostile;
 mod http;
 mod http2;

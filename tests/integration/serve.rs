@@ -89,7 +89,7 @@ impl Exporter {
     }
 
     /// `GET /probe?target=…&module=…` (the module left out when `None`).
-    fn probe(&self, target: &str, module: Option<&str>) -> Answer {
+    pub(crate) fn probe(&self, target: &str, module: Option<&str>) -> Answer {
         self.get(&probe_path(target, module))
     }
 
@@ -256,7 +256,7 @@ fn parse_answer(raw: &[u8]) -> Option<Answer> {
 // The Prometheus text format
 
 /// The samples of a text-format answer: `name{labels}` exactly as written → value.
-struct Samples(BTreeMap<String, f64>);
+pub(crate) struct Samples(BTreeMap<String, f64>);
 
 impl Samples {
     fn parse(body: &str) -> Samples {
@@ -269,18 +269,18 @@ impl Samples {
         Samples(samples)
     }
 
-    fn get(&self, series: &str) -> Option<f64> {
+    pub(crate) fn get(&self, series: &str) -> Option<f64> {
         self.0.get(series).copied()
     }
 
     /// The value of `series`, which must be there.
     #[track_caller]
-    fn value(&self, series: &str) -> f64 {
+    pub(crate) fn value(&self, series: &str) -> f64 {
         self.get(series).unwrap_or_else(|| panic!("no {series} in {:#?}", self.0))
     }
 
     #[track_caller]
-    fn expect(&self, series: &str, value: f64) {
+    pub(crate) fn expect(&self, series: &str, value: f64) {
         assert_eq!(self.value(series), value, "{series} in {:#?}", self.0);
     }
 
@@ -306,7 +306,7 @@ impl Samples {
 /// What a `/probe` answer must look like whatever the target: 200 in the text format,
 /// SPEC's metrics, and check statuses that are exactly the stored report's.
 #[track_caller]
-fn assert_probe_answer(exporter: &Exporter, answer: &Answer) -> (Samples, Report) {
+pub(crate) fn assert_probe_answer(exporter: &Exporter, answer: &Answer) -> (Samples, Report) {
     assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(answer.header("content-type"), Some(PROMETHEUS_TEXT));
     let samples = Samples::parse(&answer.body);
