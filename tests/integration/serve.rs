@@ -999,7 +999,7 @@ fn the_monitoring_guide_configs_are_valid() {
     let toml = guide_block("reqdoctor.toml");
     assert!(toml.contains("/etc/reqdoctor/staging-root.pem"), "{toml}");
     let exporter = Exporter::start(&toml.replace("/etc/reqdoctor/staging-root.pem", &root));
-    assert_eq!(exporter.modules, "default, release, staging, upload");
+    assert_eq!(exporter.modules, "android, default, release, staging, upload");
     let refused = exporter.probe("https://pay.example.com/notify", Some("release"));
     assert_eq!(refused.status, 403, "allowed-targets limits the release module: {refused:?}");
 }
