@@ -3,7 +3,8 @@
 the Markdown tables of docs/performance.md (printed to stdout).
 
 Inputs (all optional except the machine files): hyperfine --export-json files
-(healthy, testssl, sslyze, fail-*, dns-down, startup), batch-N-C.json and
+(healthy, testssl, sslyze, fail-*, dns-down, startup, http3) and
+http3-timings--http3.jsonl, http3-timings--high-performance.jsonl, batch-N-C.json and
 batch-N-C.time (GNU time -v), stime-*.txt (openssl s_time) with their wall
 times, versions.tsv, and *.skip files naming why a tool was not measured.
 """
@@ -24,6 +25,7 @@ BATCH_VS_RAW = 0.70  # batch targets/s at least 70% of the raw new-handshake rat
 RSS_LIMIT_MIB = 64.0  # peak RSS under 64 MiB at 10,000 targets
 VERSION_LIMIT_MS = 5.0  # reqdoctor --version under 5 ms
 DEFAULT_CONCURRENCY = 32  # reqdoctor check --concurrency's default
+H3_ADDS_AT_MOST = 1.0  # a healthy --http3 diagnosis adds at most one QUIC handshake's time
 
 out = []
 
@@ -314,6 +316,74 @@ rules = startup.get("reqdoctor check ftp://x.invalid/")
 fails_fast = None
 if rules:
     fails_fast = set(rules.get("exit_codes") or []) == {2}
+
+# --- 5. HTTP/3 -------------------------------------------------------------------
+
+
+def median_of(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else None
+
+
+emit("### 5. HTTP/3")
+emit()
+http3 = hyperfine("http3.json")
+H3_TARGET = "a healthy HTTP/3 diagnosis adds at most one QUIC handshake's time"
+if http3:
+    emit("`https://h3.bench.test/`: nginx answers over TCP with `Alt-Svc: h3=\":443\"` (the origin's own port, "
+         "which `--connect-to` maps to nginx's), and `examples/h3_fixture` (quinn + h3, one worker thread) answers "
+         "over QUIC on UDP at that port number, as a server on 443 serves both. The same healthy diagnosis without "
+         "HTTP/3, with `--http3` (the QUIC attempt races the TCP connection, on the URL's port) and with "
+         "`--high-performance` (it follows the TCP response's `Alt-Svc`, so it comes after it); hyperfine, `-N`. "
+         "The QUIC handshake and the whole QUIC attempt (handshake, then the request over HTTP/3) are "
+         "reqdoctor's own `http3` figures (`--format jsonl`, medians).")
+    emit()
+    emit("| command | median ms | mean ± σ ms | min ms | runs | exit codes | added (median) ms |")
+    emit("|---|--:|--:|--:|--:|---|--:|")
+    without = http3.get("check")
+    for name, r in http3.items():
+        added = f"{ms(r['median'] - without['median']):+.2f}" if without and r is not without else ""
+        emit(f"| `reqdoctor {name}` | {fmt_ms(r['median'])} | {fmt_ms(r['mean'])} ± {fmt_ms(r['stddev'] or 0)} | "
+             f"{fmt_ms(r['min'])} | {len(r['times'])} | {codes(r)} | {added} |")
+    emit()
+    figures = {}
+    for flag in ("--http3", "--high-performance"):
+        handshakes, attempts, totals, raced = [], [], [], 0
+        for line in read(f"http3-timings{flag}.jsonl").splitlines():
+            report = json.loads(line)
+            if report.get("http3"):
+                handshakes.append(report["http3"]["handshake_ms"])
+                attempts.append(report["http3"]["total_ms"])
+                totals.append(report["timings_ms"]["total"])
+                raced += bool(report["http3"].get("raced"))
+        if handshakes:
+            figures[flag] = (median_of(handshakes), median_of(attempts), median_of(totals), raced, len(handshakes))
+    if figures:
+        emit("| with | QUIC handshake ms | QUIC attempt ms | reqdoctor `total` ms | raced the TCP connection |")
+        emit("|---|--:|--:|--:|--:|")
+        for flag, (handshake, attempt, total, raced, n) in figures.items():
+            emit(f"| `{flag}` | {handshake:.2f} | {attempt:.2f} | {total:.2f} | {raced} of {n} runs |")
+        emit()
+    with_h3 = http3.get("check --http3")
+    if "--http3" in figures and without and with_h3:
+        handshake, attempt = figures["--http3"][0], figures["--http3"][1]
+        added = ms(with_h3["median"] - without["median"])
+        sequential = ""
+        after = http3.get("check --high-performance")
+        if after and "--high-performance" in figures:
+            late = ms(after["median"] - without["median"])
+            sequential = (f"; `--high-performance`, which waits for the advertisement: +{late:.2f} ms, "
+                          f"{late / figures['--high-performance'][0]:.2f} handshakes")
+        targets.append((H3_TARGET,
+                        f"+{added:.2f} ms with `--http3` against a {handshake:.2f} ms QUIC handshake "
+                        f"({added / handshake:.2f} handshakes; the whole attempt, raced beside TCP: {attempt:.2f} ms)"
+                        f"{sequential}",
+                        added <= H3_ADDS_AT_MOST * handshake))
+else:
+    reason = read("http3.skip", "not measured")
+    emit(f"Not measured ({reason}).")
+    emit()
+    targets.append((H3_TARGET, reason, None))
 
 # --- targets --------------------------------------------------------------------
 

@@ -244,6 +244,7 @@ fn facts(check: Check, quic: &QuicTrace, tcp: &Tcp) -> Check {
         .data("port_from", quic.aim.key())
         .data("handshake_ms", millis(quic.handshake_time))
         .data("quic_ms", millis(quic.elapsed))
+        .data("raced", quic.raced)
         .took(quic.elapsed);
     if let Some(host) = &quic.alt_host {
         check = check.data("alt_host", host.clone());
@@ -261,4 +262,75 @@ fn facts(check: Check, quic: &QuicTrace, tcp: &Tcp) -> Check {
         check = check.data("leaf_sha256", sha);
     }
     check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::probe::quic::{H3Error, H3Response, QuicFailure, QuicSession};
+
+    fn quic(handshake: Result<QuicSession, QuicFailure>, answer: Option<Result<H3Response, H3Error>>) -> QuicTrace {
+        QuicTrace {
+            addr: "127.0.0.1:4433".parse().unwrap(),
+            aim: Aim::AltSvc,
+            alt_host: None,
+            share: Duration::from_secs(3),
+            handshake,
+            handshake_time: Duration::from_millis(3000),
+            presented: Vec::new(),
+            chain: None,
+            answer,
+            elapsed: Duration::from_millis(3000),
+            raced: false,
+        }
+    }
+
+    fn session() -> Result<QuicSession, QuicFailure> {
+        Ok(QuicSession { version: 1, alpn: Some("h3".into()), rtt: Duration::from_millis(1) })
+    }
+
+    fn response(status: u32) -> Option<Result<H3Response, H3Error>> {
+        let d = Duration::from_millis(2);
+        Some(Ok(H3Response { status, ttfb: d, total: d, head_bytes: 40, body_bytes: 11, sent_bytes: 90 }))
+    }
+
+    fn tcp(status: Option<u32>) -> Tcp {
+        Tcp { status, connect: Some(Duration::from_millis(20)), ..Tcp::default() }
+    }
+
+    #[test]
+    fn a_quic_failure_beside_working_tcp_warns_with_the_time_lost() {
+        let check = judge(&quic(Err(QuicFailure::TimedOut), None), &tcp(Some(200)), Lang::En);
+        assert_eq!(check.status, Status::Warn);
+        assert!(check.phone.is_none(), "the phone falls back: no error reaches the page");
+        assert_eq!(check.data["lost_ms"], 2980.0);
+        assert_eq!(check.data["quic_error"], "ERR_QUIC_HANDSHAKE_FAILED");
+        assert!(check.summary.contains("up to 2980 ms lost"), "{}", check.summary);
+    }
+
+    #[test]
+    fn both_paths_failing_fail_with_the_phase_of_the_quic_failure() {
+        let handshake = judge(&quic(Err(QuicFailure::VersionMismatch), None), &tcp(None), Lang::Zh);
+        assert_eq!(
+            (handshake.status, handshake.phone),
+            (Status::Fail, Some(Phone::Net(NetError::QuicHandshakeFailed)))
+        );
+        assert!(handshake.summary.contains("TCP 也失败"), "{}", handshake.summary);
+        let after = judge(&quic(session(), Some(Err(H3Error::StreamReset(0x10b)))), &tcp(None), Lang::En);
+        assert_eq!((after.status, after.phone), (Status::Fail, Some(Phone::Net(NetError::QuicProtocolError))));
+        assert!(after.summary.contains("H3_REQUEST_REJECTED"), "{}", after.summary);
+    }
+
+    #[test]
+    fn a_working_h3_passes_unless_its_status_differs() {
+        let same = judge(&quic(session(), response(200)), &tcp(Some(200)), Lang::En);
+        assert_eq!(same.status, Status::Pass, "{}", same.summary);
+        assert_eq!(same.data["status"], 200);
+        let differs = judge(&quic(session(), response(502)), &tcp(Some(200)), Lang::En);
+        assert_eq!(differs.status, Status::Warn);
+        assert!(differs.summary.contains("502 over HTTP/3, 200 over TCP"), "{}", differs.summary);
+        let not_sent = judge(&quic(session(), None), &tcp(Some(200)), Lang::En);
+        assert!(not_sent.summary.contains("not safe to send twice"), "{}", not_sent.summary);
+    }
 }

@@ -220,6 +220,11 @@ impl Ask {
         Ask { url, method, headers: spec.headers_to_send(), body: spec.body() }
     }
 
+    /// The request to write.
+    fn outgoing(&self) -> Outgoing<'_> {
+        Outgoing { url: &self.url, method: &self.method, headers: &self.headers, body: self.body.clone() }
+    }
+
     async fn send(
         &self,
         io: Box<dyn http::Io>,
@@ -227,9 +232,7 @@ impl Ask {
         limit: Instant,
     ) -> Result<http::Response, ExchangeError> {
         let mut conn = Connection::open(io, limit, protocol).await?;
-        let outgoing =
-            Outgoing { url: &self.url, method: &self.method, headers: &self.headers, body: self.body.clone() };
-        conn.exchange(outgoing, limit).await
+        conn.exchange(self.outgoing(), limit).await
     }
 }
 
@@ -301,6 +304,8 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         http11_required: false,
         timeline: Timeline::new(started),
         first: true,
+        race: quic_race_seed(target, settings),
+        racing: None,
     };
     let mut trace = Trace {
         started_at,
@@ -326,7 +331,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
             trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
             trace.http = Some(http);
         }
-        if settings.http3 != Http3Mode::Off && target.uses_tls() && settings.request.api != Api::ConnectSocket {
+        if http3_applies(target, settings) {
             trace.http3 = Some(session.http3(target, &trace).await);
         }
         for sweep in std::mem::take(&mut session.sweeping) {
@@ -358,6 +363,29 @@ struct Session<'a> {
     timeline: Timeline,
     /// Opening the first connection: its phases are the phone's `res.profile` phases.
     first: bool,
+    /// With `--http3`: what the QUIC attempt raced beside the first TCP connection needs.
+    race: Option<quic::race::Seed>,
+    /// That attempt, once started.
+    racing: Option<quic::race::Racing>,
+}
+
+/// Whether HTTP/3 is tried for `target` at all.
+fn http3_applies(target: &Target, settings: &Settings) -> bool {
+    settings.http3 != Http3Mode::Off && target.uses_tls() && settings.request.api != Api::ConnectSocket
+}
+
+/// With `--http3`, the QUIC attempt starts beside the TCP connection (see [`quic::race`]).
+fn quic_race_seed(target: &Target, settings: &Settings) -> Option<quic::race::Seed> {
+    if settings.http3 != Http3Mode::Forced || !target.is_fetchable() || !http3_applies(target, settings) {
+        return None;
+    }
+    // Through a proxy the first connection is the proxy's: QUIC is not tried.
+    if matches!(settings.proxies.choose(true, &target.host()), Choice::Through(_)) {
+        return None;
+    }
+    let spec = &settings.request;
+    let ask = spec.is_safe_to_repeat().then(|| Arc::new(Ask::new(spec, &target.url)));
+    Some(quic::race::Seed { host: target.host(), ask })
 }
 
 impl Session<'_> {
@@ -421,6 +449,9 @@ impl Session<'_> {
         }
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
             addrs.into_iter().partition(|a| !(deny_internal && tcp::is_internal(a.ip())));
+        if let (Some(seed), Some(addr)) = (self.race.take(), allowed.first()) {
+            self.racing = Some(quic::race::start(seed, *addr, self.settings.roots.clone(), self.deadline));
+        }
         let since = Instant::now();
         let (mut tcp, stream, others) = tcp::connect_all(&allowed, self.deadline).await;
         self.mark_first(SpanKind::Connect, since);
@@ -546,21 +577,29 @@ impl Session<'_> {
         let host = target.host();
         let origin = quic::aim::Origin { host: &host, port: target.port(), conn };
         let settings = self.settings;
+        let racing = self.racing.take();
         let to = match quic::aim::aim(&origin, advertised, settings.http3, settings, self.deadline).await {
             Ok(to) => to,
             Err(why) => return why,
         };
-        let spec = &settings.request;
-        let ask = spec.is_safe_to_repeat().then(|| Ask::new(spec, &target.url));
-        let request = ask.as_ref().map(|a| Outgoing {
-            url: &a.url,
-            method: &a.method,
-            headers: &a.headers,
-            body: a.body.clone(),
-        });
-        let attempt = quic::Attempt { addr: to.addr, aim: to.aim, alt_host: to.alt_host, host: &host, request };
-        let tried = quic::attempt(attempt, &settings.roots, self.deadline, &mut self.timeline).await;
-        Http3::Tried(Box::new(tried))
+        let raced = match racing {
+            Some(racing) => racing.finish(&to).await,
+            None => None,
+        };
+        let made = match raced {
+            Some(raced) => raced,
+            None => {
+                let spec = &settings.request;
+                let ask = spec.is_safe_to_repeat().then(|| Ask::new(spec, &target.url));
+                let request = ask.as_ref().map(Ask::outgoing);
+                let tcp_chain = trace.presented().zip(trace.chain());
+                let alt_host = to.alt_host;
+                let attempt = quic::Attempt { addr: to.addr, aim: to.aim, alt_host, host: &host, request, tcp_chain };
+                quic::attempt(attempt, &settings.roots, self.deadline).await
+            }
+        };
+        made.mark(&mut self.timeline);
+        Http3::Tried(Box::new(made.trace))
     }
 
     async fn resolve(&mut self, host: &str) -> DnsLookup {

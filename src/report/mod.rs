@@ -256,6 +256,9 @@ pub struct Http3Summary {
     pub handshake_ms: f64,
     /// The whole attempt, handshake and request.
     pub total_ms: f64,
+    /// It started beside the TCP connection (`--http3`, on the URL's own port),
+    /// as Chromium races QUIC against TCP, rather than after the TCP response.
+    pub raced: bool,
     /// The ALPN protocol the server chose (`h3`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alpn: Option<String>,
@@ -409,6 +412,7 @@ fn http3_summary(trace: &Trace) -> Option<Http3Summary> {
         connected: session.is_some(),
         handshake_ms: millis(quic.handshake_time),
         total_ms: millis(quic.elapsed),
+        raced: quic.raced,
         alpn: session.and_then(|s| s.alpn.clone()),
         status: quic.response().map(|r| r.status),
         ttfb_ms: quic.response().map(|r| millis(r.ttfb)),

@@ -62,6 +62,7 @@ pub struct Http3 {
     pub connected: bool,
     pub handshake_ms: f64,
     pub total_ms: f64,
+    pub raced: bool,
     #[serde(default)]
     pub alpn: Option<String>,
     #[serde(default)]

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use crate::cli::{Report, check, check_api, reqdoctor, to};
 use crate::serve::{Exporter, assert_probe_answer, loopback_module};
-use crate::support::{CertKind, H3Kind, h3_server, https_server, https_with_alt_svc, pki, silent_udp};
+use crate::support::{CertKind, H3Kind, h3_beside_https, h3_server, https_server, https_with_alt_svc, pki, silent_udp};
 
 /// The TCP fixture advertising h3 on `udp`'s port.
 fn advertising(udp: SocketAddr) -> SocketAddr {
@@ -40,6 +40,24 @@ fn a_healthy_h3_service_passes_and_the_profile_says_h3() {
     assert_eq!(profile.port, Some(udp.port()));
     let phases: Vec<&str> = report.timeline.iter().map(|e| e.phase.as_str()).collect();
     assert!(phases.contains(&"quic_handshake") && phases.contains(&"h3_request"), "{phases:?}");
+}
+
+#[test]
+fn with_http3_quic_races_tcp_on_the_port_they_share() {
+    // h3 on the origin's own port (443, which --connect-to maps to the fixture's).
+    let tcp = h3_beside_https("h3=\":443\"; ma=86400");
+    let raced = diagnose(tcp, "/ok", &["--http3"]);
+    raced.expect("http.h3", "pass", "HTTP/3 works on 127.0.0.1");
+    let summary = raced.http3.as_ref().unwrap();
+    assert!(summary.raced && summary.port_from == "alt-svc", "{summary:?}");
+    assert_eq!(summary.address, tcp.to_string(), "UDP on the TCP fixture's port");
+    // The phone's high-performance mode waits for the advertisement: no race.
+    let after = diagnose(tcp, "/ok", &["--high-performance"]);
+    after.expect("http.h3", "pass", "advertised in Alt-Svc");
+    assert!(!after.http3.as_ref().unwrap().raced);
+    // Advertised elsewhere, the raced attempt is dropped and QUIC goes there.
+    let elsewhere = diagnose(advertising(h3_server(H3Kind::Healthy)), "/ok", &["--http3"]);
+    assert!(!elsewhere.http3.as_ref().unwrap().raced);
 }
 
 #[test]

@@ -5,11 +5,13 @@
 //! into a [`QuicTrace`]; the check `http.h3` judges it beside the TCP path.
 //!
 //! [`aim`] decides where the attempt goes, [`handshake`] makes the QUIC
-//! handshake, [`exchange`] sends the request.
+//! handshake, [`exchange`] sends the request; with `--http3`, [`race`]
+//! starts it beside the TCP connection, as Chromium races the two.
 
 pub mod aim;
 mod exchange;
 pub mod handshake;
+pub mod race;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -93,6 +95,9 @@ pub struct QuicTrace {
     pub answer: Option<Result<H3Response, H3Error>>,
     /// The whole attempt, from its start to its end.
     pub elapsed: Duration,
+    /// It started beside the TCP connection (`--http3`, see [`race`]) rather
+    /// than after the TCP response.
+    pub raced: bool,
 }
 
 impl QuicTrace {
@@ -198,19 +203,37 @@ pub struct Attempt<'a> {
     pub host: &'a str,
     /// The request to repeat over HTTP/3, when it is safe to send twice.
     pub request: Option<Outgoing<'a>>,
+    /// The chain the TCP path was sent and its verdict: the same chain over
+    /// QUIC is the same verdict, not verified twice.
+    pub tcp_chain: Option<(&'a [CertificateDer<'static>], &'a Result<Chain, ChainError>)>,
+}
+
+/// An attempt as made, and its stretches of time (QUIC handshake, HTTP/3
+/// request) for the caller's timeline.
+pub struct Made {
+    pub trace: QuicTrace,
+    pub spans: Vec<(SpanKind, Instant, Instant)>,
+}
+
+impl Made {
+    /// Records the attempt's spans in `timeline`.
+    pub fn mark(&self, timeline: &mut Timeline) {
+        for (kind, start, end) in &self.spans {
+            timeline.push(*kind, *start, *end);
+        }
+    }
 }
 
 /// Makes the QUIC handshake (within [`HANDSHAKE_LIMIT`] and `deadline`) and,
 /// when the phone accepts the certificate, sends the request until `deadline`.
-pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant, timeline: &mut Timeline) -> QuicTrace {
+pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant) -> Made {
     let started = Instant::now();
     let limit = deadline.min(started + HANDSHAKE_LIMIT);
     let shaken = handshake::connect(attempt.addr, attempt.host, roots, limit).await;
     let handshake_time = started.elapsed();
-    timeline.mark(SpanKind::QuicHandshake, started);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let mut spans = vec![(SpanKind::QuicHandshake, started, Instant::now())];
     let presented = shaken.presented;
-    let chain = (!presented.is_empty()).then(|| Chain::analyze(&presented, roots, attempt.host, now));
+    let chain = judged(&presented, attempt.tcp_chain, roots, attempt.host);
     let mut trace = QuicTrace {
         addr: attempt.addr,
         aim: attempt.aim,
@@ -222,6 +245,7 @@ pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant, tim
         chain,
         answer: None,
         elapsed: Duration::ZERO,
+        raced: false,
     };
     match shaken.result {
         Err(failure) => trace.handshake = Err(failure),
@@ -230,7 +254,7 @@ pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant, tim
             if let Some(request) = attempt.request.filter(|_| trace.refusal().is_none()) {
                 let since = Instant::now();
                 trace.answer = Some(exchange::exchange(&opened.connection, request, deadline).await);
-                timeline.mark(SpanKind::H3Request, since);
+                spans.push((SpanKind::H3Request, since, Instant::now()));
             }
             // H3_NO_ERROR: the request is done.
             opened.connection.close(0x100u32.into(), b"");
@@ -238,5 +262,23 @@ pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant, tim
         }
     }
     trace.elapsed = started.elapsed();
-    trace
+    Made { trace, spans }
+}
+
+/// The chain sent over QUIC verified by the phone's rules: the TCP path's
+/// verdict when it is the very chain TCP was sent; `None` when none was sent.
+fn judged(
+    presented: &[CertificateDer<'static>],
+    tcp: Option<(&[CertificateDer<'static>], &Result<Chain, ChainError>)>,
+    roots: &Roots,
+    host: &str,
+) -> Option<Result<Chain, ChainError>> {
+    if presented.is_empty() {
+        return None;
+    }
+    if let Some((_, verdict)) = tcp.filter(|(sent, _)| *sent == presented) {
+        return Some(verdict.clone());
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    Some(Chain::analyze(presented, roots, host, now))
 }

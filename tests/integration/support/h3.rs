@@ -44,6 +44,25 @@ pub enum H3Kind {
 
 /// A fresh QUIC/HTTP/3 server of `kind` on a UDP 127.0.0.1 port.
 pub fn h3_server(kind: H3Kind) -> SocketAddr {
+    h3_server_on(UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port"), kind)
+}
+
+/// A healthy h3 server and the `Alt-Svc: {alt_svc}` HTTPS fixture on one
+/// port number, UDP and TCP, as a server on 443 serves both: the port.
+/// (Tries a few UDP ports until the same TCP port is free too.)
+pub fn h3_beside_https(alt_svc: &str) -> SocketAddr {
+    for _ in 0..20 {
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
+        let port = udp.local_addr().expect("the UDP port");
+        if let Some(tcp) = https_with_alt_svc_at(port, alt_svc) {
+            h3_server_on(udp, H3Kind::Healthy);
+            return tcp;
+        }
+    }
+    panic!("no port free over both UDP and TCP in 20 tries");
+}
+
+fn h3_server_on(socket: UdpSocket, kind: H3Kind) -> SocketAddr {
     let cert = match kind {
         H3Kind::OtherCert => {
             let now = time::OffsetDateTime::now_utc();
@@ -57,7 +76,6 @@ pub fn h3_server(kind: H3Kind) -> SocketAddr {
     if kind == H3Kind::DraftOnly {
         endpoint_config.supported_versions(vec![DRAFT_29]);
     }
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
     let addr = socket.local_addr().expect("the UDP port");
     let _guard = runtime().enter();
     let endpoint =
@@ -77,9 +95,22 @@ pub fn silent_udp() -> SocketAddr {
 /// A fresh HTTPS server (TCP, the `Valid` chain, the TCP fixture's routes)
 /// that adds `Alt-Svc: {alt_svc}` to every response.
 pub fn https_with_alt_svc(alt_svc: &str) -> SocketAddr {
+    let (listener, addr) = bind_loopback();
+    serve_with_alt_svc(listener, alt_svc);
+    addr
+}
+
+/// [`https_with_alt_svc`] on exactly `addr`; `None` when it is taken.
+fn https_with_alt_svc_at(addr: SocketAddr, alt_svc: &str) -> Option<SocketAddr> {
+    let std_listener = std::net::TcpListener::bind(addr).ok()?;
+    let (listener, addr) = super::to_tokio_listener(std_listener);
+    serve_with_alt_svc(listener, alt_svc);
+    Some(addr)
+}
+
+fn serve_with_alt_svc(listener: tokio::net::TcpListener, alt_svc: &str) {
     let value = HeaderValue::from_str(alt_svc).expect("an Alt-Svc value");
     let acceptor = TlsAcceptor::from(Arc::new(tls_config_for(pki().server_cert(CertKind::Valid))));
-    let (listener, addr) = bind_loopback();
     runtime().spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let (acceptor, value) = (acceptor.clone(), value.clone());
@@ -98,7 +129,6 @@ pub fn https_with_alt_svc(alt_svc: &str) -> SocketAddr {
             });
         }
     });
-    addr
 }
 
 /// The server's QUIC configuration: TLS 1.3 with `cert`, offering `alpn`.
