@@ -4,7 +4,8 @@ the Markdown tables of docs/performance.md (printed to stdout).
 
 Inputs (all optional except the machine files): hyperfine --export-json files
 (healthy, testssl, sslyze, fail-*, dns-down, startup, http3) and
-http3-timings--http3.jsonl, http3-timings--high-performance.jsonl, batch-N-C.json and
+http3-timings--none.jsonl, http3-timings--http3.jsonl,
+http3-timings--high-performance.jsonl, batch-N-C.json and
 batch-N-C.time (GNU time -v), stime-*.txt (openssl s_time) with their wall
 times, versions.tsv, and *.skip files naming why a tool was not measured.
 """
@@ -329,14 +330,29 @@ emit("### 5. HTTP/3")
 emit()
 http3 = hyperfine("http3.json")
 H3_TARGET = "a healthy HTTP/3 diagnosis adds at most one QUIC handshake's time"
+
+
+def h3_runs(flag):
+    """(totals, handshakes, attempts, raced) of the --format jsonl runs with `flag`."""
+    totals, handshakes, attempts, raced = [], [], [], 0
+    for line in read(f"http3-timings{flag}.jsonl").splitlines():
+        report = json.loads(line)
+        totals.append(report["timings_ms"]["total"])
+        if report.get("http3"):
+            handshakes.append(report["http3"]["handshake_ms"])
+            attempts.append(report["http3"]["total_ms"])
+            raced += bool(report["http3"].get("raced"))
+    return totals, handshakes, attempts, raced
+
+
 if http3:
     emit("`https://h3.bench.test/`: nginx answers over TCP with `Alt-Svc: h3=\":443\"` (the origin's own port, "
          "which `--connect-to` maps to nginx's), and `examples/h3_fixture` (quinn + h3, one worker thread) answers "
          "over QUIC on UDP at that port number, as a server on 443 serves both. The same healthy diagnosis without "
          "HTTP/3, with `--http3` (the QUIC attempt races the TCP connection, on the URL's port) and with "
-         "`--high-performance` (it follows the TCP response's `Alt-Svc`, so it comes after it); hyperfine, `-N`. "
-         "The QUIC handshake and the whole QUIC attempt (handshake, then the request over HTTP/3) are "
-         "reqdoctor's own `http3` figures (`--format jsonl`, medians).")
+         "`--high-performance` (it follows the TCP response's `Alt-Svc`, so it comes after it).")
+    emit()
+    emit("Wall time of the whole process (hyperfine, `-N`):")
     emit()
     emit("| command | median ms | mean ± σ ms | min ms | runs | exit codes | added (median) ms |")
     emit("|---|--:|--:|--:|--:|---|--:|")
@@ -346,38 +362,40 @@ if http3:
         emit(f"| `reqdoctor {name}` | {fmt_ms(r['median'])} | {fmt_ms(r['mean'])} ± {fmt_ms(r['stddev'] or 0)} | "
              f"{fmt_ms(r['min'])} | {len(r['times'])} | {codes(r)} | {added} |")
     emit()
-    figures = {}
-    for flag in ("--http3", "--high-performance"):
-        handshakes, attempts, totals, raced = [], [], [], 0
-        for line in read(f"http3-timings{flag}.jsonl").splitlines():
-            report = json.loads(line)
-            if report.get("http3"):
-                handshakes.append(report["http3"]["handshake_ms"])
-                attempts.append(report["http3"]["total_ms"])
-                totals.append(report["timings_ms"]["total"])
-                raced += bool(report["http3"].get("raced"))
-        if handshakes:
-            figures[flag] = (median_of(handshakes), median_of(attempts), median_of(totals), raced, len(handshakes))
-    if figures:
-        emit("| with | QUIC handshake ms | QUIC attempt ms | reqdoctor `total` ms | raced the TCP connection |")
-        emit("|---|--:|--:|--:|--:|")
-        for flag, (handshake, attempt, total, raced, n) in figures.items():
-            emit(f"| `{flag}` | {handshake:.2f} | {attempt:.2f} | {total:.2f} | {raced} of {n} runs |")
-        emit()
-    with_h3 = http3.get("check --http3")
-    if "--http3" in figures and without and with_h3:
-        handshake, attempt = figures["--http3"][0], figures["--http3"][1]
-        added = ms(with_h3["median"] - without["median"])
-        sequential = ""
-        after = http3.get("check --high-performance")
-        if after and "--high-performance" in figures:
-            late = ms(after["median"] - without["median"])
-            sequential = (f"; `--high-performance`, which waits for the advertisement: +{late:.2f} ms, "
-                          f"{late / figures['--high-performance'][0]:.2f} handshakes")
+    runs = {flag: h3_runs(flag) for flag in ("--none", "--http3", "--high-performance")}
+    base = median_of(runs["--none"][0])
+    emit("reqdoctor's own account (`--format jsonl`, medians of the runs, the three kinds taking turns): its "
+         "`total` (the diagnosis, without process start and exit), and its `http3` figures: the QUIC handshake "
+         "and the whole QUIC attempt (handshake, then the request over HTTP/3).")
+    emit()
+    emit("| with | runs | `total` ms | added ms | QUIC handshake ms | QUIC attempt ms | raced the TCP connection |")
+    emit("|---|--:|--:|--:|--:|--:|--:|")
+    for flag, (totals, handshakes, attempts, raced) in runs.items():
+        total = median_of(totals)
+        if flag == "--none":
+            emit(f"| nothing | {len(totals)} | {total:.2f} | | | | |" if totals else "| nothing | 0 | | | | | |")
+            continue
+        if not totals or not handshakes or base is None:
+            continue
+        emit(f"| `{flag}` | {len(totals)} | {total:.2f} | {total - base:+.2f} | {median_of(handshakes):.2f} | "
+             f"{median_of(attempts):.2f} | {raced} of {len(handshakes)} |")
+    emit()
+    totals, handshakes, attempts, _ = runs["--http3"]
+    if base is not None and totals and handshakes:
+        added, handshake = median_of(totals) - base, median_of(handshakes)
+        late = ""
+        later = runs["--high-performance"]
+        if later[0] and later[1]:
+            extra = median_of(later[0]) - base
+            late = (f"; `--high-performance`, which waits for the advertisement: +{extra:.2f} ms, "
+                    f"{extra / median_of(later[1]):.2f} handshakes")
+        wall = ""
+        if without and http3.get("check --http3"):
+            wall = f"; wall time of the process: {ms(http3['check --http3']['median'] - without['median']):+.2f} ms"
         targets.append((H3_TARGET,
-                        f"+{added:.2f} ms with `--http3` against a {handshake:.2f} ms QUIC handshake "
-                        f"({added / handshake:.2f} handshakes; the whole attempt, raced beside TCP: {attempt:.2f} ms)"
-                        f"{sequential}",
+                        f"+{added:.2f} ms of reqdoctor's `total` with `--http3` against a {handshake:.2f} ms QUIC "
+                        f"handshake ({added / handshake:.2f} handshakes; the attempt, raced beside TCP: "
+                        f"{median_of(attempts):.2f} ms){late}{wall}",
                         added <= H3_ADDS_AT_MOST * handshake))
 else:
     reason = read("http3.skip", "not measured")
