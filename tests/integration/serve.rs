@@ -84,6 +84,20 @@ impl Exporter {
         Exporter { child, addr, modules, stderr, _dir: dir }
     }
 
+    /// Replaces the exporter's config file (for a reload).
+    fn rewrite_config(&self, config: &str) {
+        std::fs::write(self._dir.path().join("reqdoctor.toml"), config).expect("rewrite the config");
+    }
+
+    /// Waits (bounded) until the exporter's stderr contains `text`.
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + START_LIMIT;
+        while !locked(&self.stderr).contains(text) {
+            assert!(Instant::now() < deadline, "no {text:?} on stderr: {}", locked(&self.stderr));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub(crate) fn get(&self, path: &str) -> Answer {
         http(self.addr, "GET", path, &[], HTTP_LIMIT)
     }
@@ -271,6 +285,11 @@ impl Samples {
 
     fn get(&self, series: &str) -> Option<f64> {
         self.0.get(series).copied()
+    }
+
+    /// Every series, `name{labels}`.
+    fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
     }
 
     /// The value of `series`, which must be there.
@@ -527,17 +546,16 @@ fn internal_targets_are_refused_unless_the_module_allows_them() {
 
     let (samples, _) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("open")));
     samples.expect("reqdoctor_probe_success", 1.0);
-    // A name that leads to a loopback address is not connected to.
-    let (samples, report) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("closed")));
-    samples.expect("reqdoctor_probe_success", 0.0);
-    samples.expect("reqdoctor_check_status{check=\"tcp.connect\",step=\"1\"}", 2.0);
-    let hint = report.check("tcp.connect").hint.as_deref().unwrap_or_default();
-    assert!(hint.contains("allow-private-targets"), "{hint}");
+    // A module whose own route leads to a loopback address refuses, rather
+    // than report the server down (a failed tcp.connect) when it is not.
+    let closed = exporter.probe("https://api.test/ok", Some("closed"));
+    assert_eq!(closed.status, 403, "{closed:?}");
+    assert!(closed.body.contains("allow-private-targets"), "{closed:?}");
 
     let metrics = exporter.metrics();
     metrics.expect("reqdoctor_exporter_probes_total{verdict=\"pass\"}", 1.0);
-    metrics.expect("reqdoctor_exporter_probes_total{verdict=\"fail\"}", 1.0);
-    metrics.expect("reqdoctor_exporter_probe_duration_seconds_count", 2.0);
+    metrics.expect("reqdoctor_exporter_probes_total{verdict=\"fail\"}", 0.0);
+    metrics.expect("reqdoctor_exporter_probe_duration_seconds_count", 1.0);
 }
 
 /// A module goes through the proxy its config names; no module reads the proxy variables.
@@ -1002,4 +1020,135 @@ fn the_monitoring_guide_configs_are_valid() {
     assert_eq!(exporter.modules, "default, release, staging, upload");
     let refused = exporter.probe("https://pay.example.com/notify", Some("release"));
     assert_eq!(refused.status, 403, "allowed-targets limits the release module: {refused:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Behaving like the exporters operators run already
+
+#[test]
+fn metrics_has_the_process_and_build_info_and_405_says_allow() {
+    let exporter = Exporter::start("");
+    let metrics = exporter.metrics();
+    assert!(metrics.value("process_resident_memory_bytes") > 1e6, "a live process has memory");
+    assert!(metrics.value("process_open_fds") >= 3.0, "stdin, stdout, stderr and the listener at least");
+    assert!(metrics.value("process_start_time_seconds") > 1.7e9);
+    let info = metrics.names().into_iter().find(|n| n.starts_with("reqdoctor_build_info{")).expect("build_info");
+    assert!(info.contains(&format!("version=\"{}\"", env!("CARGO_PKG_VERSION"))), "{info}");
+    let revision = info.split("revision=\"").nth(1).and_then(|r| r.split('"').next()).expect("a revision label");
+    assert!(revision.len() == 12 && revision.bytes().all(|b| b.is_ascii_hexdigit()), "the commit: {info}");
+    metrics.expect(&info, 1.0);
+    metrics.expect("reqdoctor_exporter_config_last_reload_successful", 1.0);
+
+    for (method, path, allow) in
+        [("POST", "/healthz", "GET, HEAD"), ("DELETE", "/probe?target=x", "GET"), ("GET", "/-/reload", "POST, PUT")]
+    {
+        let answer = http(exporter.addr, method, path, &[], HTTP_LIMIT);
+        assert_eq!(answer.status, 405, "{method} {path}: {answer:?}");
+        assert_eq!(answer.header("allow"), Some(allow), "{method} {path}: {answer:?}");
+    }
+}
+
+#[test]
+fn a_reload_takes_a_good_config_and_keeps_the_old_one_for_a_bad_one() {
+    let valid = https_server(CertKind::Valid);
+    let first = loopback_module("one", &[to(valid)], "");
+    let exporter = Exporter::start(&first);
+    let two = format!("{first}{}", loopback_module("two", &[to(valid)], ""));
+    exporter.rewrite_config(&two);
+    let reloaded = http(exporter.addr, "POST", "/-/reload", &[], HTTP_LIMIT);
+    assert_eq!((reloaded.status, reloaded.body.as_str()), (200, "reloaded (modules: default, one, two)\n"));
+    let (samples, _) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("two")));
+    samples.expect("reqdoctor_probe_success", 1.0);
+
+    exporter.rewrite_config("[modules.broken]\ntimeout-ms = \"soon\"\n");
+    let refused = http(exporter.addr, "POST", "/-/reload", &[], HTTP_LIMIT);
+    assert_eq!(refused.status, 500, "{refused:?}");
+    assert!(refused.body.starts_with("reload failed, the old configuration stays: --config "), "{refused:?}");
+    assert_eq!(refused.body.lines().count(), 1, "{refused:?}");
+    exporter.wait_for_log("reqdoctor serve: reload failed, the old configuration stays:");
+    let (samples, _) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("two")));
+    samples.expect("reqdoctor_probe_success", 1.0);
+    let metrics = exporter.metrics();
+    metrics.expect("reqdoctor_exporter_config_last_reload_successful", 0.0);
+    metrics.expect("reqdoctor_exporter_config_reloads_total{result=\"failure\"}", 1.0);
+    metrics.expect("reqdoctor_exporter_config_reloads_total{result=\"success\"}", 1.0);
+
+    exporter.rewrite_config(&loopback_module("three", &[to(valid)], ""));
+    let hup = Command::new("kill").args(["-HUP", &exporter.child.id().to_string()]).status().expect("kill(1)");
+    assert!(hup.success(), "kill -HUP");
+    exporter.wait_for_log("reqdoctor serve: configuration reloaded (modules: default, three)");
+    let gone = exporter.probe("https://api.test/ok", Some("two"));
+    assert_eq!(gone.status, 400, "module two went with the reload: {gone:?}");
+    exporter.metrics().expect("reqdoctor_exporter_config_last_reload_successful", 1.0);
+}
+
+#[test]
+fn debug_true_answers_the_diagnosis_as_text() {
+    let valid = https_server(CertKind::Valid);
+    let exporter = Exporter::start(&loopback_module("default", &[to(valid)], ""));
+    let answer = exporter.get(&format!("{}&debug=true", probe_path("https://api.test/ok", None)));
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert!(answer.body.starts_with("Diagnosis:\nreqdoctor check https://api.test/ok\n"), "{}", answer.body);
+    assert!(answer.body.contains("✔ tls.handshake"), "{}", answer.body);
+    let metrics = answer.body.split("\nMetrics that would have been returned:\n").nth(1).expect("the metrics part");
+    assert!(metrics.contains("\nreqdoctor_probe_success 1\n"), "{metrics}");
+    assert!(answer.body.contains("This report: /report/"), "{}", answer.body);
+}
+
+#[test]
+fn a_modules_route_to_a_private_address_is_refused_with_403_not_probed() {
+    let valid = https_server(CertKind::Valid);
+    let route = toml_string(&to(valid));
+    let exporter = Exporter::start(&format!(
+        "[modules.routed]\nconnect-to = [{route}]\n[modules.public]\nresolve = [\"api.test:443:127.0.0.1,203.0.113.7\"]\ntimeout-ms = 300\n"
+    ));
+    let refused = exporter.probe("https://api.test/ok", Some("routed"));
+    assert_eq!(refused.status, 403, "{refused:?}");
+    let expected = format!(
+        "target refused: this module's connect-to {} sends api.test to {valid}, a loopback, private or link-local address",
+        to(valid)
+    );
+    assert!(refused.body.starts_with(&expected), "{refused:?}");
+    // One public address among them: the probe runs (and reaches no server in 300 ms).
+    let probed = exporter.probe("https://api.test/ok", Some("public"));
+    assert_eq!(probed.status, 200, "{probed:?}");
+    exporter.metrics().expect("reqdoctor_exporter_probes_total{verdict=\"fail\"}", 1.0);
+}
+
+#[test]
+fn a_modules_own_limit_answers_503_while_others_probe() {
+    let valid = https_server(CertKind::Valid);
+    let exporter = Exporter::start(&format!(
+        "{}{}",
+        loopback_module("single", &[to(valid)], "max-concurrent-probes = 1"),
+        loopback_module("other", &[to(valid)], "")
+    ));
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| exporter.probe("https://api.test/slow/3000", Some("single")));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while exporter.metrics().get("reqdoctor_exporter_probes_in_flight") != Some(1.0) {
+            assert!(Instant::now() < deadline, "the first probe never showed as in flight");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let second = exporter.probe("https://api.test/ok", Some("single"));
+        assert_eq!(second.status, 503, "{second:?}");
+        assert!(second.body.contains("this module's max-concurrent-probes"), "{second:?}");
+        let other = exporter.probe("https://api.test/ok", Some("other"));
+        assert_eq!(other.status, 200, "another module has its own room: {other:?}");
+        assert_eq!(first.join().expect("the first probe's thread").status, 200);
+    });
+    exporter.metrics().expect("reqdoctor_exporter_probes_rejected_total", 1.0);
+}
+
+#[test]
+fn a_modules_limit_out_of_range_is_a_one_line_error() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("reqdoctor.toml");
+    std::fs::write(&path, "[modules.zero]\nmax-concurrent-probes = 0\n").expect("write");
+    let output = serve_command(&path).stderr(Stdio::piped()).output().expect("run reqdoctor serve");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("module zero: max-concurrent-probes must be from 1 to 4096"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
