@@ -10,6 +10,7 @@
 //! [`Report`](report::Report) → a renderer in [`report`] or [`output`].
 
 pub mod allowlist;
+pub mod altsvc;
 pub mod android;
 pub mod baseline;
 pub mod batch;

@@ -1,5 +1,5 @@
 //! Property tests: the parsers and rules that see untrusted input — URLs,
-//! allow-list entries, routing rules, app.json, redirects, certificates,
+//! `Alt-Svc` headers, allow-list entries, routing rules, app.json, redirects, certificates,
 //! certificate bundles and key files, a
 //! legacy TLS server's bytes, pasted errMsgs, HTTP responses, project and
 //! serve configs — never panic, and keep their
@@ -10,6 +10,7 @@
 use proptest::prelude::*;
 
 use crate::allowlist::{AllowEntry, origin_of};
+use crate::altsvc::{AltSvc, Alternative};
 use crate::cert::{CertFacts, Chain, bundle};
 use crate::probe::flight::read_flight;
 use crate::probe::redirect::{Next, next};
@@ -216,5 +217,55 @@ proptest! {
             let message = error.to_string();
             prop_assert!(!message.contains('\n'), "{}", message);
         }
+    }
+}
+
+/// An `Alternative` as a parse could give it: a host without `:` (or an
+/// IPv6 literal in brackets), positive port and `ma`, `v` a list of numbers.
+fn alternative() -> impl Strategy<Value = Alternative> {
+    let host = prop_oneof![Just(None), "[^:\\[]{1}[^:]{0,15}".prop_map(Some), "\\[[0-9a-f:]{2,20}\\]".prop_map(Some),];
+    let versions = proptest::option::of(
+        proptest::collection::vec(1u16.., 1..4)
+            .prop_map(|v| v.iter().map(u16::to_string).collect::<Vec<_>>().join(",")),
+    );
+    let protocol = prop_oneof!["h3", "h3-29", "quic", "h2", ".{1,8}"];
+    (protocol, host, 1u16.., 1u64..=u64::from(u32::MAX), any::<bool>(), versions).prop_map(
+        |(protocol, host, port, max_age, persist, versions)| Alternative {
+            protocol,
+            host,
+            port,
+            max_age,
+            persist,
+            versions,
+        },
+    )
+}
+
+/// Alt-Svc-shaped text: mostly plausible, sometimes broken anywhere.
+fn altsvc_ish() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(clear|((h3|h3-29|quic|h2|%[0-9A-Fa-g]{0,2}|[a-z]{0,3})=\"[a-z.\\[\\]:\\\\]{0,12}:[0-9]{0,6}\"?( ?; ?(ma|v|persist|x)=(\"[0-9,]{0,8}\"?|[0-9-]{0,12}))*,? ?){1,3})",
+        ".{0,80}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn alt_svc_parsing_never_panics_and_is_stable(value in altsvc_ish()) {
+        match crate::altsvc::parse(&value) {
+            Ok(parsed) => {
+                prop_assert!(parsed.clear == parsed.services.is_empty(), "{:?}", parsed);
+                prop_assert_eq!(crate::altsvc::parse(&parsed.to_string()), Ok(parsed));
+            }
+            Err(error) => prop_assert!(!error.to_string().contains('\n'), "{}", error),
+        }
+    }
+
+    #[test]
+    fn alt_svc_round_trips(services in proptest::collection::vec(alternative(), 1..5), clear in any::<bool>()) {
+        let altsvc = if clear { AltSvc { clear, services: Vec::new() } } else { AltSvc { clear, services } };
+        prop_assert_eq!(crate::altsvc::parse(&altsvc.to_string()), Ok(altsvc.clone()), "{}", altsvc);
     }
 }

@@ -3,6 +3,7 @@
 //! against them. One binary keeps link time low and lets every test share fixtures.
 
 mod addresses;
+mod altsvc;
 mod android;
 mod architecture;
 mod baseline;
