@@ -13,6 +13,7 @@ mod catalogue;
 mod certfile;
 mod chainfix;
 mod cli;
+mod contrib;
 mod exit;
 mod explain;
 mod fixtures;

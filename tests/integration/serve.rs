@@ -21,7 +21,7 @@ use crate::cli::{Report, assert_spec_shape, catalogue, to};
 use crate::support::{CertKind, ProxyOptions, connect_proxy, https_server, pki, refused_port, shared_dns, tarpit};
 
 /// The longest any single HTTP exchange with the exporter or Prometheus may take.
-const HTTP_LIMIT: Duration = Duration::from_secs(30);
+pub(crate) const HTTP_LIMIT: Duration = Duration::from_secs(30);
 /// How long the exporter may take to print its address.
 const START_LIMIT: Duration = Duration::from_secs(20);
 /// The content type of `/probe` and `/metrics`.
@@ -35,7 +35,7 @@ pub(crate) struct Exporter {
     child: Child,
     pub(crate) addr: SocketAddr,
     /// The module list of the "listening on" line.
-    modules: String,
+    pub(crate) modules: String,
     /// Everything the exporter wrote to stderr so far (printed when a test fails).
     stderr: Arc<Mutex<String>>,
     _dir: TempDir,
@@ -54,8 +54,14 @@ impl Exporter {
         let path = dir.path().join("reqdoctor.toml");
         std::fs::write(&path, config).expect("write the config");
         let mut command = serve_command(&path);
-        let mut child =
-            command.envs(env.iter().copied()).stderr(Stdio::piped()).spawn().expect("start reqdoctor serve");
+        command.envs(env.iter().copied());
+        Exporter::spawn(command, dir)
+    }
+
+    /// Runs `command` (a `reqdoctor serve` whose files are in `dir`) with stderr piped;
+    /// waits (bounded) for the `listening on http://ADDR` line.
+    pub(crate) fn spawn(mut command: Command, dir: TempDir) -> Exporter {
+        let mut child = command.stderr(Stdio::piped()).spawn().expect("start reqdoctor serve");
         let stderr = Arc::new(Mutex::new(String::new()));
         let lines = drain_lines(child.stderr.take().expect("piped stderr"), Arc::clone(&stderr));
         let deadline = Instant::now() + START_LIMIT;
@@ -144,7 +150,7 @@ impl Drop for Exporter {
 }
 
 /// `reqdoctor serve --listen 127.0.0.1:0 --config <path>` in an English, colourless environment.
-fn serve_command(config: &Path) -> Command {
+pub(crate) fn serve_command(config: &Path) -> Command {
     let mut command = crate::cli::command();
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
@@ -196,7 +202,7 @@ pub(crate) fn loopback_module(name: &str, routes: &[String], extra: &str) -> Str
 }
 
 /// A TOML basic string (paths and routes have no quotes or backslashes, but be safe).
-fn toml_string(text: &str) -> String {
+pub(crate) fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -224,7 +230,7 @@ impl Answer {
 
 /// Sends one HTTP/1.0 request (the server closes after answering) and reads the whole
 /// answer; panics unless it has arrived within `limit`.
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], limit: Duration) -> Answer {
+pub(crate) fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], limit: Duration) -> Answer {
     let deadline = Instant::now() + limit;
     let mut stream = TcpStream::connect_timeout(&addr, limit).unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
     stream.set_write_timeout(Some(limit)).expect("set a write timeout");
@@ -684,7 +690,7 @@ fn assert_config_refused(path: &Path, needle: &str) {
 // promtool and a real Prometheus
 
 /// Fails (never skips) when a Prometheus tool is missing.
-fn require_tool(tool: &str) {
+pub(crate) fn require_tool(tool: &str) {
     let found = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
     assert!(
         found.is_ok_and(|s| s.success()),
@@ -740,9 +746,9 @@ fn promtool_accepts_probe_and_metrics_answers() {
 }
 
 /// A Prometheus server run from a temp dir, killed on drop; its log is printed on failure.
-struct Prometheus {
+pub(crate) struct Prometheus {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     log: PathBuf,
     _dir: TempDir,
 }
@@ -750,7 +756,12 @@ struct Prometheus {
 impl Prometheus {
     /// Checks `config` with `promtool check config`, then runs Prometheus on it.
     fn start(config: &str) -> Prometheus {
-        let dir = tempfile::tempdir().expect("a temp dir");
+        Prometheus::start_in(tempfile::tempdir().expect("a temp dir"), config)
+    }
+
+    /// [`Prometheus::start`] with `config` written to `dir/prometheus.yml`, beside the
+    /// files it names (rule files, file_sd target lists) that the caller put in `dir`.
+    pub(crate) fn start_in(dir: TempDir, config: &str) -> Prometheus {
         let config_file = dir.path().join("prometheus.yml");
         std::fs::write(&config_file, config).unwrap();
         let check =
@@ -780,8 +791,18 @@ impl Prometheus {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// `GET path` of the HTTP API as JSON, whatever the status (a bad query is a 400
+    /// with `"status": "error"`), or `None` until Prometheus answers.
+    pub(crate) fn api(&mut self, path: &str) -> Option<Value> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("prometheus exited ({status}):\n{}", self.log());
+        }
+        TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)).ok()?;
+        serde_json::from_str(&http(self.addr, "GET", path, &[], HTTP_LIMIT).body).ok()
+    }
+
     /// An instant query: `[(labels, value)]`, or `None` until Prometheus answers.
-    fn query(&mut self, query: &str) -> Option<Vec<(BTreeMap<String, String>, f64)>> {
+    pub(crate) fn query(&mut self, query: &str) -> Option<Vec<(BTreeMap<String, String>, f64)>> {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!("prometheus exited ({status}):\n{}", self.log());
         }
@@ -824,7 +845,7 @@ fn free_port() -> SocketAddr {
 }
 
 /// Like [`http`] but `None` while nothing listens or the answer is not a 200.
-fn try_http(addr: SocketAddr, path: &str) -> Option<Answer> {
+pub(crate) fn try_http(addr: SocketAddr, path: &str) -> Option<Answer> {
     TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
     let answer = http(addr, "GET", path, &[], HTTP_LIMIT);
     (answer.status == 200).then_some(answer)
@@ -919,7 +940,7 @@ fn guide_block(name: &str) -> String {
 
 /// Runs promtool with `args` in `dir`; it must succeed.
 #[track_caller]
-fn promtool(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn promtool(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("promtool").args(args).current_dir(dir).output().expect("run promtool");
     let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "promtool {}: {}\n{said}", args.join(" "), output.status);
