@@ -1173,3 +1173,22 @@ fn a_modules_limit_out_of_range_is_a_one_line_error() {
     assert!(stderr.contains("module zero: max-concurrent-probes must be from 1 to 4096"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn sigterm_stops_the_exporter_with_a_log_line_and_exit_0() {
+    let mut exporter = Exporter::start("");
+    let version = format!("reqdoctor serve: reqdoctor {} (", env!("CARGO_PKG_VERSION"));
+    exporter.wait_for_log(&version);
+    let term = Command::new("kill").args(["-TERM", &exporter.child.id().to_string()]).status().expect("kill(1)");
+    assert!(term.success(), "kill -TERM");
+    let deadline = Instant::now() + START_LIMIT;
+    let status = loop {
+        if let Some(status) = exporter.child.try_wait().expect("wait for reqdoctor serve") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "reqdoctor serve still runs after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status}");
+    exporter.wait_for_log("reqdoctor serve: stopped");
+}
