@@ -2,7 +2,8 @@
 //! `0.1.0 (abc123def456)` when built from a git checkout of this repository,
 //! and to the plain package version otherwise (a crates.io tarball, no git, or
 //! a copy of the sources inside some other repository). The JSON report's
-//! `tool.version` stays the plain `CARGO_PKG_VERSION`.
+//! `tool.version` stays the plain `CARGO_PKG_VERSION`. `REQDOCTOR_REVISION` is
+//! the commit alone (empty when unknown), for the exporter's build_info metric.
 //!
 //! Cargo reruns this script when HEAD moves: on a change to the HEAD file and
 //! to the file of the branch it points to (both found with `git rev-parse
@@ -16,11 +17,14 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let version = env!("CARGO_PKG_VERSION");
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let line = match commit(&manifest_dir) {
+    let commit = commit(&manifest_dir);
+    let line = match &commit {
         Some(commit) => format!("{version} ({commit})"),
         None => version.to_owned(),
     };
     println!("cargo:rustc-env=REQDOCTOR_VERSION={line}");
+    // The exporter's reqdoctor_build_info{revision}: empty when unknown.
+    println!("cargo:rustc-env=REQDOCTOR_REVISION={}", commit.unwrap_or_default());
 }
 
 /// The short commit of HEAD, when `dir` is the top of a git work tree; also

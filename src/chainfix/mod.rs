@@ -64,8 +64,23 @@ pub enum Verdict {
         after: Chain,
         paths: Vec<PathView>,
         same_as_sent: bool,
+        /// Sent certificates the written chain leaves out, and why.
+        left_out: Vec<(String, LeftOut)>,
+        /// The certificates kept from what was sent were sent in another order.
+        reordered: bool,
     },
     Cannot(Reason),
+}
+
+/// Why a certificate the server sent is not in the chain to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    /// A self-signed root: phones use their own copy, sending it only costs bytes.
+    Root,
+    /// Expired at this time (Unix seconds).
+    Expired(i64),
+    /// On no path from the leaf to the chosen root.
+    Unneeded,
 }
 
 /// Why no chain can be built.
@@ -248,7 +263,40 @@ fn verdict(
     };
     let paths = found.iter().map(|f| view(pool, f, floor)).collect();
     let same_as_sent = chain.as_slice() == sent;
-    Verdict::Built { chain, after, paths, same_as_sent }
+    let left_out = left_out(&after.certs, sent, &chain, now);
+    let reordered = out_of_order(sent, &chain);
+    Verdict::Built { chain, after, paths, same_as_sent, left_out, reordered }
+}
+
+/// Whether `sent` holds the certificates it shares with `chain` in another
+/// order than `chain`'s, or with others between them.
+fn out_of_order(sent: &[CertificateDer<'static>], chain: &[CertificateDer<'static>]) -> bool {
+    let last_kept = sent.iter().rposition(|der| chain.contains(der)).unwrap_or(0);
+    let kept: Vec<&CertificateDer<'static>> = sent[..=last_kept].iter().collect();
+    kept.iter().any(|der| !chain.contains(der)) || !kept.iter().zip(chain).all(|(a, b)| *a == b)
+}
+
+/// The sent certificates not in `chain`, named, with why each was left out.
+fn left_out(
+    written: &[CertFacts],
+    sent: &[CertificateDer<'static>],
+    chain: &[CertificateDer<'static>],
+    now: i64,
+) -> Vec<(String, LeftOut)> {
+    let mut out: Vec<(String, LeftOut)> = Vec::new();
+    for der in sent.iter().filter(|der| !chain.contains(der)) {
+        let Ok(facts) = CertFacts::parse(der) else { continue };
+        if written.iter().any(|w| w.sha256 == facts.sha256) || out.iter().any(|(name, _)| *name == facts.name) {
+            continue;
+        }
+        let why = match () {
+            () if facts.not_after < now => LeftOut::Expired(facts.not_after),
+            () if facts.subject_der == facts.issuer_der && facts.is_ca => LeftOut::Root,
+            () => LeftOut::Unneeded,
+        };
+        out.push((facts.name, why));
+    }
+    out
 }
 
 fn android_root<'a>(floor: &'a AndroidFloor, found: &Found) -> Option<&'a Root> {

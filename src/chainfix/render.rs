@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{FetchOutcome, Fix, PathView, Reason, Verdict};
+use super::{FetchOutcome, Fix, LeftOut, PathView, Reason, Verdict};
 use crate::cert::{Chain, draw, rfc3339};
 use crate::lang::Lang;
 use crate::say;
@@ -18,8 +18,18 @@ pub fn render(fix: &Fix, file: &str, lang: Lang, out: &mut dyn Write) -> io::Res
         writeln!(out, "  {}", fetch_line(fetch, lang))?;
     }
     match &fix.verdict {
-        Verdict::Built { after, paths, same_as_sent, .. } => {
+        Verdict::Built { after, paths, same_as_sent, left_out, reordered, .. } => {
             writeln!(out, "{}", say!(lang, "Fixed: {}", "修复后：{}", path_line(after, lang)))?;
+            if *reordered {
+                writeln!(
+                    out,
+                    "  {}",
+                    say!(lang, "As sent, out of order: {}", "服务器发送的顺序有误：{}", sent_names(fix))
+                )?;
+            }
+            for (name, why) in left_out {
+                writeln!(out, "  {}", left_out_line(name, *why, lang))?;
+            }
             if *same_as_sent {
                 writeln!(
                     out,
@@ -54,6 +64,29 @@ fn path_line(chain: &Chain, lang: Lang) -> String {
         Some(true) => say!(lang, "{} (trusted root, sent)", "{}（受信任的根证书，已发送）", chain.certs[i].name),
         _ => chain.certs[i].name.clone(),
     })
+}
+
+/// The certificates as the server sent them, in its order.
+fn sent_names(fix: &Fix) -> String {
+    fix.before.certs.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn left_out_line(name: &str, why: LeftOut, lang: Lang) -> String {
+    match why {
+        LeftOut::Root => say!(
+            lang,
+            "Left out: {name}, a root (phones use their own copy; sending it only costs bytes)",
+            "已去掉：{name}，根证书（手机使用自带的副本，发送它只会多占字节）"
+        ),
+        LeftOut::Expired(at) => {
+            say!(lang, "Left out: {name}, expired at {}", "已去掉：{name}，已于 {} 过期", rfc3339(at))
+        }
+        LeftOut::Unneeded => say!(
+            lang,
+            "Left out: {name}, on no path from the leaf to the root",
+            "已去掉：{name}，不在从叶子证书到根证书的路径上"
+        ),
+    }
 }
 
 fn fetch_line(fetch: &super::FetchRecord, lang: Lang) -> String {

@@ -542,8 +542,8 @@ fn missing_intermediate(a: &Analysis<'_>, issuer: &str) -> Check {
     )
     .hint(say!(
         lang,
-        "append '{issuer}' to the server's certificate file after the leaf; phones do not fetch missing intermediates",
-        "请把“{issuer}”追加到服务器证书文件中叶子证书的后面；手机不会自动下载缺失的中间证书"
+        "append '{issuer}' to the server's certificate file after the leaf (reqdoctor chain URL -o fullchain.pem writes that file); phones do not fetch missing intermediates",
+        "请把“{issuer}”追加到服务器证书文件中叶子证书的后面（reqdoctor chain URL -o fullchain.pem 可生成该文件）；手机不会自动下载缺失的中间证书"
     ))
     .data("missing", issuer.to_owned())
 }

@@ -58,8 +58,9 @@ fn not_advertised(cx: &Context<'_>) -> Check {
     let because = if answered {
         say!(
             lang,
-            "the response advertises no h3 in Alt-Svc, so the phone stays on TCP (--http3 tries QUIC on the URL's port anyway)",
-            "响应的 Alt-Svc 未声明 h3，手机会继续使用 TCP（加 --http3 可仍在 URL 的端口上尝试 QUIC）"
+            "the response's Alt-Svc gives the phone no h3 alternative it takes ({http_altsvc} says why), so the phone stays on TCP (--http3 tries QUIC on the URL's port anyway)",
+            "响应的 Alt-Svc 中没有手机会采用的 h3 备选服务（原因见 {http_altsvc}），手机会继续使用 TCP（加 --http3 可仍在 URL 的端口上尝试 QUIC）",
+            http_altsvc = CheckId::HttpAltSvc
         )
     } else {
         let why = upstream(cx).unwrap_or_else(|| say!(lang, "no response", "没有响应"));

@@ -6,6 +6,7 @@
 //! built by hand. A failed check is data (`Status::Fail`), never an `Err`.
 
 mod addresses;
+mod alt_svc;
 pub mod android;
 pub use android::AndroidFloor;
 mod allowlist;
@@ -226,6 +227,7 @@ pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     checks.extend(certs);
     checks.extend(url::checks(cx));
     checks.extend(http::checks(cx));
+    checks.push(alt_svc::check(cx));
     checks.push(h3::check(cx));
     checks.sort_by_key(|check| check.id);
     let always = checks.iter().map(|c| c.id).filter(|id| *id != CheckId::NetProxy);

@@ -150,7 +150,8 @@ The config's [modules.NAME] tables take check's option names: timeout-ms,
 allow-domain, ca-file, dns-server, debug-mode, expiry-warn-days, method,
 header, api, project, proxy, ...
 serve reads no proxy variable (HTTPS_PROXY...): a module uses a proxy only
-when it sets proxy.";
+when it sets proxy. SIGHUP or POST /-/reload reads the config again (a bad
+one is logged and the old one stays); &debug=true answers a probe as text.";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -434,6 +435,10 @@ pub struct ProbeArgs {
     /// serve only: the target URLs this module accepts, as patterns with `*` (all when empty).
     #[arg(skip)]
     pub allowed_targets: Vec<String>,
+
+    /// serve only: how many probes of this module may run at once (within the exporter's limit).
+    #[arg(skip)]
+    pub max_concurrent_probes: Option<usize>,
 }
 
 impl Default for ProbeArgs {

@@ -212,15 +212,17 @@ fn cert(args: &CertArgs) -> Exit {
 
 /// `reqdoctor serve`: runs until Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> Exit {
-    let config = match &args.config {
+    let path = args.config.clone();
+    let load = move || match &path {
         Some(path) => serve_config::read(path),
         None => serve_config::builtin(),
     };
-    let config = match config {
+    let config = match load() {
         Ok(config) => config,
         Err(error) => return fail(&error.to_string()),
     };
-    let options = serve::ServeOptions { listen: args.listen, config, lang: Lang::resolve(args.lang) };
+    let reload = Box::new(move || load().map_err(|error| error.to_string()));
+    let options = serve::ServeOptions { listen: args.listen, config, reload, lang: Lang::resolve(args.lang) };
     match serve::run(options) {
         Ok(()) => Exit::Ok,
         Err(error) => fail(&error.to_string()),

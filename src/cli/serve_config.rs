@@ -33,6 +33,8 @@ pub enum ConfigError {
     Module { path: PathBuf, module: String, source: Box<UsageError> },
     #[error("--config {}: max-concurrent-probes must be from 1 to {MAX_CONCURRENT}", path.display())]
     Concurrency { path: PathBuf },
+    #[error("--config {}: module {module}: max-concurrent-probes must be from 1 to {MAX_CONCURRENT}", path.display())]
+    ModuleConcurrency { path: PathBuf, module: String },
     #[error("the default module: {0}")]
     Default(Box<UsageError>),
 }
@@ -40,7 +42,8 @@ pub enum ConfigError {
 fn module(args: &ProbeArgs) -> Result<Module, UsageError> {
     let mut options = options(args, Source::Config)?;
     options.probe.deny_internal = !args.allow_private_targets;
-    Ok(Module { options: Arc::new(options), allowed: args.allowed_targets.clone() })
+    let max_concurrent = args.max_concurrent_probes;
+    Ok(Module { options: Arc::new(options), allowed: args.allowed_targets.clone(), max_concurrent })
 }
 
 fn default_module() -> Result<Module, ConfigError> {
@@ -60,6 +63,9 @@ pub fn read(path: &Path) -> Result<Config, ConfigError> {
         .map_err(|e| ConfigError::Toml { path: path.to_owned(), message: one_line(&e.to_string()) })?;
     let mut modules = BTreeMap::new();
     for (name, args) in parsed.modules {
+        if args.max_concurrent_probes.is_some_and(|n| !(1..=MAX_CONCURRENT).contains(&n)) {
+            return Err(ConfigError::ModuleConcurrency { path: path.to_owned(), module: name });
+        }
         let module = module(&args).map_err(|source| ConfigError::Module {
             path: path.to_owned(),
             module: name.clone(),

@@ -69,7 +69,8 @@ pub struct Response {
     pub received_at: SystemTime,
     /// The `Sec-WebSocket-Accept` of an upgrade answer.
     pub websocket_accept: Option<String>,
-    /// Every `Alt-Svc` header line, in order (where the phone learns of HTTP/3).
+    /// Every `Alt-Svc` header line, in order (bytes beyond ASCII read lossily):
+    /// how the server advertises QUIC.
     pub alt_svc: Vec<String>,
     /// The HTTP the response came over.
     pub protocol: Protocol,
@@ -217,9 +218,12 @@ impl Connection {
         // percent-encoded by the URL parser), never taken as "no Location".
         let location = head.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let websocket_accept = header("sec-websocket-accept");
-        let alt_svc =
-            head.headers().get_all("alt-svc").iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let alt_svc = alt_svc.collect();
+        let alt_svc = head
+            .headers()
+            .get_all("alt-svc")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let reading = match self {
             Connection::Http1(_, shared) => lenient::lock(shared).reading.take(),

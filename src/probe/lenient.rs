@@ -139,8 +139,8 @@ fn hyper_takes(raw: &[u8], head: &Head) -> bool {
 }
 
 /// The headers reqdoctor itself reads, kept when a head has more lines than hyper takes.
-const READ_HERE: [&str; 6] =
-    ["content-length", "transfer-encoding", "location", "date", "content-type", "sec-websocket-accept"];
+const READ_HERE: [&str; 7] =
+    ["content-length", "transfer-encoding", "location", "date", "content-type", "sec-websocket-accept", "alt-svc"];
 
 /// The head as plain HTTP/1.1 that hyper reads the way the phone did. A
 /// status hyper cannot carry goes as 200 (the report takes the phone's

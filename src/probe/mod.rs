@@ -369,6 +369,21 @@ struct Session<'a> {
     racing: Option<quic::race::Racing>,
 }
 
+/// The h3 alternative the phone takes for the URL's origin: from the latest
+/// response of that origin that carried `Alt-Svc` (the phone keeps what a
+/// response advertised until another replaces it).
+fn advertised_h3(target: &Target, trace: &Trace) -> Option<quic::aim::Advertised> {
+    let origin = target.url.origin();
+    let hops = trace.http.as_ref().map(|h| h.hops.as_slice()).unwrap_or_default();
+    let lines = hops
+        .iter()
+        .rev()
+        .filter(|hop| hop.url.origin() == origin)
+        .filter_map(|hop| hop.response.as_ref().map(|r| &r.alt_svc))
+        .find(|lines| !lines.is_empty())?;
+    quic::aim::advertised(lines, target.port())
+}
+
 /// Whether HTTP/3 is tried for `target` at all.
 fn http3_applies(target: &Target, settings: &Settings) -> bool {
     settings.http3 != Http3Mode::Off && target.uses_tls() && settings.request.api != Api::ConnectSocket
@@ -572,8 +587,7 @@ impl Session<'_> {
         let Some(conn) = trace.connection.as_ref() else {
             return Http3::NoAddress;
         };
-        let first = trace.http.as_ref().and_then(|h| h.hops.first()).and_then(|hop| hop.response.as_ref());
-        let advertised = first.and_then(|response| quic::aim::advertised(&response.alt_svc));
+        let advertised = advertised_h3(target, trace);
         let host = target.host();
         let origin = quic::aim::Origin { host: &host, port: target.port(), conn };
         let settings = self.settings;

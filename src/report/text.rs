@@ -176,7 +176,9 @@ pub fn verdict_detail(report: &Report, lang: Lang) -> String {
         let (n, s, list) = (warns.len(), plural(warns.len()), warns.join(", "));
         detail.push(say!(lang, "{n} warning{s} ({list})", "{n} 项警告（{list}）"));
     }
-    let tail = if detail.is_empty() {
+    let tail = if detail.is_empty() && report.of_files {
+        say!(lang, "the phone accepts these certificates for this host", "手机会接受这些证书用于该域名")
+    } else if detail.is_empty() {
         say!(lang, "wx.request to this URL should work", "wx.request 请求这个 URL 应当可以成功")
     } else {
         detail.join(say!(lang, "; ", "；").as_str())

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::pipeline::Options;
+use crate::routing::{Fixed, Route};
 use crate::target::Target;
 
 /// The module used when `/probe` names none.
@@ -28,6 +29,8 @@ pub struct Module {
     pub options: Arc<Options>,
     /// `allowed-targets` patterns (`*` matches anything); empty accepts every target.
     pub allowed: Vec<String>,
+    /// The module's own `max-concurrent-probes`, within the exporter's.
+    pub max_concurrent: Option<usize>,
 }
 
 impl Module {
@@ -40,12 +43,39 @@ impl Module {
         let internal = literal.is_some_and(crate::probe::tcp::is_internal)
             || target.host() == "localhost"
             || target.host().ends_with(".localhost");
-        (self.options.probe.deny_internal && internal).then(|| {
-            format!(
+        if !self.options.probe.deny_internal {
+            return None;
+        }
+        if internal {
+            return Some(format!(
                 "{} is a loopback, private or link-local address; this module does not probe those (allow-private-targets = true allows them)",
                 target.host()
-            )
-        })
+            ));
+        }
+        self.routed_inside(target)
+    }
+
+    /// The module's own `connect-to`/`resolve` rule sends `target` to an
+    /// internal address it may not reach: say so, rather than let the probe
+    /// fail `tcp.connect` as if the server were down.
+    fn routed_inside(&self, target: &Target) -> Option<String> {
+        let Route::Fixed { addrs, why } = self.options.probe.routes.route(&target.host(), target.port()) else {
+            return None;
+        };
+        let rule = match why {
+            Fixed::ConnectTo(rule) => format!("connect-to {rule}"),
+            Fixed::Resolve(rule) => format!("resolve {rule}"),
+            Fixed::IpLiteral => return None,
+        };
+        // With some public address among them, the probe goes on with those.
+        if !addrs.iter().all(|a| crate::probe::tcp::is_internal(a.ip())) {
+            return None;
+        }
+        let inside = addrs.first()?;
+        Some(format!(
+            "this module's {rule} sends {} to {inside}, a loopback, private or link-local address this module does not probe (allow-private-targets = true allows it)",
+            target.host()
+        ))
     }
 }
 

@@ -1,7 +1,13 @@
 //! The Prometheus text format: one diagnosis as SPEC's `reqdoctor_*` metrics
-//! (for `/probe`), and the exporter's own counters and histogram (`/metrics`).
+//! (for `/probe`), and the exporter's own counters, histogram and the
+//! `process_*` metrics (`/metrics`, written by the `prometheus` crate).
 
 use std::fmt::Write as _;
+
+use prometheus::core::Collector;
+use prometheus::{
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::cert::Role;
 use crate::checks::Status;
@@ -127,59 +133,131 @@ fn seconds(ms: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// The exporter's own counters, kept across probes.
-#[derive(Debug, Default)]
+/// The exporter's own metrics (`/metrics`), kept across probes in a
+/// `prometheus` registry, which also holds the `process_*` collector on Linux
+/// and writes the text format.
 pub struct Exporter {
-    /// Finished probes by verdict: pass, warn, fail.
-    pub by_verdict: [u64; 3],
-    /// Probes refused because too many were running.
-    pub rejected: u64,
-    pub in_flight: u64,
-    /// Histogram counts per bucket (cumulative when rendered), and the sum.
-    buckets: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+    registry: Registry,
+    probes: IntCounterVec,
+    rejected: IntCounter,
+    in_flight: IntGauge,
+    duration: Histogram,
+    reloads: IntCounterVec,
+    config_loaded: IntGauge,
 }
 
 impl Exporter {
-    pub fn observe(&mut self, verdict: Status, seconds: f64) {
-        self.by_verdict[usize::from(verdict.severity())] += 1;
-        if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-            self.buckets[bucket] += 1;
+    /// A registry with every family registered; `modules` for the help text only.
+    pub fn new() -> Exporter {
+        let registry = Registry::new();
+        let probes = IntCounterVec::new(
+            Opts::new("reqdoctor_exporter_probes_total", "Finished probes by verdict."),
+            &["verdict"],
+        )
+        .expect("valid metric");
+        let rejected = IntCounter::new(
+            "reqdoctor_exporter_probes_rejected_total",
+            "Probes refused with 503 because too many were running.",
+        )
+        .expect("valid metric");
+        let in_flight =
+            IntGauge::new("reqdoctor_exporter_probes_in_flight", "Probes running now.").expect("valid metric");
+        let duration = Histogram::with_opts(
+            HistogramOpts::new("reqdoctor_exporter_probe_duration_seconds", "How long probes took.")
+                .buckets(BUCKETS.to_vec()),
+        )
+        .expect("valid metric");
+        let reloads = IntCounterVec::new(
+            Opts::new("reqdoctor_exporter_config_reloads_total", "Configuration reloads by result."),
+            &["result"],
+        )
+        .expect("valid metric");
+        let config_loaded = IntGauge::new(
+            "reqdoctor_exporter_config_last_reload_successful",
+            "1 when the last configuration reload succeeded (or none was asked for), 0 when it failed.",
+        )
+        .expect("valid metric");
+        config_loaded.set(1);
+        for verdict in VERDICTS {
+            probes.with_label_values(&[verdict]);
         }
-        self.count += 1;
-        self.sum += seconds;
+        for result in ["success", "failure"] {
+            reloads.with_label_values(&[result]);
+        }
+        let collectors: [Box<dyn Collector>; 8] = [
+            Box::new(build_info("reqdoctor_exporter_build_info", "The running reqdoctor's version.", false)),
+            Box::new(build_info("reqdoctor_build_info", "The running reqdoctor's version and git commit.", true)),
+            Box::new(probes.clone()),
+            Box::new(rejected.clone()),
+            Box::new(in_flight.clone()),
+            Box::new(duration.clone()),
+            Box::new(reloads.clone()),
+            Box::new(config_loaded.clone()),
+        ];
+        for collector in collectors {
+            registry.register(collector).expect("each family is registered once");
+        }
+        register_process(&registry);
+        Exporter { registry, probes, rejected, in_flight, duration, reloads, config_loaded }
     }
 
+    pub fn observe(&self, verdict: Status, seconds: f64) {
+        self.probes.with_label_values(&[VERDICTS[usize::from(verdict.severity())]]).inc();
+        self.duration.observe(seconds);
+    }
+
+    pub fn reject(&self) {
+        self.rejected.inc();
+    }
+
+    /// Counts a reload and whether it took.
+    pub fn reloaded(&self, ok: bool) {
+        self.reloads.with_label_values(&[if ok { "success" } else { "failure" }]).inc();
+        self.config_loaded.set(i64::from(ok));
+    }
+
+    /// Counts a probe as running until the guard drops (also when hyper drops
+    /// the handler because the client went away).
+    pub fn in_flight(&self) -> InFlight {
+        self.in_flight.inc();
+        InFlight(self.in_flight.clone())
+    }
+
+    /// Every family in the text format.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        family(&mut out, "reqdoctor_exporter_build_info", "gauge", "The running reqdoctor's version.");
-        let _ = writeln!(out, "reqdoctor_exporter_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
-        family(&mut out, "reqdoctor_exporter_probes_total", "counter", "Finished probes by verdict.");
-        for (verdict, n) in ["pass", "warn", "fail"].iter().zip(self.by_verdict) {
-            let _ = writeln!(out, "reqdoctor_exporter_probes_total{{verdict=\"{verdict}\"}} {n}");
-        }
-        family(
-            &mut out,
-            "reqdoctor_exporter_probes_rejected_total",
-            "counter",
-            "Probes refused with 503 because too many were running.",
-        );
-        let _ = writeln!(out, "reqdoctor_exporter_probes_rejected_total {}", self.rejected);
-        family(&mut out, "reqdoctor_exporter_probes_in_flight", "gauge", "Probes running now.");
-        let _ = writeln!(out, "reqdoctor_exporter_probes_in_flight {}", self.in_flight);
-        family(&mut out, "reqdoctor_exporter_probe_duration_seconds", "histogram", "How long probes took.");
-        let mut cumulative = 0;
-        for (bound, n) in BUCKETS.iter().zip(self.buckets) {
-            cumulative += n;
-            let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
-        let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_bucket{{le=\"+Inf\"}} {}", self.count);
-        let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_sum {}", self.sum);
-        let _ = writeln!(out, "reqdoctor_exporter_probe_duration_seconds_count {}", self.count);
-        out
+        TextEncoder::new().encode_to_string(&self.registry.gather()).unwrap_or_default()
     }
 }
+
+/// A probe counted in `reqdoctor_exporter_probes_in_flight` until dropped.
+pub struct InFlight(IntGauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+const VERDICTS: [&str; 3] = ["pass", "warn", "fail"];
+
+/// A gauge of 1 labelled with the version (and the commit, with `revision`).
+fn build_info(name: &str, help: &str, revision: bool) -> IntGaugeVec {
+    let labels: &[&str] = if revision { &["version", "revision"] } else { &["version"] };
+    let gauge = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
+    let values: &[&str] =
+        if revision { &[env!("CARGO_PKG_VERSION"), env!("REQDOCTOR_REVISION")] } else { &[env!("CARGO_PKG_VERSION")] };
+    gauge.with_label_values(values).set(1);
+    gauge
+}
+
+/// The standard `process_*` metrics (CPU, memory, open file descriptors, start time).
+#[cfg(target_os = "linux")]
+fn register_process(registry: &Registry) {
+    let _ = registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()));
+}
+
+#[cfg(not(target_os = "linux"))]
+fn register_process(_registry: &Registry) {}
 
 #[cfg(test)]
 mod tests {
@@ -187,7 +265,7 @@ mod tests {
 
     #[test]
     fn the_histogram_is_cumulative() {
-        let mut exporter = Exporter::default();
+        let exporter = Exporter::new();
         exporter.observe(Status::Pass, 0.004);
         exporter.observe(Status::Fail, 0.3);
         exporter.observe(Status::Warn, 500.0);

@@ -218,6 +218,8 @@ fn the_text_report_is_titled_cert_and_has_no_timing() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.starts_with("reqdoctor cert") && run.stdout.contains("file://"), "{}", run.stdout);
     assert!(!run.stdout.contains("timing"), "{}", run.stdout);
+    let verdict = "verdict ✔ PASS: the phone accepts these certificates for this host";
+    assert!(run.stdout.contains(verdict), "files are judged, not a request: {}", run.stdout);
 }
 
 #[test]

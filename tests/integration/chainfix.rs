@@ -38,6 +38,7 @@ struct Fixture {
     aia: SocketAddr,
     /// root, old root and new root, for `--ca-file`.
     roots: PathBuf,
+    root: CertificateDer<'static>,
     intermediate: Issuer,
     /// Under the new root, with the new root cross-signed by the old one.
     cross_intermediate: Issuer,
@@ -112,7 +113,10 @@ fn leaf_dated(
 }
 
 fn pem_of(der: &[u8]) -> String {
-    let path = FIXTURE.dir.path().join(format!("pem-{}.der", der.len()));
+    // One file per call: tests run in parallel and certificates share lengths.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = FIXTURE.dir.path().join(format!("pem-{call}.der"));
     std::fs::write(&path, der).expect("write");
     let out = Process::new("openssl").args(["x509", "-inform", "DER", "-in"]).arg(&path).output();
     let out = out.expect("openssl CLI not found: .ci/run installs it");
@@ -171,6 +175,7 @@ impl Fixture {
             dir,
             aia,
             roots,
+            root: root.der().clone(),
             intermediate,
             cross_intermediate,
             cross_cert: cross.der().clone(),
@@ -370,6 +375,41 @@ fn a_cross_signed_intermediate_shows_both_roots_and_writes_the_short_path() {
         "the unneeded cross cert is dropped"
     );
     assert_installed_chain_passes(&out, &key, "cross");
+}
+
+#[test]
+fn a_chain_sent_out_of_order_with_its_root_is_written_in_order_without_the_root() {
+    let (leaf, key) = leaf(&FIXTURE.intermediate, &FIXTURE.url("/int.der"));
+    let sent = vec![leaf.clone(), FIXTURE.root.clone(), FIXTURE.intermediate.der().clone()];
+    let addr = server(sent, &key);
+    let out = out_file("disorder.pem");
+    let run = chain(addr, &out, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("already sends this chain"), "the sent chain is not the one to send: {}", run.stdout);
+    assert!(!run.stdout.contains("AIA of"), "nothing needs fetching: {}", run.stdout);
+    let order = "As sent, out of order: api.test, chainfix root, chainfix intermediate";
+    assert!(run.stdout.contains(order), "{}", run.stdout);
+    assert!(run.stdout.contains("Left out: chainfix root, a root"), "{}", run.stdout);
+    assert_eq!(certificates_in(&out), [leaf, FIXTURE.intermediate.der().clone()], "leaf, intermediate, no root");
+    assert_installed_chain_passes(&out, &key, "disorder");
+}
+
+#[test]
+fn an_expired_extra_the_server_sends_is_dropped() {
+    let (leaf, key) = leaf(&FIXTURE.intermediate, &FIXTURE.url("/int.der"));
+    let mut params = ca_params("chainfix expired extra", false);
+    let now = OffsetDateTime::now_utc();
+    (params.not_before, params.not_after) = (now - days(400), now - days(10));
+    let expired = params.self_signed(&KeyPair::generate().expect("key")).expect("self-sign");
+    let sent = vec![leaf.clone(), FIXTURE.intermediate.der().clone(), expired.der().clone()];
+    let addr = server(sent, &key);
+    let out = out_file("expired-extra.pem");
+    let run = chain(addr, &out, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Left out: chainfix expired extra, expired at"), "{}", run.stdout);
+    assert!(!run.stdout.contains("out of order"), "{}", run.stdout);
+    assert_eq!(certificates_in(&out), [leaf, FIXTURE.intermediate.der().clone()], "the expired extra is gone");
+    assert_installed_chain_passes(&out, &key, "expired-extra");
 }
 
 /// `reqdoctor chain` on a leaf sent alone whose AIA is `path`: it cannot be fixed.

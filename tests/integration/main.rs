@@ -3,6 +3,7 @@
 //! against them. One binary keeps link time low and lets every test share fixtures.
 
 mod addresses;
+mod altsvc;
 mod android;
 mod architecture;
 mod baseline;
@@ -12,6 +13,7 @@ mod catalogue;
 mod certfile;
 mod chainfix;
 mod cli;
+mod contrib;
 mod exit;
 mod explain;
 mod fixtures;

@@ -21,7 +21,7 @@ use crate::cli::{Report, assert_spec_shape, catalogue, to};
 use crate::support::{CertKind, ProxyOptions, connect_proxy, https_server, pki, refused_port, shared_dns, tarpit};
 
 /// The longest any single HTTP exchange with the exporter or Prometheus may take.
-const HTTP_LIMIT: Duration = Duration::from_secs(30);
+pub(crate) const HTTP_LIMIT: Duration = Duration::from_secs(30);
 /// How long the exporter may take to print its address.
 const START_LIMIT: Duration = Duration::from_secs(20);
 /// The content type of `/probe` and `/metrics`.
@@ -35,7 +35,7 @@ pub(crate) struct Exporter {
     child: Child,
     pub(crate) addr: SocketAddr,
     /// The module list of the "listening on" line.
-    modules: String,
+    pub(crate) modules: String,
     /// Everything the exporter wrote to stderr so far (printed when a test fails).
     stderr: Arc<Mutex<String>>,
     _dir: TempDir,
@@ -54,8 +54,14 @@ impl Exporter {
         let path = dir.path().join("reqdoctor.toml");
         std::fs::write(&path, config).expect("write the config");
         let mut command = serve_command(&path);
-        let mut child =
-            command.envs(env.iter().copied()).stderr(Stdio::piped()).spawn().expect("start reqdoctor serve");
+        command.envs(env.iter().copied());
+        Exporter::spawn(command, dir)
+    }
+
+    /// Runs `command` (a `reqdoctor serve` whose files are in `dir`) with stderr piped;
+    /// waits (bounded) for the `listening on http://ADDR` line.
+    pub(crate) fn spawn(mut command: Command, dir: TempDir) -> Exporter {
+        let mut child = command.stderr(Stdio::piped()).spawn().expect("start reqdoctor serve");
         let stderr = Arc::new(Mutex::new(String::new()));
         let lines = drain_lines(child.stderr.take().expect("piped stderr"), Arc::clone(&stderr));
         let deadline = Instant::now() + START_LIMIT;
@@ -82,6 +88,20 @@ impl Exporter {
             }
         };
         Exporter { child, addr, modules, stderr, _dir: dir }
+    }
+
+    /// Replaces the exporter's config file (for a reload).
+    fn rewrite_config(&self, config: &str) {
+        std::fs::write(self._dir.path().join("reqdoctor.toml"), config).expect("rewrite the config");
+    }
+
+    /// Waits (bounded) until the exporter's stderr contains `text`.
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + START_LIMIT;
+        while !locked(&self.stderr).contains(text) {
+            assert!(Instant::now() < deadline, "no {text:?} on stderr: {}", locked(&self.stderr));
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub(crate) fn get(&self, path: &str) -> Answer {
@@ -130,7 +150,7 @@ impl Drop for Exporter {
 }
 
 /// `reqdoctor serve --listen 127.0.0.1:0 --config <path>` in an English, colourless environment.
-fn serve_command(config: &Path) -> Command {
+pub(crate) fn serve_command(config: &Path) -> Command {
     let mut command = crate::cli::command();
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
@@ -182,7 +202,7 @@ pub(crate) fn loopback_module(name: &str, routes: &[String], extra: &str) -> Str
 }
 
 /// A TOML basic string (paths and routes have no quotes or backslashes, but be safe).
-fn toml_string(text: &str) -> String {
+pub(crate) fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -210,7 +230,7 @@ impl Answer {
 
 /// Sends one HTTP/1.0 request (the server closes after answering) and reads the whole
 /// answer; panics unless it has arrived within `limit`.
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], limit: Duration) -> Answer {
+pub(crate) fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], limit: Duration) -> Answer {
     let deadline = Instant::now() + limit;
     let mut stream = TcpStream::connect_timeout(&addr, limit).unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
     stream.set_write_timeout(Some(limit)).expect("set a write timeout");
@@ -271,6 +291,11 @@ impl Samples {
 
     pub(crate) fn get(&self, series: &str) -> Option<f64> {
         self.0.get(series).copied()
+    }
+
+    /// Every series, `name{labels}`.
+    fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
     }
 
     /// The value of `series`, which must be there.
@@ -527,17 +552,16 @@ fn internal_targets_are_refused_unless_the_module_allows_them() {
 
     let (samples, _) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("open")));
     samples.expect("reqdoctor_probe_success", 1.0);
-    // A name that leads to a loopback address is not connected to.
-    let (samples, report) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("closed")));
-    samples.expect("reqdoctor_probe_success", 0.0);
-    samples.expect("reqdoctor_check_status{check=\"tcp.connect\",step=\"1\"}", 2.0);
-    let hint = report.check("tcp.connect").hint.as_deref().unwrap_or_default();
-    assert!(hint.contains("allow-private-targets"), "{hint}");
+    // A module whose own route leads to a loopback address refuses, rather
+    // than report the server down (a failed tcp.connect) when it is not.
+    let closed = exporter.probe("https://api.test/ok", Some("closed"));
+    assert_eq!(closed.status, 403, "{closed:?}");
+    assert!(closed.body.contains("allow-private-targets"), "{closed:?}");
 
     let metrics = exporter.metrics();
     metrics.expect("reqdoctor_exporter_probes_total{verdict=\"pass\"}", 1.0);
-    metrics.expect("reqdoctor_exporter_probes_total{verdict=\"fail\"}", 1.0);
-    metrics.expect("reqdoctor_exporter_probe_duration_seconds_count", 2.0);
+    metrics.expect("reqdoctor_exporter_probes_total{verdict=\"fail\"}", 0.0);
+    metrics.expect("reqdoctor_exporter_probe_duration_seconds_count", 1.0);
 }
 
 /// A module goes through the proxy its config names; no module reads the proxy variables.
@@ -666,7 +690,7 @@ fn assert_config_refused(path: &Path, needle: &str) {
 // promtool and a real Prometheus
 
 /// Fails (never skips) when a Prometheus tool is missing.
-fn require_tool(tool: &str) {
+pub(crate) fn require_tool(tool: &str) {
     let found = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
     assert!(
         found.is_ok_and(|s| s.success()),
@@ -722,9 +746,9 @@ fn promtool_accepts_probe_and_metrics_answers() {
 }
 
 /// A Prometheus server run from a temp dir, killed on drop; its log is printed on failure.
-struct Prometheus {
+pub(crate) struct Prometheus {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     log: PathBuf,
     _dir: TempDir,
 }
@@ -732,7 +756,12 @@ struct Prometheus {
 impl Prometheus {
     /// Checks `config` with `promtool check config`, then runs Prometheus on it.
     fn start(config: &str) -> Prometheus {
-        let dir = tempfile::tempdir().expect("a temp dir");
+        Prometheus::start_in(tempfile::tempdir().expect("a temp dir"), config)
+    }
+
+    /// [`Prometheus::start`] with `config` written to `dir/prometheus.yml`, beside the
+    /// files it names (rule files, file_sd target lists) that the caller put in `dir`.
+    pub(crate) fn start_in(dir: TempDir, config: &str) -> Prometheus {
         let config_file = dir.path().join("prometheus.yml");
         std::fs::write(&config_file, config).unwrap();
         let check =
@@ -762,8 +791,18 @@ impl Prometheus {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// `GET path` of the HTTP API as JSON, whatever the status (a bad query is a 400
+    /// with `"status": "error"`), or `None` until Prometheus answers.
+    pub(crate) fn api(&mut self, path: &str) -> Option<Value> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("prometheus exited ({status}):\n{}", self.log());
+        }
+        TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)).ok()?;
+        serde_json::from_str(&http(self.addr, "GET", path, &[], HTTP_LIMIT).body).ok()
+    }
+
     /// An instant query: `[(labels, value)]`, or `None` until Prometheus answers.
-    fn query(&mut self, query: &str) -> Option<Vec<(BTreeMap<String, String>, f64)>> {
+    pub(crate) fn query(&mut self, query: &str) -> Option<Vec<(BTreeMap<String, String>, f64)>> {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!("prometheus exited ({status}):\n{}", self.log());
         }
@@ -806,7 +845,7 @@ fn free_port() -> SocketAddr {
 }
 
 /// Like [`http`] but `None` while nothing listens or the answer is not a 200.
-fn try_http(addr: SocketAddr, path: &str) -> Option<Answer> {
+pub(crate) fn try_http(addr: SocketAddr, path: &str) -> Option<Answer> {
     TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
     let answer = http(addr, "GET", path, &[], HTTP_LIMIT);
     (answer.status == 200).then_some(answer)
@@ -901,7 +940,7 @@ fn guide_block(name: &str) -> String {
 
 /// Runs promtool with `args` in `dir`; it must succeed.
 #[track_caller]
-fn promtool(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn promtool(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("promtool").args(args).current_dir(dir).output().expect("run promtool");
     let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "promtool {}: {}\n{said}", args.join(" "), output.status);
@@ -1002,4 +1041,154 @@ fn the_monitoring_guide_configs_are_valid() {
     assert_eq!(exporter.modules, "android, default, release, staging, upload");
     let refused = exporter.probe("https://pay.example.com/notify", Some("release"));
     assert_eq!(refused.status, 403, "allowed-targets limits the release module: {refused:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Behaving like the exporters operators run already
+
+#[test]
+fn metrics_has_the_process_and_build_info_and_405_says_allow() {
+    let exporter = Exporter::start("");
+    let metrics = exporter.metrics();
+    assert!(metrics.value("process_resident_memory_bytes") > 1e6, "a live process has memory");
+    assert!(metrics.value("process_open_fds") >= 3.0, "stdin, stdout, stderr and the listener at least");
+    assert!(metrics.value("process_start_time_seconds") > 1.7e9);
+    let info = metrics.names().into_iter().find(|n| n.starts_with("reqdoctor_build_info{")).expect("build_info");
+    assert!(info.contains(&format!("version=\"{}\"", env!("CARGO_PKG_VERSION"))), "{info}");
+    let revision = info.split("revision=\"").nth(1).and_then(|r| r.split('"').next()).expect("a revision label");
+    assert!(revision.len() == 12 && revision.bytes().all(|b| b.is_ascii_hexdigit()), "the commit: {info}");
+    metrics.expect(&info, 1.0);
+    metrics.expect("reqdoctor_exporter_config_last_reload_successful", 1.0);
+
+    for (method, path, allow) in
+        [("POST", "/healthz", "GET, HEAD"), ("DELETE", "/probe?target=x", "GET"), ("GET", "/-/reload", "POST, PUT")]
+    {
+        let answer = http(exporter.addr, method, path, &[], HTTP_LIMIT);
+        assert_eq!(answer.status, 405, "{method} {path}: {answer:?}");
+        assert_eq!(answer.header("allow"), Some(allow), "{method} {path}: {answer:?}");
+    }
+}
+
+#[test]
+fn a_reload_takes_a_good_config_and_keeps_the_old_one_for_a_bad_one() {
+    let valid = https_server(CertKind::Valid);
+    let first = loopback_module("one", &[to(valid)], "");
+    let exporter = Exporter::start(&first);
+    let two = format!("{first}{}", loopback_module("two", &[to(valid)], ""));
+    exporter.rewrite_config(&two);
+    let reloaded = http(exporter.addr, "POST", "/-/reload", &[], HTTP_LIMIT);
+    assert_eq!((reloaded.status, reloaded.body.as_str()), (200, "reloaded (modules: default, one, two)\n"));
+    let (samples, _) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("two")));
+    samples.expect("reqdoctor_probe_success", 1.0);
+
+    exporter.rewrite_config("[modules.broken]\ntimeout-ms = \"soon\"\n");
+    let refused = http(exporter.addr, "POST", "/-/reload", &[], HTTP_LIMIT);
+    assert_eq!(refused.status, 500, "{refused:?}");
+    assert!(refused.body.starts_with("reload failed, the old configuration stays: --config "), "{refused:?}");
+    assert_eq!(refused.body.lines().count(), 1, "{refused:?}");
+    exporter.wait_for_log("reqdoctor serve: reload failed, the old configuration stays:");
+    let (samples, _) = assert_probe_answer(&exporter, &exporter.probe("https://api.test/ok", Some("two")));
+    samples.expect("reqdoctor_probe_success", 1.0);
+    let metrics = exporter.metrics();
+    metrics.expect("reqdoctor_exporter_config_last_reload_successful", 0.0);
+    metrics.expect("reqdoctor_exporter_config_reloads_total{result=\"failure\"}", 1.0);
+    metrics.expect("reqdoctor_exporter_config_reloads_total{result=\"success\"}", 1.0);
+
+    exporter.rewrite_config(&loopback_module("three", &[to(valid)], ""));
+    let hup = Command::new("kill").args(["-HUP", &exporter.child.id().to_string()]).status().expect("kill(1)");
+    assert!(hup.success(), "kill -HUP");
+    exporter.wait_for_log("reqdoctor serve: configuration reloaded (modules: default, three)");
+    let gone = exporter.probe("https://api.test/ok", Some("two"));
+    assert_eq!(gone.status, 400, "module two went with the reload: {gone:?}");
+    exporter.metrics().expect("reqdoctor_exporter_config_last_reload_successful", 1.0);
+}
+
+#[test]
+fn debug_true_answers_the_diagnosis_as_text() {
+    let valid = https_server(CertKind::Valid);
+    let exporter = Exporter::start(&loopback_module("default", &[to(valid)], ""));
+    let answer = exporter.get(&format!("{}&debug=true", probe_path("https://api.test/ok", None)));
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert!(answer.body.starts_with("Diagnosis:\nreqdoctor check https://api.test/ok\n"), "{}", answer.body);
+    assert!(answer.body.contains("✔ tls.handshake"), "{}", answer.body);
+    let metrics = answer.body.split("\nMetrics that would have been returned:\n").nth(1).expect("the metrics part");
+    assert!(metrics.contains("\nreqdoctor_probe_success 1\n"), "{metrics}");
+    assert!(answer.body.contains("This report: /report/"), "{}", answer.body);
+}
+
+#[test]
+fn a_modules_route_to_a_private_address_is_refused_with_403_not_probed() {
+    let valid = https_server(CertKind::Valid);
+    let route = toml_string(&to(valid));
+    let exporter = Exporter::start(&format!(
+        "[modules.routed]\nconnect-to = [{route}]\n[modules.public]\nresolve = [\"api.test:443:127.0.0.1,203.0.113.7\"]\ntimeout-ms = 300\n"
+    ));
+    let refused = exporter.probe("https://api.test/ok", Some("routed"));
+    assert_eq!(refused.status, 403, "{refused:?}");
+    let expected = format!(
+        "target refused: this module's connect-to {} sends api.test to {valid}, a loopback, private or link-local address",
+        to(valid)
+    );
+    assert!(refused.body.starts_with(&expected), "{refused:?}");
+    // One public address among them: the probe runs (and reaches no server in 300 ms).
+    let probed = exporter.probe("https://api.test/ok", Some("public"));
+    assert_eq!(probed.status, 200, "{probed:?}");
+    exporter.metrics().expect("reqdoctor_exporter_probes_total{verdict=\"fail\"}", 1.0);
+}
+
+#[test]
+fn a_modules_own_limit_answers_503_while_others_probe() {
+    let valid = https_server(CertKind::Valid);
+    let exporter = Exporter::start(&format!(
+        "{}{}",
+        loopback_module("single", &[to(valid)], "max-concurrent-probes = 1"),
+        loopback_module("other", &[to(valid)], "")
+    ));
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| exporter.probe("https://api.test/slow/3000", Some("single")));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while exporter.metrics().get("reqdoctor_exporter_probes_in_flight") != Some(1.0) {
+            assert!(Instant::now() < deadline, "the first probe never showed as in flight");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let second = exporter.probe("https://api.test/ok", Some("single"));
+        assert_eq!(second.status, 503, "{second:?}");
+        assert!(second.body.contains("this module's max-concurrent-probes"), "{second:?}");
+        let other = exporter.probe("https://api.test/ok", Some("other"));
+        assert_eq!(other.status, 200, "another module has its own room: {other:?}");
+        assert_eq!(first.join().expect("the first probe's thread").status, 200);
+    });
+    exporter.metrics().expect("reqdoctor_exporter_probes_rejected_total", 1.0);
+}
+
+#[test]
+fn a_modules_limit_out_of_range_is_a_one_line_error() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("reqdoctor.toml");
+    std::fs::write(&path, "[modules.zero]\nmax-concurrent-probes = 0\n").expect("write");
+    let output = serve_command(&path).stderr(Stdio::piped()).output().expect("run reqdoctor serve");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("module zero: max-concurrent-probes must be from 1 to 4096"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_exporter_with_a_log_line_and_exit_0() {
+    let mut exporter = Exporter::start("");
+    let version = format!("reqdoctor serve: reqdoctor {} (", env!("CARGO_PKG_VERSION"));
+    exporter.wait_for_log(&version);
+    let term = Command::new("kill").args(["-TERM", &exporter.child.id().to_string()]).status().expect("kill(1)");
+    assert!(term.success(), "kill -TERM");
+    let deadline = Instant::now() + START_LIMIT;
+    let status = loop {
+        if let Some(status) = exporter.child.try_wait().expect("wait for reqdoctor serve") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "reqdoctor serve still runs after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status}");
+    exporter.wait_for_log("reqdoctor serve: stopped");
 }

@@ -21,20 +21,23 @@ pub struct Advertised {
     pub port: u16,
 }
 
-/// The first h3 alternative of a response's `Alt-Svc` lines, as the phone
-/// reads them (a header it ignores, or `clear`, advertises nothing).
-pub fn advertised(lines: &[String]) -> Option<Advertised> {
+/// The first h3 alternative of a response's `Alt-Svc` lines that the phone
+/// takes, for an origin on `origin_port`: a header it ignores, `clear`, or an
+/// alternative that leaves a port below 1024 for one at 1024 or above (which
+/// Chromium ignores, as `http.altsvc` says) advertises nothing.
+pub fn advertised(lines: &[String], origin_port: u16) -> Option<Advertised> {
     if lines.is_empty() {
         return None;
     }
     let parsed = crate::altsvc::parse_lines(lines.iter().map(String::as_str)).ok()?;
-    let h3 = parsed.services.into_iter().find(|s| s.protocol == H3)?;
+    let restricted = |port: u16| origin_port < UNRESTRICTED_PORT && port >= UNRESTRICTED_PORT;
+    let h3 = parsed.services.into_iter().find(|s| s.is_h3() && !restricted(s.port))?;
     let host = h3.host.map(|h| h.trim_start_matches('[').trim_end_matches(']').to_owned());
     Some(Advertised { host, port: h3.port })
 }
 
-/// The ALPN id of HTTP/3 over QUIC v1, the one Alt-Svc entry the phone's HTTP/3 uses.
-const H3: &str = "h3";
+/// Chromium follows an alternative from a port below this only to another port below it.
+const UNRESTRICTED_PORT: u16 = 1024;
 
 /// Where to send QUIC.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,13 +185,16 @@ mod tests {
     #[test]
     fn only_an_h3_entry_the_phone_reads_is_advertised() {
         let lines = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(advertised(&lines(&["h3=\":4433\"; ma=60"])), Some(Advertised { host: None, port: 4433 }));
-        let other = advertised(&lines(&["quic=\":443\"", "h3=\"[::1]:8443\""]));
+        assert_eq!(advertised(&lines(&["h3=\":444\"; ma=60"]), 443), Some(Advertised { host: None, port: 444 }));
+        let other = advertised(&lines(&["quic=\":443\"", "h3=\"[::1]:8443\""]), 8443);
         assert_eq!(other, Some(Advertised { host: Some("::1".into()), port: 8443 }));
-        assert_eq!(advertised(&lines(&["quic=\":443\"; v=\"43\""])), None, "gQUIC only");
-        assert_eq!(advertised(&lines(&["h3=\":443\"; ma=0"])), None, "ignored by the phone");
-        assert_eq!(advertised(&lines(&["clear"])), None);
-        assert_eq!(advertised(&[]), None);
+        assert_eq!(advertised(&lines(&["h3=\":8443\""]), 443), None, "a restricted port");
+        let next = advertised(&lines(&["h3=\":8443\", h3=\":443\""]), 443);
+        assert_eq!(next, Some(Advertised { host: None, port: 443 }), "the first the phone takes");
+        assert_eq!(advertised(&lines(&["quic=\":443\"; v=\"43\""]), 443), None, "gQUIC only");
+        assert_eq!(advertised(&lines(&["h3=\":443\"; ma=0"]), 443), None, "ignored by the phone");
+        assert_eq!(advertised(&lines(&["clear"]), 443), None);
+        assert_eq!(advertised(&[], 443), None);
     }
 
     #[test]
@@ -200,9 +206,9 @@ mod tests {
         let conn = connected(route, chosen);
         let origin = Origin { host: "api.test", port: 443, conn: &conn };
         let deadline = Instant::now() + std::time::Duration::from_secs(1);
-        let alt = Advertised { host: None, port: 4433 };
+        let alt = Advertised { host: None, port: 444 };
         let target = run(aim(&origin, Some(alt), Http3Mode::Advertised, &settings, deadline)).unwrap();
-        assert_eq!(target.addr, "127.0.0.1:4433".parse().unwrap());
+        assert_eq!(target.addr, "127.0.0.1:444".parse().unwrap());
         assert_eq!(target.aim, Aim::AltSvc);
         let url = run(aim(&origin, None, Http3Mode::Forced, &settings, deadline)).unwrap();
         assert_eq!((url.addr, url.aim), (chosen, Aim::Url));

@@ -8,7 +8,7 @@
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -47,19 +47,31 @@ pub fn h3_server(kind: H3Kind) -> SocketAddr {
     h3_server_on(UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port"), kind)
 }
 
-/// A healthy h3 server and the `Alt-Svc: {alt_svc}` HTTPS fixture on one
-/// port number, UDP and TCP, as a server on 443 serves both: the port.
-/// (Tries a few UDP ports until the same TCP port is free too.)
-pub fn h3_beside_https(alt_svc: &str) -> SocketAddr {
+/// The `Alt-Svc: h3=":443"` HTTPS fixture and, on the same port number over
+/// UDP, an h3 server of `kind` (`None`: a socket that drops everything), as a
+/// server on 443 serves both; `--connect-to api.test:443:<the port>` reaches
+/// each. The port. (Tries a few UDP ports until the same TCP port is free too.)
+pub fn h3_beside_https(kind: Option<H3Kind>) -> SocketAddr {
     for _ in 0..20 {
         let udp = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
         let port = udp.local_addr().expect("the UDP port");
-        if let Some(tcp) = https_with_alt_svc_at(port, alt_svc) {
-            h3_server_on(udp, H3Kind::Healthy);
+        if let Some(tcp) = https_with_alt_svc_at(port, "h3=\":443\"; ma=86400") {
+            match kind {
+                Some(kind) => {
+                    h3_server_on(udp, kind);
+                }
+                None => keep(udp),
+            }
             return tcp;
         }
     }
     panic!("no port free over both UDP and TCP in 20 tries");
+}
+
+/// Keeps a silent socket bound for the life of the process.
+fn keep(socket: UdpSocket) {
+    static KEPT: LazyLock<Mutex<Vec<UdpSocket>>> = LazyLock::new(Mutex::default);
+    KEPT.lock().unwrap_or_else(PoisonError::into_inner).push(socket);
 }
 
 fn h3_server_on(socket: UdpSocket, kind: H3Kind) -> SocketAddr {

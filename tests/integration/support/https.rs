@@ -11,6 +11,8 @@
 //! - `/slow/{ms}` → 200 after ms milliseconds (at most 30 s)
 //! - `/echo` → 200 JSON describing the request
 //! - `/date/{offset_secs}` → 200 with `Date` = now + offset
+//! - `/altsvc?v={percent-encoded value}&v=…[&to={Location}]` → 200 with one
+//!   `Alt-Svc` line per `v` (none without), or a 302 to `to` carrying them
 //! - anything else → 404
 
 use std::collections::HashMap;
@@ -213,6 +215,7 @@ pub(super) async fn route(req: Request<Incoming>) -> Result<HttpResponse, Infall
         ["echo"] => echo(req).await,
         ["record", token] => record(token, req).await,
         ["date", offset] => date(offset),
+        ["altsvc"] => alt_svc(req.uri().query()),
         ["ws"] => websocket(&req),
         ["text"] => text_response(b"hello, not JSON"),
         ["bom"] => text_response(b"\xef\xbb\xbf{\"ok\":true}"),
@@ -319,6 +322,27 @@ fn date(offset: &str) -> HttpResponse {
     let mut response = json_response(StatusCode::OK, json!({"ok": true}));
     let value = HeaderValue::from_str(&httpdate::fmt_http_date(when)).expect("ascii date");
     response.headers_mut().insert(DATE, value);
+    response
+}
+
+fn alt_svc(query: Option<&str>) -> HttpResponse {
+    let pairs: Vec<(&str, Option<Vec<u8>>)> = query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name, percent_decode(value)))
+        .collect();
+    let to = pairs.iter().find(|(name, _)| *name == "to").and_then(|(_, to)| to.as_deref());
+    let mut response = match to.and_then(|to| HeaderValue::from_bytes(to).ok()) {
+        Some(to) => location(StatusCode::FOUND, to),
+        None => json_response(StatusCode::OK, json!({"ok": true})),
+    };
+    for (_, value) in pairs.iter().filter(|(name, _)| *name == "v") {
+        match value.as_deref().and_then(|v| HeaderValue::from_bytes(v).ok()) {
+            Some(value) => response.headers_mut().append("alt-svc", value),
+            None => return bad_request("a v= that is not a header value"),
+        };
+    }
     response
 }
 
