@@ -157,7 +157,7 @@ fn the_text_report_draws_the_quic_handshake_in_both_languages() {
 fn serve_modules_take_http3_and_expose_the_quic_outcome() {
     let healthy = to(h3_beside_https(Some(H3Kind::Healthy)));
     let config = [
-        loopback_module("h3", &[healthy.clone()], "http3 = true"),
+        loopback_module("h3", std::slice::from_ref(&healthy), "http3 = true"),
         loopback_module("fast", &[healthy], "high-performance = true"),
         loopback_module("dropped", &[to(h3_beside_https(None))], "http3 = true\ntimeout-ms = 10000"),
     ]
