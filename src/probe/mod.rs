@@ -28,7 +28,6 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-use crate::miniprogram::Api;
 use crate::proxy::{Choice, Proxies};
 use crate::request::RequestSpec;
 use crate::routing::{Route, Routes};
@@ -304,7 +303,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         http11_required: false,
         timeline: Timeline::new(started),
         first: true,
-        race: quic_race_seed(target, settings),
+        race: quic::race::seed(target, settings),
         racing: None,
     };
     let mut trace = Trace {
@@ -331,7 +330,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
             trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
             trace.http = Some(http);
         }
-        if http3_applies(target, settings) {
+        if quic::applies(target, settings) {
             trace.http3 = Some(session.http3(target, &trace).await);
         }
         for sweep in std::mem::take(&mut session.sweeping) {
@@ -367,40 +366,6 @@ struct Session<'a> {
     race: Option<quic::race::Seed>,
     /// That attempt, once started.
     racing: Option<quic::race::Racing>,
-}
-
-/// The h3 alternative the phone takes for the URL's origin: from the latest
-/// response of that origin that carried `Alt-Svc` (the phone keeps what a
-/// response advertised until another replaces it).
-fn advertised_h3(target: &Target, trace: &Trace) -> Option<quic::aim::Advertised> {
-    let origin = target.url.origin();
-    let hops = trace.http.as_ref().map(|h| h.hops.as_slice()).unwrap_or_default();
-    let lines = hops
-        .iter()
-        .rev()
-        .filter(|hop| hop.url.origin() == origin)
-        .filter_map(|hop| hop.response.as_ref().map(|r| &r.alt_svc))
-        .find(|lines| !lines.is_empty())?;
-    quic::aim::advertised(lines, target.port())
-}
-
-/// Whether HTTP/3 is tried for `target` at all.
-fn http3_applies(target: &Target, settings: &Settings) -> bool {
-    settings.http3 != Http3Mode::Off && target.uses_tls() && settings.request.api != Api::ConnectSocket
-}
-
-/// With `--http3`, the QUIC attempt starts beside the TCP connection (see [`quic::race`]).
-fn quic_race_seed(target: &Target, settings: &Settings) -> Option<quic::race::Seed> {
-    if settings.http3 != Http3Mode::Forced || !target.is_fetchable() || !http3_applies(target, settings) {
-        return None;
-    }
-    // Through a proxy the first connection is the proxy's: QUIC is not tried.
-    if matches!(settings.proxies.choose(true, &target.host()), Choice::Through(_)) {
-        return None;
-    }
-    let spec = &settings.request;
-    let ask = spec.is_safe_to_repeat().then(|| Arc::new(Ask::new(spec, &target.url)));
-    Some(quic::race::Seed { host: target.host(), ask })
 }
 
 impl Session<'_> {
@@ -587,7 +552,7 @@ impl Session<'_> {
         let Some(conn) = trace.connection.as_ref() else {
             return Http3::NoAddress;
         };
-        let advertised = advertised_h3(target, trace);
+        let advertised = quic::aim::for_origin(target, trace);
         let host = target.host();
         let origin = quic::aim::Origin { host: &host, port: target.port(), conn };
         let settings = self.settings;

@@ -11,7 +11,7 @@ use tokio::time::{Instant, timeout_at};
 
 use super::{Aim, Http3, Http3Mode};
 use crate::probe::dns;
-use crate::probe::{ConnTrace, Settings, tcp};
+use crate::probe::{ConnTrace, Settings, Trace, tcp};
 use crate::routing::Route;
 
 /// An h3 alternative advertised in `Alt-Svc`: its host (`None`: the URL's own) and UDP port.
@@ -19,6 +19,21 @@ use crate::routing::Route;
 pub struct Advertised {
     pub host: Option<String>,
     pub port: u16,
+}
+
+/// The h3 alternative the phone takes for the URL's origin: from the latest
+/// response of that origin that carried `Alt-Svc` (the phone keeps what a
+/// response advertised until another replaces it).
+pub fn for_origin(target: &crate::target::Target, trace: &Trace) -> Option<Advertised> {
+    let origin = target.url.origin();
+    let hops = trace.http.as_ref().map(|h| h.hops.as_slice()).unwrap_or_default();
+    let lines = hops
+        .iter()
+        .rev()
+        .filter(|hop| hop.url.origin() == origin)
+        .filter_map(|hop| hop.response.as_ref().map(|r| &r.alt_svc))
+        .find(|lines| !lines.is_empty())?;
+    advertised(lines, target.port())
 }
 
 /// The first h3 alternative of a response's `Alt-Svc` lines that the phone

@@ -29,6 +29,14 @@ use crate::trust::Roots;
 /// so a QUIC attempt unanswered by then costs the phone no more.
 pub const HANDSHAKE_LIMIT: Duration = Duration::from_secs(3);
 
+/// Whether HTTP/3 is tried for `target` at all: an `https:` URL (a WebSocket
+/// never goes over HTTP/3) with `--http3` or `--high-performance`.
+pub fn applies(target: &crate::target::Target, settings: &super::Settings) -> bool {
+    settings.http3 != Http3Mode::Off
+        && target.uses_tls()
+        && settings.request.api != crate::miniprogram::Api::ConnectSocket
+}
+
 /// When a diagnosis tries HTTP/3.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Http3Mode {

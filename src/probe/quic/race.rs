@@ -11,9 +11,11 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::aim::Target;
-use super::{Aim, Attempt, Made, attempt};
-use crate::probe::Ask;
+use super::aim::Target as Aimed;
+use super::{Aim, Attempt, Http3Mode, Made, attempt};
+use crate::probe::{Ask, Settings};
+use crate::proxy::Choice;
+use crate::target::Target;
 use crate::trust::Roots;
 
 /// What a raced attempt needs besides its address, known before the connection.
@@ -22,6 +24,22 @@ pub(in crate::probe) struct Seed {
     pub host: String,
     /// The request, when it is safe to send twice.
     pub ask: Option<Arc<Ask>>,
+}
+
+/// With `--http3`, what the attempt raced beside the first TCP connection
+/// needs; `None` when there is no race: another mode, a URL that is not
+/// fetched over TLS, a WebSocket, or a proxy (the first connection is then
+/// the proxy's, and QUIC is not tried).
+pub(in crate::probe) fn seed(target: &Target, settings: &Settings) -> Option<Seed> {
+    if settings.http3 != Http3Mode::Forced || !target.is_fetchable() || !super::applies(target, settings) {
+        return None;
+    }
+    if matches!(settings.proxies.choose(true, &target.host()), Choice::Through(_)) {
+        return None;
+    }
+    let spec = &settings.request;
+    let ask = spec.is_safe_to_repeat().then(|| Arc::new(Ask::new(spec, &target.url)));
+    Some(Seed { host: target.host(), ask })
 }
 
 /// An attempt running beside the TCP path; stopped when dropped unfinished.
@@ -43,7 +61,7 @@ pub(in crate::probe) fn start(seed: Seed, addr: SocketAddr, roots: Roots, deadli
 impl Racing {
     /// The raced attempt, when it went where the phone goes (`to`); `None`
     /// (and the attempt stopped) when it did not, or did not finish.
-    pub async fn finish(mut self, to: &Target) -> Option<Made> {
+    pub async fn finish(mut self, to: &Aimed) -> Option<Made> {
         if self.addr != to.addr {
             return None;
         }
