@@ -275,23 +275,40 @@ def soak_report(r):
         rows = jload(path)
         irows = []
         prev = None
+        held = []  # levels the exporter held whole: no 503, its gauge reached the level
         for row in rows:
-            # The new high-water mark over the level below (the first: over the
-            # fresh exporter's RSS), per probe added.
-            base_rss = prev["rss_in_flight"] if prev else row["rss_before"]
-            base_n = prev["in_flight_seen"] or 0 if prev else 0
-            dn = (row["in_flight_seen"] or 0) - base_n
-            per = (row["rss_in_flight"] - base_rss) / dn / 1024 if dn > 0 else None
-            irows.append([row["level"], fmt(int(row["in_flight_seen"] or 0)), fmt(row["rss_before"] / MIB), fmt(row["rss_in_flight"] / MIB), fmt(per), json.dumps(row["statuses"])])
-            prev = row
-        first, last = rows[0], rows[-1]
+            whole = row["in_flight_seen"] is not None and row["in_flight_seen"] >= row["level"] and set(row["statuses"]) == {"200"}
+            per = None
+            if whole:
+                # The new high-water mark over the level below (the first: over
+                # the idle exporter's RSS), per probe added.
+                base_rss = prev["rss_in_flight"] if prev else row["rss_before"]
+                base_n = prev["in_flight_seen"] if prev else 0
+                if row["in_flight_seen"] > base_n:
+                    per = (row["rss_in_flight"] - base_rss) / (row["in_flight_seen"] - base_n) / 1024
+                held.append(row)
+                prev = row
+            irows.append(
+                [
+                    row["level"],
+                    fmt(int(row["in_flight_seen"] or 0)),
+                    fmt(row["rss_before"] / MIB),
+                    fmt(row["rss_in_flight"] / MIB),
+                    fmt(per) if whole else "not held: above max-concurrent-probes, or the gauge never reached it",
+                    json.dumps(row["statuses"]),
+                ]
+            )
+        first = rows[0]
         overall = None
-        if last["in_flight_seen"]:
-            overall = (last["rss_in_flight"] - first["rss_before"]) / last["in_flight_seen"] / 1024
+        if held:
+            overall = (held[-1]["rss_in_flight"] - first["rss_before"]) / held[-1]["in_flight_seen"] / 1024
+        head = ["probes sent at once", "in flight (exporter's gauge)", "RSS MiB before", "RSS MiB with them in flight",
+                "KiB per added probe in flight (vs the row above; the first row vs the idle exporter)", "answers"]
         out.append(
             "#### Memory per probe in flight\n\n"
-            + table(["probes sent at once", "in flight (exporter's gauge)", "RSS MiB before", "RSS MiB with them in flight", "KiB per added probe in flight (vs the row above; the first row vs the idle exporter)", "answers"], irows)
-            + f"\n\nFrom the idle exporter ({fmt(first['rss_before'] / MIB)} MiB) to the last level: {fmt(overall)} KiB of RSS per probe in flight."
+            + table(head, irows)
+            + f"\n\nFrom the idle exporter ({fmt(first['rss_before'] / MIB)} MiB) to the highest level held whole"
+            + f" ({held[-1]['level'] if held else '–'}): {fmt(overall)} KiB of RSS per probe in flight."
         )
     return "\n\n".join(out) + "\n"
 
