@@ -165,7 +165,7 @@ catalogue! {
         [HttpRedirect, TimeoutBudget];
     HttpAltSvc => "http.altsvc", step 0, ("QUIC advertised in Alt-Svc", "Alt-Svc 中的 QUIC 声明"),
         None, reports &[], [UrlScheme, HttpResponse];
-    HttpH3 => "http.h3", step 0, ("HTTP/3 over QUIC", "HTTP/3（QUIC）"),
+    HttpQuic => "http.quic", step 0, ("HTTP/3 over QUIC", "HTTP/3（QUIC）"),
         Some(Net(N::QuicHandshakeFailed)), reports &[Net(N::QuicHandshakeFailed), Net(N::QuicProtocolError)],
         [UrlScheme, DnsResolve];
     BaselineDrift => "baseline.drift", step 0, ("change since the last good run", "基线漂移"),

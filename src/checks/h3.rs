@@ -1,4 +1,4 @@
-//! `http.h3`: HTTP/3 over QUIC as a phone with QUIC on meets it. Chromium
+//! `http.quic`: HTTP/3 over QUIC as a phone with QUIC on meets it. Chromium
 //! tries QUIC only where a response advertised h3 in `Alt-Svc`, races it
 //! against TCP and falls back to TCP when QUIC fails, so a QUIC failure beside
 //! a working TCP path costs time, not the request (warn); only when both fail
@@ -16,9 +16,9 @@ use crate::miniprogram::Api;
 use crate::probe::quic::{Aim, Http3, Http3Mode, QuicTrace};
 use crate::say;
 
-/// The `http.h3` check.
+/// The `http.quic` check.
 pub(super) fn check(cx: &Context<'_>) -> Check {
-    let id = CheckId::HttpH3;
+    let id = CheckId::HttpQuic;
     let lang = cx.lang;
     if cx.probe.http3 == Http3Mode::Off {
         return Check::skip(
@@ -66,7 +66,7 @@ fn not_advertised(cx: &Context<'_>) -> Check {
         let why = upstream(cx).unwrap_or_else(|| say!(lang, "no response", "没有响应"));
         say!(lang, "no response to read Alt-Svc from: {why}", "没有可读取 Alt-Svc 的响应：{why}")
     };
-    Check::skip(CheckId::HttpH3, because)
+    Check::skip(CheckId::HttpQuic, because)
 }
 
 /// What the TCP path gave, to set beside QUIC.
@@ -140,7 +140,7 @@ fn place(quic: &QuicTrace, lang: Lang) -> String {
 
 /// QUIC failed: a warn when TCP answered (the phone falls back, later), else a fail.
 fn failed(quic: &QuicTrace, tcp: &Tcp, phone: NetError, why: &str, lang: Lang) -> Check {
-    let id = CheckId::HttpH3;
+    let id = CheckId::HttpQuic;
     let place = place(quic, lang);
     let hint = failure_hint(quic, phone, lang);
     let spent = quic_time(quic, phone);
@@ -181,7 +181,7 @@ fn quic_time(quic: &QuicTrace, phone: NetError) -> Duration {
 
 /// QUIC worked: pass, or warn where it differs from TCP.
 fn worked(quic: &QuicTrace, tcp: &Tcp, lang: Lang) -> Check {
-    let id = CheckId::HttpH3;
+    let id = CheckId::HttpQuic;
     let place = place(quic, lang);
     let handshake_ms = millis(quic.handshake_time);
     let mut differences = Vec::new();

@@ -1,4 +1,4 @@
-//! The words of `http.h3`: why a QUIC handshake or an HTTP/3 request
+//! The words of `http.quic`: why a QUIC handshake or an HTTP/3 request
 //! failed, named by the probe's typed causes (QUIC transport and TLS alert
 //! codes, HTTP/3 error codes), and what to change for each.
 

@@ -416,7 +416,7 @@ pub struct ProbeArgs {
     #[arg(long)]
     pub enable_http2: bool,
 
-    /// Try HTTP/3 too (wx.request's enableQuic): QUIC on the UDP port the response's Alt-Svc advertises for h3, else on the URL's own port (the http.h3 check).
+    /// Try HTTP/3 too (wx.request's enableQuic): QUIC on the UDP port the response's Alt-Svc advertises for h3, else on the URL's own port (the http.quic check).
     #[arg(long)]
     pub http3: bool,
 

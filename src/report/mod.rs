@@ -250,7 +250,7 @@ pub struct Http3Summary {
     pub address: String,
     /// `alt-svc`: the port the response advertised for h3; `url`: the URL's own (`--http3`).
     pub port_from: &'static str,
-    /// Whether the QUIC handshake completed (the certificate is judged by `http.h3`).
+    /// Whether the QUIC handshake completed (the certificate is judged by `http.quic`).
     pub connected: bool,
     /// The QUIC handshake: until it completed, or was given up.
     pub handshake_ms: f64,

@@ -1,4 +1,4 @@
-//! HTTP/3 end to end (`--http3`, `--high-performance`, `http.h3`): the TCP
+//! HTTP/3 end to end (`--http3`, `--high-performance`, `http.quic`): the TCP
 //! HTTPS fixture advertising `Alt-Svc: h3=":443"` with a QUIC server on the
 //! same port number over UDP — healthy, with another certificate, refusing
 //! ALPN h3, speaking only a draft QUIC version, with an expired certificate,
@@ -22,7 +22,7 @@ fn a_healthy_h3_service_passes_and_the_profile_says_h3() {
     for flag in ["--http3", "--high-performance"] {
         let report = diagnose(port, "/ok", &[flag]);
         assert_eq!(report.verdict, "pass", "{flag}: {:#?}", report.statuses());
-        let h3 = report.expect("http.h3", "pass", "HTTP/3 works on 127.0.0.1");
+        let h3 = report.expect("http.quic", "pass", "HTTP/3 works on 127.0.0.1");
         assert!(h3.summary.contains("advertised in Alt-Svc"), "{}", h3.summary);
         assert_eq!(
             (h3.data["port_from"].as_str(), h3.data["address"].as_str()),
@@ -47,13 +47,13 @@ fn a_healthy_h3_service_passes_and_the_profile_says_h3() {
 #[test]
 fn without_an_advertisement_the_phone_stays_on_tcp() {
     let plain = diagnose(https_server(CertKind::Valid), "/ok", &["--high-performance"]);
-    plain.expect("http.h3", "skip", "no h3 alternative");
+    plain.expect("http.quic", "skip", "no h3 alternative");
     assert!(plain.http3.is_none() && plain.profile.as_ref().unwrap().protocol.as_deref() == Some("http/1.1"));
     // h3 on port 8443 from an origin on 443: Chromium ignores it (http.altsvc warns).
     let restricted = diagnose(https_with_alt_svc("h3=\":8443\""), "/ok", &["--high-performance"]);
-    restricted.expect("http.h3", "skip", "no h3 alternative");
+    restricted.expect("http.quic", "skip", "no h3 alternative");
     let off = diagnose(h3_beside_https(Some(H3Kind::Healthy)), "/ok", &[]);
-    off.expect("http.h3", "skip", "--http3");
+    off.expect("http.quic", "skip", "--http3");
     assert!(!off.timeline.iter().any(|e| e.phase == "quic_handshake"), "{:?}", off.timeline);
 }
 
@@ -63,7 +63,7 @@ fn an_alternative_on_another_host_is_routed_and_tried_after_the_response() {
     let tcp = https_with_alt_svc("h3=\"quic.test:443\"");
     let route = format!("quic.test:443:{}:{}", udp.ip(), udp.port());
     let report = diagnose(tcp, "/ok", &["--http3", "--connect-to", &route]);
-    let h3 = report.expect("http.h3", "pass", "quic.test 127.0.0.1");
+    let h3 = report.expect("http.quic", "pass", "quic.test 127.0.0.1");
     assert_eq!(
         (h3.data["alt_host"].as_str(), h3.data["address"].as_str()),
         (Some("quic.test"), Some(&*udp.to_string()))
@@ -74,7 +74,7 @@ fn an_alternative_on_another_host_is_routed_and_tried_after_the_response() {
 #[test]
 fn a_certificate_or_status_that_differs_from_tcp_is_named() {
     let report = diagnose(h3_beside_https(Some(H3Kind::OtherCert)), "/ok", &["--high-performance"]);
-    let h3 = report.expect("http.h3", "warn", "the certificate differs");
+    let h3 = report.expect("http.quic", "warn", "the certificate differs");
     let over_tcp = &report.certificate.as_ref().unwrap().chain[0].sha256;
     let over_quic = h3.data["leaf_sha256"].as_str().unwrap();
     assert_ne!(over_quic, over_tcp);
@@ -82,19 +82,19 @@ fn a_certificate_or_status_that_differs_from_tcp_is_named() {
     assert_eq!(report.verdict, "warn");
     // The TCP fixture answers /echo; the QUIC server does not know it.
     let status = diagnose(h3_beside_https(Some(H3Kind::Healthy)), "/echo", &["--http3"]);
-    status.expect("http.h3", "warn", "the status differs (404 over HTTP/3, 200 over TCP)");
+    status.expect("http.quic", "warn", "the status differs (404 over HTTP/3, 200 over TCP)");
 }
 
 #[test]
 fn a_refused_alpn_or_quic_version_is_a_handshake_failure_tcp_covers() {
     let alpn = diagnose(h3_beside_https(Some(H3Kind::WrongAlpn)), "/ok", &["--http3"]);
-    let h3 = alpn.expect("http.h3", "warn", "refused ALPN h3");
+    let h3 = alpn.expect("http.quic", "warn", "refused ALPN h3");
     assert_eq!(h3.data["quic_error"], "ERR_QUIC_HANDSHAKE_FAILED");
     assert!(h3.wx.is_none(), "the phone falls back to TCP: no error reaches the page");
     assert!(h3.summary.contains("the phone falls back to TCP"), "{}", h3.summary);
     assert!(h3.hint.as_ref().unwrap().contains("ALPN"), "{:?}", h3.hint);
     let version = diagnose(h3_beside_https(Some(H3Kind::DraftOnly)), "/ok", &["--high-performance", "--lang", "zh"]);
-    let h3 = version.expect("http.h3", "warn", "版本协商");
+    let h3 = version.expect("http.quic", "warn", "版本协商");
     assert_eq!(h3.data["quic_error"], "ERR_QUIC_HANDSHAKE_FAILED");
     assert_eq!(version.http3.as_ref().map(|h| h.connected), Some(false));
 }
@@ -103,7 +103,7 @@ fn a_refused_alpn_or_quic_version_is_a_handshake_failure_tcp_covers() {
 fn a_port_that_drops_quic_ends_within_its_share_and_warns() {
     let port = h3_beside_https(None);
     let report = diagnose(port, "/ok", &["--http3", "--timeout-ms", "10000"]);
-    let h3 = report.expect("http.h3", "warn", "no QUIC answer within 3000 ms");
+    let h3 = report.expect("http.quic", "warn", "no QUIC answer within 3000 ms");
     assert!(h3.hint.as_ref().unwrap().contains(&format!("UDP {}", port.port())), "{:?}", h3.hint);
     let lost = h3.data["lost_ms"].as_f64().unwrap();
     assert!(lost > 0.0 && h3.summary.contains("ms lost"), "{}", h3.summary);
@@ -118,7 +118,7 @@ fn both_paths_failing_fail_with_the_quic_error() {
     let silent = silent_udp();
     let report = check(&["--connect-to", &to(silent), "--http3", "--timeout-ms", "10000", "https://api.test/ok"]);
     report.expect("tcp.connect", "fail", "refused");
-    let h3 = report.expect("http.h3", "fail", "TCP fails too");
+    let h3 = report.expect("http.quic", "fail", "TCP fails too");
     assert_eq!(h3.data["port_from"], "url");
     let wx = h3.wx.as_ref().expect("a phone error");
     assert!(wx.err_msg.ends_with("net::ERR_QUIC_HANDSHAKE_FAILED"), "{wx:?}");
@@ -127,7 +127,7 @@ fn both_paths_failing_fail_with_the_quic_error() {
 #[test]
 fn an_expired_certificate_over_quic_is_refused_before_the_request() {
     let report = diagnose(h3_beside_https(Some(H3Kind::Expired)), "/ok", &["--http3"]);
-    let h3 = report.expect("http.h3", "warn", "refuses the certificate sent over QUIC");
+    let h3 = report.expect("http.quic", "warn", "refuses the certificate sent over QUIC");
     assert!(h3.data.get("status").is_none(), "no request over a refused certificate: {:?}", h3.data);
 }
 
@@ -149,7 +149,7 @@ fn the_text_report_draws_the_quic_handshake_in_both_languages() {
             "https://api.test/ok",
         ]);
         assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-        assert!(run.stdout.contains(label) && run.stdout.contains("http.h3"), "{}", run.stdout);
+        assert!(run.stdout.contains(label) && run.stdout.contains("http.quic"), "{}", run.stdout);
     }
 }
 
@@ -167,14 +167,14 @@ fn serve_modules_take_http3_and_expose_the_quic_outcome() {
         let answer = exporter.probe("https://api.test/ok", Some(module));
         let (samples, report) = assert_probe_answer(&exporter, &answer);
         assert_eq!(report.verdict, "pass", "{module}: {:#?}", report.statuses());
-        samples.expect("reqdoctor_check_status{check=\"http.h3\",step=\"0\"}", 0.0);
+        samples.expect("reqdoctor_check_status{check=\"http.quic\",step=\"0\"}", 0.0);
         samples.expect("reqdoctor_http3_success", 1.0);
         samples.expect("reqdoctor_http3_status_code", 200.0);
         assert!(samples.value("reqdoctor_quic_handshake_duration_seconds") > 0.0, "{}", answer.body);
     }
     let answer = exporter.probe("https://api.test/ok", Some("dropped"));
     let (samples, _) = assert_probe_answer(&exporter, &answer);
-    samples.expect("reqdoctor_check_status{check=\"http.h3\",step=\"0\"}", 1.0);
+    samples.expect("reqdoctor_check_status{check=\"http.quic\",step=\"0\"}", 1.0);
     samples.expect("reqdoctor_http3_success", 0.0);
     assert!(samples.get("reqdoctor_quic_handshake_duration_seconds").is_none(), "{}", answer.body);
     assert!(samples.value("reqdoctor_quic_attempt_duration_seconds") > 0.0, "{}", answer.body);

@@ -2,7 +2,7 @@
 //! high-performance mode): a QUIC handshake (IETF QUIC v1, ALPN h3) on the
 //! UDP port the TCP response advertised in `Alt-Svc` (or, with `--http3`, the
 //! URL's own), then the TCP path's request over HTTP/3. What happened goes
-//! into a [`QuicTrace`]; the check `http.h3` judges it beside the TCP path.
+//! into a [`QuicTrace`]; the check `http.quic` judges it beside the TCP path.
 //!
 //! [`aim`] decides where the attempt goes, [`handshake`] makes the QUIC
 //! handshake, [`exchange`] sends the request; with `--http3`, [`race`]
