@@ -3,7 +3,9 @@
 the Markdown tables of docs/performance.md (printed to stdout).
 
 Inputs (all optional except the machine files): hyperfine --export-json files
-(healthy, testssl, sslyze, fail-*, dns-down, startup), batch-N-C.json and
+(healthy, testssl, sslyze, fail-*, dns-down, startup, http3) and
+http3-timings--none.jsonl, http3-timings--http3.jsonl,
+http3-timings--high-performance.jsonl, batch-N-C.json and
 batch-N-C.time (GNU time -v), stime-*.txt (openssl s_time) with their wall
 times, versions.tsv, and *.skip files naming why a tool was not measured.
 """
@@ -24,6 +26,7 @@ BATCH_VS_RAW = 0.70  # batch targets/s at least 70% of the raw new-handshake rat
 RSS_LIMIT_MIB = 64.0  # peak RSS under 64 MiB at 10,000 targets
 VERSION_LIMIT_MS = 5.0  # reqdoctor --version under 5 ms
 DEFAULT_CONCURRENCY = 32  # reqdoctor check --concurrency's default
+H3_ADDS_AT_MOST = 1.0  # a healthy --http3 diagnosis adds at most one QUIC handshake's time
 
 out = []
 
@@ -314,6 +317,92 @@ rules = startup.get("reqdoctor check ftp://x.invalid/")
 fails_fast = None
 if rules:
     fails_fast = set(rules.get("exit_codes") or []) == {2}
+
+# --- 5. HTTP/3 -------------------------------------------------------------------
+
+
+def median_of(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else None
+
+
+emit("### 5. HTTP/3")
+emit()
+http3 = hyperfine("http3.json")
+H3_TARGET = "a healthy HTTP/3 diagnosis adds at most one QUIC handshake's time"
+
+
+def h3_runs(flag):
+    """(totals, handshakes, attempts, raced) of the --format jsonl runs with `flag`."""
+    totals, handshakes, attempts, raced = [], [], [], 0
+    for line in read(f"http3-timings{flag}.jsonl").splitlines():
+        report = json.loads(line)
+        totals.append(report["timings_ms"]["total"])
+        if report.get("http3"):
+            handshakes.append(report["http3"]["handshake_ms"])
+            attempts.append(report["http3"]["total_ms"])
+            raced += bool(report["http3"].get("raced"))
+    return totals, handshakes, attempts, raced
+
+
+if http3:
+    emit("`https://h3.bench.test/`: nginx answers over TCP with `Alt-Svc: h3=\":443\"` (the origin's own port, "
+         "which `--connect-to` maps to nginx's), and `examples/h3_fixture` (quinn + h3, one worker thread) answers "
+         "over QUIC on UDP at that port number, as a server on 443 serves both. The same healthy diagnosis without "
+         "HTTP/3, with `--http3` (the QUIC attempt races the TCP connection, on the URL's port) and with "
+         "`--high-performance` (it follows the TCP response's `Alt-Svc`, so it comes after it).")
+    emit()
+    emit("Wall time of the whole process (hyperfine, `-N`):")
+    emit()
+    emit("| command | median ms | mean ± σ ms | min ms | runs | exit codes | added (median) ms |")
+    emit("|---|--:|--:|--:|--:|---|--:|")
+    without = http3.get("check")
+    for name, r in http3.items():
+        added = f"{ms(r['median'] - without['median']):+.2f}" if without and r is not without else ""
+        emit(f"| `reqdoctor {name}` | {fmt_ms(r['median'])} | {fmt_ms(r['mean'])} ± {fmt_ms(r['stddev'] or 0)} | "
+             f"{fmt_ms(r['min'])} | {len(r['times'])} | {codes(r)} | {added} |")
+    emit()
+    runs = {flag: h3_runs(flag) for flag in ("--none", "--http3", "--high-performance")}
+    base = median_of(runs["--none"][0])
+    emit("reqdoctor's own account (`--format jsonl`, medians of the runs, the three kinds taking turns): its "
+         "`total` (the diagnosis, without process start and exit), and its `http3` figures: the QUIC handshake "
+         "and the whole QUIC attempt (handshake, then the request over HTTP/3).")
+    emit()
+    emit("| with | runs | `total` ms | added ms | QUIC handshake ms | QUIC attempt ms | raced the TCP connection |")
+    emit("|---|--:|--:|--:|--:|--:|--:|")
+    for flag, (totals, handshakes, attempts, raced) in runs.items():
+        total = median_of(totals)
+        if flag == "--none":
+            emit(f"| nothing | {len(totals)} | {total:.2f} | | | | |" if totals else "| nothing | 0 | | | | | |")
+            continue
+        if not totals or not handshakes or base is None:
+            continue
+        emit(f"| `{flag}` | {len(totals)} | {total:.2f} | {total - base:+.2f} | {median_of(handshakes):.2f} | "
+             f"{median_of(attempts):.2f} | {raced} of {len(handshakes)} |")
+    emit()
+    # One QUIC handshake's time: as --high-performance makes it, alone (raced
+    # beside the TCP connection, a handshake shares the CPUs and looks longer).
+    totals, handshakes, attempts, _ = runs["--http3"]
+    later = runs["--high-performance"]
+    alone = median_of(later[1]) if later[1] else None
+    if base is not None and totals and alone:
+        added = median_of(totals) - base
+        extra = median_of(later[0]) - base
+        wall = ""
+        if without and http3.get("check --http3"):
+            wall = f"; wall time of the process: {ms(http3['check --http3']['median'] - without['median']):+.2f} ms"
+        targets.append((H3_TARGET,
+                        f"+{added:.2f} ms of reqdoctor's `total` with `--http3` against a {alone:.2f} ms QUIC "
+                        f"handshake made alone ({added / alone:.2f} handshakes; the raced attempt: "
+                        f"{median_of(attempts):.2f} ms, its handshake {median_of(handshakes):.2f} ms); "
+                        f"`--high-performance`, which waits for the advertisement: +{extra:.2f} ms, "
+                        f"{extra / alone:.2f} handshakes{wall}",
+                        added <= H3_ADDS_AT_MOST * alone))
+else:
+    reason = read("http3.skip", "not measured")
+    emit(f"Not measured ({reason}).")
+    emit()
+    targets.append((H3_TARGET, reason, None))
 
 # --- targets --------------------------------------------------------------------
 

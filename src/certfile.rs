@@ -94,6 +94,7 @@ pub fn diagnose(files: &Files, options: &Options, now: SystemTime) -> Result<Rep
         timings: Timings::default(),
         ran_out: None,
         spans: Vec::new(),
+        http3: None,
     };
     let mut report = Report::new(&target, &checks, Api::Request, &trace, Some(&chain));
     report.of_files = true;

@@ -165,6 +165,9 @@ catalogue! {
         [HttpRedirect, TimeoutBudget];
     HttpAltSvc => "http.altsvc", step 0, ("QUIC advertised in Alt-Svc", "Alt-Svc 中的 QUIC 声明"),
         None, reports &[], [UrlScheme, HttpResponse];
+    HttpQuic => "http.quic", step 0, ("HTTP/3 over QUIC", "HTTP/3（QUIC）"),
+        Some(Net(N::QuicHandshakeFailed)), reports &[Net(N::QuicHandshakeFailed), Net(N::QuicProtocolError)],
+        [UrlScheme, DnsResolve];
     BaselineDrift => "baseline.drift", step 0, ("change since the last good run", "基线漂移"),
         None, reports &[], [], only with "--baseline";
 }
@@ -266,7 +269,7 @@ mod tests {
         let position = |step: u8| STEP_ORDER.iter().position(|s| *s == step).expect("a known step");
         let steps: Vec<usize> = ROWS.iter().map(|row| position(row.step)).collect();
         assert!(steps.is_sorted(), "{steps:?}");
-        assert_eq!(CheckId::always().count(), 25);
+        assert_eq!(CheckId::always().count(), 26);
         assert_eq!(CheckId::family("tls").count(), 3);
         assert_eq!(CheckId::family("cert").count(), 6);
     }

@@ -13,6 +13,8 @@ mod allowlist;
 pub mod catalogue;
 mod cert;
 mod client_auth;
+mod h3;
+mod h3_words;
 mod head;
 mod http;
 mod network;
@@ -226,6 +228,7 @@ pub fn evaluate(cx: &Context<'_>) -> Vec<Check> {
     checks.extend(url::checks(cx));
     checks.extend(http::checks(cx));
     checks.push(alt_svc::check(cx));
+    checks.push(h3::check(cx));
     checks.sort_by_key(|check| check.id);
     let always = checks.iter().map(|c| c.id).filter(|id| *id != CheckId::NetProxy);
     debug_assert!(always.eq(CheckId::always()), "one result per id, in order");

@@ -74,7 +74,9 @@ net_errors! {
     Http2ServerRefusedStream => -351, "ERR_HTTP2_SERVER_REFUSED_STREAM";
     ContentLengthMismatch => -354, "ERR_CONTENT_LENGTH_MISMATCH";
     IncompleteChunkedEncoding => -355, "ERR_INCOMPLETE_CHUNKED_ENCODING";
+    QuicProtocolError => -356, "ERR_QUIC_PROTOCOL_ERROR";
     ResponseHeadersTruncated => -357, "ERR_RESPONSE_HEADERS_TRUNCATED";
+    QuicHandshakeFailed => -358, "ERR_QUIC_HANDSHAKE_FAILED";
     InvalidHttpResponse => -370, "ERR_INVALID_HTTP_RESPONSE";
 }
 

@@ -416,6 +416,14 @@ pub struct ProbeArgs {
     #[arg(long)]
     pub enable_http2: bool,
 
+    /// Try HTTP/3 too (wx.request's enableQuic): QUIC on the UDP port the response's Alt-Svc advertises for h3, else on the URL's own port (the http.quic check).
+    #[arg(long)]
+    pub http3: bool,
+
+    /// Android's high-performance mode, its default from base library 3.5.0: HTTP/2 offered, and HTTP/3 tried where Alt-Svc advertises h3.
+    #[arg(long)]
+    pub high_performance: bool,
+
     /// wx.request's dataType: json expects a JSON body (the page gets a String otherwise).
     #[arg(long, value_enum, value_name = "TYPE", default_value = "json")]
     pub data_type: DataType,

@@ -22,6 +22,7 @@ use crate::output::{Format, Style};
 use crate::pipeline::Options;
 use crate::probe::Settings;
 use crate::probe::dns::{DnsServer, Resolver};
+use crate::probe::quic::Http3Mode;
 use crate::proxy::{BadProxy, Given, Lookup, Proxies};
 use crate::request::RequestSpec;
 use crate::routing::{BadRule, ConnectTo, Resolve, Routes};
@@ -180,7 +181,12 @@ pub fn options(args: &ProbeArgs, source: Source<'_>) -> Result<Options, UsageErr
         timeout,
         max_redirects: args.max_redirects,
         deny_internal: false,
-        http2: args.enable_http2,
+        http2: args.enable_http2 || args.high_performance,
+        http3: match (args.http3, args.high_performance) {
+            (true, _) => Http3Mode::Forced,
+            (false, true) => Http3Mode::Advertised,
+            (false, false) => Http3Mode::Off,
+        },
         request: RequestSpec {
             api: args.api,
             method: args.method.clone(),

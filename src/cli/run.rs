@@ -118,10 +118,12 @@ fn chain(args: &ChainArgs) -> Exit {
     let prepared = Target::parse(&args.url)
         .map_err(UsageError::from)
         .and_then(|target| Ok((target, plan::options(&args.probe, plan::Source::CommandLine(&env))?)));
-    let (target, options) = match prepared {
+    let (target, mut options) = match prepared {
         Ok(prepared) => prepared,
         Err(error) => return fail(&error.to_string()),
     };
+    // The chain to fix is the one sent over TCP: a QUIC attempt has nothing to add.
+    options.probe.http3 = crate::probe::quic::Http3Mode::Off;
     if target.url.scheme() != "https" && target.url.scheme() != "wss" {
         return fail(&format!("'{}': reqdoctor chain needs an https URL", args.url));
     }

@@ -38,8 +38,8 @@ impl Recognized {
 }
 
 /// Chromium net errors a phone can show that no check reports (so they are
-/// not [`NetError`]s): generic failures, the phone's own network, older
-/// Chromium's codes, and HTTP/3's, which reqdoctor does not probe yet.
+/// not [`NetError`]s): generic failures, the phone's own network, and older
+/// Chromium's codes.
 pub const PHONE_ONLY: &[(i32, &str)] = &[
     (-2, "ERR_FAILED"),
     (-7, "ERR_TIMED_OUT"),
@@ -51,8 +51,6 @@ pub const PHONE_ONLY: &[(i32, &str)] = &[
     (-137, "ERR_NAME_RESOLUTION_FAILED"),
     (-208, "ERR_CERT_WEAK_SIGNATURE_ALGORITHM"),
     (-310, "ERR_TOO_MANY_REDIRECTS"),
-    (-356, "ERR_QUIC_PROTOCOL_ERROR"),
-    (-358, "ERR_QUIC_HANDSHAKE_FAILED"),
 ];
 
 /// Every Chromium net error `explain` knows: those the checks report, then the phone-only ones.

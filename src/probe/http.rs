@@ -280,7 +280,7 @@ fn is_json(kept: &[u8], total: u64) -> Option<bool> {
 }
 
 /// The size of a request as HTTP/1.1 sends it: request line, Host, each header, the blank line, the body.
-fn request_size(outgoing: &Outgoing<'_>) -> u64 {
+pub(crate) fn request_size(outgoing: &Outgoing<'_>) -> u64 {
     let url = outgoing.url;
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let line = outgoing.method.len() + 1 + target.len().max(1) + " HTTP/1.1\r\n".len();

@@ -12,6 +12,7 @@ pub mod hello;
 pub mod http;
 pub mod lenient;
 pub mod proxy;
+pub mod quic;
 pub mod raw;
 pub mod redirect;
 pub mod tcp;
@@ -35,6 +36,7 @@ use crate::trust::Roots;
 use dns::{DnsLookup, Resolver};
 use http::{Connection, ExchangeError, Outgoing, Protocol};
 use proxy::{Dial, ProxyTrace};
+use quic::{Http3, Http3Mode};
 use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use timeline::{Span, SpanKind, Timeline};
@@ -62,6 +64,8 @@ pub struct Settings {
     pub deny_internal: bool,
     /// Offer HTTP/2 (ALPN h2), as the mini program does with `enableHttp2: true`.
     pub http2: bool,
+    /// When to try HTTP/3 over QUIC besides the TCP request.
+    pub http3: Http3Mode,
     pub request: RequestSpec,
 }
 
@@ -78,6 +82,9 @@ pub struct Trace {
     pub ran_out: Option<Phase>,
     /// Every stretch of time, the phone's phases and reqdoctor's extra requests.
     pub spans: Vec<Span>,
+    /// The HTTP/3 side; `None` when it was not to be tried (HTTP/3 off, not
+    /// https, a WebSocket, or nothing fetched).
+    pub http3: Option<Http3>,
 }
 
 impl Trace {
@@ -212,6 +219,11 @@ impl Ask {
         Ask { url, method, headers: spec.headers_to_send(), body: spec.body() }
     }
 
+    /// The request to write.
+    fn outgoing(&self) -> Outgoing<'_> {
+        Outgoing { url: &self.url, method: &self.method, headers: &self.headers, body: self.body.clone() }
+    }
+
     async fn send(
         &self,
         io: Box<dyn http::Io>,
@@ -219,9 +231,7 @@ impl Ask {
         limit: Instant,
     ) -> Result<http::Response, ExchangeError> {
         let mut conn = Connection::open(io, limit, protocol).await?;
-        let outgoing =
-            Outgoing { url: &self.url, method: &self.method, headers: &self.headers, body: self.body.clone() };
-        conn.exchange(outgoing, limit).await
+        conn.exchange(self.outgoing(), limit).await
     }
 }
 
@@ -293,6 +303,8 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         http11_required: false,
         timeline: Timeline::new(started),
         first: true,
+        race: quic::race::seed(target, settings),
+        racing: None,
     };
     let mut trace = Trace {
         started_at,
@@ -301,6 +313,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         timings: Timings::default(),
         ran_out: None,
         spans: Vec::new(),
+        http3: None,
     };
     if target.is_fetchable() {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), Some(&target.url)).await;
@@ -316,6 +329,9 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
             let http = session.fetch(opened, target).await;
             trace.timings.ttfb = http.hops.first().and_then(|h| h.response.as_ref()).map(|r| r.ttfb);
             trace.http = Some(http);
+        }
+        if quic::applies(target, settings) {
+            trace.http3 = Some(session.http3(target, &trace).await);
         }
         for sweep in std::mem::take(&mut session.sweeping) {
             if let (Ok(other), Some(conn)) = (sweep.await, trace.connection.as_mut()) {
@@ -346,6 +362,10 @@ struct Session<'a> {
     timeline: Timeline,
     /// Opening the first connection: its phases are the phone's `res.profile` phases.
     first: bool,
+    /// With `--http3`: what the QUIC attempt raced beside the first TCP connection needs.
+    race: Option<quic::race::Seed>,
+    /// That attempt, once started.
+    racing: Option<quic::race::Racing>,
 }
 
 impl Session<'_> {
@@ -409,6 +429,9 @@ impl Session<'_> {
         }
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
             addrs.into_iter().partition(|a| !(deny_internal && tcp::is_internal(a.ip())));
+        if let (Some(seed), Some(addr)) = (self.race.take(), allowed.first()) {
+            self.racing = Some(quic::race::start(seed, *addr, self.settings.roots.clone(), self.deadline));
+        }
         let since = Instant::now();
         let (mut tcp, stream, others) = tcp::connect_all(&allowed, self.deadline).await;
         self.mark_first(SpanKind::Connect, since);
@@ -520,6 +543,42 @@ impl Session<'_> {
                 self.timeline.mark(SpanKind::TlcpHello, since);
             }
         }
+    }
+
+    /// The HTTP/3 attempt: where the TCP response's `Alt-Svc` (or `--http3`)
+    /// points, the QUIC handshake there, and the request again when it is
+    /// safe to send twice.
+    async fn http3(&mut self, target: &Target, trace: &Trace) -> Http3 {
+        let Some(conn) = trace.connection.as_ref() else {
+            return Http3::NoAddress;
+        };
+        let advertised = quic::aim::for_origin(target, trace);
+        let host = target.host();
+        let origin = quic::aim::Origin { host: &host, port: target.port(), conn };
+        let settings = self.settings;
+        let racing = self.racing.take();
+        let to = match quic::aim::aim(&origin, advertised, settings.http3, settings, self.deadline).await {
+            Ok(to) => to,
+            Err(why) => return why,
+        };
+        let raced = match racing {
+            Some(racing) => racing.finish(&to).await,
+            None => None,
+        };
+        let made = match raced {
+            Some(raced) => raced,
+            None => {
+                let spec = &settings.request;
+                let ask = spec.is_safe_to_repeat().then(|| Ask::new(spec, &target.url));
+                let request = ask.as_ref().map(Ask::outgoing);
+                let tcp_chain = trace.presented().zip(trace.chain());
+                let alt_host = to.alt_host;
+                let attempt = quic::Attempt { addr: to.addr, aim: to.aim, alt_host, host: &host, request, tcp_chain };
+                quic::attempt(attempt, &settings.roots, self.deadline).await
+            }
+        };
+        made.mark(&mut self.timeline);
+        Http3::Tried(Box::new(made.trace))
     }
 
     async fn resolve(&mut self, host: &str) -> DnsLookup {

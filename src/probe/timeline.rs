@@ -33,6 +33,10 @@ pub enum SpanKind {
     Redirect,
     /// The server asked for HTTP/1.1 over h2 and the request went again, as Chromium does.
     Http11Retry,
+    /// The QUIC handshake of the HTTP/3 attempt (with QUIC on, the phone makes it too).
+    QuicHandshake,
+    /// The request over HTTP/3, on that QUIC connection.
+    H3Request,
     /// Extra: the phone's own ClientHello, sent raw after the handshake failed.
     PhoneHello,
     /// Extra: TLS 1.1 and 1.0 hellos, sent after the phone's hello was refused.
@@ -60,6 +64,8 @@ impl SpanKind {
             SpanKind::Receiving => "response",
             SpanKind::Redirect => "redirect",
             SpanKind::Http11Retry => "http11_retry",
+            SpanKind::QuicHandshake => "quic_handshake",
+            SpanKind::H3Request => "h3_request",
             SpanKind::PhoneHello => "phone_hello",
             SpanKind::LegacyHellos => "legacy_hellos",
             SpanKind::TlcpHello => "tlcp_hello",
@@ -81,7 +87,14 @@ impl SpanKind {
                 | SpanKind::Receiving
                 | SpanKind::Redirect
                 | SpanKind::Http11Retry
+                | SpanKind::QuicHandshake
+                | SpanKind::H3Request
         )
+    }
+
+    /// Whether this stretch is the HTTP/3 attempt, which the phone races against its TCP request.
+    pub fn is_quic(self) -> bool {
+        matches!(self, SpanKind::QuicHandshake | SpanKind::H3Request)
     }
 }
 

@@ -109,11 +109,7 @@ impl TlsTrace {
 
     /// Why the phone refuses the certificate, if it does.
     pub fn refusal(&self) -> Option<Refusal> {
-        match self.chain.as_ref()? {
-            Ok(chain) => chain.refusal(),
-            Err(ChainError::Unparseable { position, .. }) if *position > 1 => Some(Refusal::AuthorityInvalid),
-            Err(_) => Some(Refusal::Invalid),
-        }
+        refusal_of(self.chain.as_ref())
     }
 
     /// Takes `chain` as what the server presented, verified for `host` now.
@@ -121,6 +117,15 @@ impl TlsTrace {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
         self.chain = (!chain.is_empty()).then(|| Chain::analyze(&chain, roots, host, now));
         self.presented = chain;
+    }
+}
+
+/// Why the phone refuses a presented chain (as verified by `cert`), if it does.
+pub fn refusal_of(chain: Option<&Result<Chain, ChainError>>) -> Option<Refusal> {
+    match chain? {
+        Ok(chain) => chain.refusal(),
+        Err(ChainError::Unparseable { position, .. }) if *position > 1 => Some(Refusal::AuthorityInvalid),
+        Err(_) => Some(Refusal::Invalid),
     }
 }
 
@@ -283,7 +288,7 @@ fn client_config(verifier: Arc<WebPkiServerVerifier>, http2: bool) -> ClientConf
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .expect("ring supports TLS 1.2 and 1.3")
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Capture { inner: verifier }))
+        .with_custom_certificate_verifier(Arc::new(Capture { inner: verifier, own: None }))
         .with_client_cert_resolver(Arc::new(client_auth::NoCertificate));
     config.alpn_protocols = match http2 {
         true => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
@@ -355,12 +360,26 @@ tokio::task_local! {
 #[derive(Debug)]
 struct Capture {
     inner: Arc<WebPkiServerVerifier>,
+    /// Its own slot, for a handshake that runs in another task (QUIC's, in
+    /// quinn's connection driver); `None`: the task-local [`SEEN`].
+    own: Option<Slot>,
 }
 
+/// Where a recording verifier leaves what it saw.
+pub(super) type Slot = Arc<Mutex<Option<Seen>>>;
+
+/// What the server presented during one handshake.
 #[derive(Debug)]
-struct Seen {
-    chain: Vec<CertificateDer<'static>>,
-    ocsp_stapled: bool,
+pub(super) struct Seen {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub ocsp_stapled: bool,
+}
+
+/// The run's verifier (over `roots`) recording into `slot` instead of a
+/// task-local one: the same certificate handling as TCP's handshakes, for a
+/// TLS stack that verifies in a task of its own.
+pub(super) fn recording_verifier(roots: &Roots, slot: Slot) -> Arc<dyn ServerCertVerifier> {
+    Arc::new(Capture { inner: roots.verifier(), own: Some(slot) })
 }
 
 impl ServerCertVerifier for Capture {
@@ -373,10 +392,17 @@ impl ServerCertVerifier for Capture {
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
         let chain = || std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
-        let recorded = SEEN.try_with(|slot| {
+        let record = |slot: &Slot| {
             let seen = Seen { chain: chain(), ocsp_stapled: !ocsp_response.is_empty() };
             *slot.lock().expect("not poisoned") = Some(seen);
-        });
+        };
+        let recorded = match &self.own {
+            Some(slot) => {
+                record(slot);
+                Ok(())
+            }
+            None => SEEN.try_with(record),
+        };
         match recorded {
             Ok(()) => Ok(ServerCertVerified::assertion()),
             Err(_outside_a_handshake) => {

@@ -58,7 +58,11 @@ pub struct Report {
     /// The certificates the server sent, when it sent any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateReport>,
-    /// The first request timed with the field names of `wx.request`'s `res.profile`.
+    /// The HTTP/3 attempt (`--http3`, `--high-performance`), when one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http3: Option<Http3Summary>,
+    /// The first request timed with the field names of `wx.request`'s `res.profile`
+    /// (the request over HTTP/3 when it answered: the phone's path once it knows h3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<profile::Profile>,
     /// Every stretch of time in the order it started: the phone's phases and
@@ -193,7 +197,7 @@ pub struct TimingsMs {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimelineEntry {
     /// `domainLookUp`, `connect`, `SSLconnection`, `request`, `response`, `redirect`,
-    /// `http11_retry`, or an extra: `phone_hello`, `legacy_hellos`, `tlcp_hello`,
+    /// `http11_retry`, `quic_handshake`, `h3_request`, or an extra: `phone_hello`, `legacy_hellos`, `tlcp_hello`,
     /// `large_chain`, `date_probe`, `other_addresses`, `proxy_connect`.
     pub phase: &'static str,
     pub start_ms: f64,
@@ -237,6 +241,33 @@ pub struct HttpSummary {
     pub final_url: String,
     /// The HTTP the last response came over: `HTTP/1.1` or `HTTP/2`.
     pub protocol: &'static str,
+}
+
+/// The HTTP/3 attempt: where QUIC went, how long it took, what came back.
+#[derive(Clone, Debug, Serialize)]
+pub struct Http3Summary {
+    /// The UDP `ip:port` QUIC was sent to.
+    pub address: String,
+    /// `alt-svc`: the port the response advertised for h3; `url`: the URL's own (`--http3`).
+    pub port_from: &'static str,
+    /// Whether the QUIC handshake completed (the certificate is judged by `http.quic`).
+    pub connected: bool,
+    /// The QUIC handshake: until it completed, or was given up.
+    pub handshake_ms: f64,
+    /// The whole attempt, handshake and request.
+    pub total_ms: f64,
+    /// It started beside the TCP connection (`--http3`, on the URL's own port),
+    /// as Chromium races QUIC against TCP, rather than after the TCP response.
+    pub raced: bool,
+    /// The ALPN protocol the server chose (`h3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+    /// The status of the request over HTTP/3, when a response arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u32>,
+    /// From sending the request over HTTP/3 to its response head.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttfb_ms: Option<f64>,
 }
 
 /// The verdict in a word, with its mark: `✘ FAIL`, `! 有警告`.
@@ -292,6 +323,7 @@ impl Report {
             tls: tls_summary(trace),
             http: http_summary(trace),
             certificate: chain.map(|chain| certificate_report(chain, trace.started_at)),
+            http3: http3_summary(trace),
             profile: profile::Profile::of(trace),
             timeline: trace.spans.iter().map(TimelineEntry::from).collect(),
             requested: trace.http.iter().flat_map(|http| &http.hops).map(|hop| hop.url.to_string()).collect(),
@@ -368,6 +400,22 @@ fn tls_summary(trace: &Trace) -> Option<TlsSummary> {
         group: session.group_name(),
         alpn: session.alpn.clone(),
         ocsp_stapled: tls.ocsp_stapled,
+    })
+}
+
+fn http3_summary(trace: &Trace) -> Option<Http3Summary> {
+    let Some(crate::probe::quic::Http3::Tried(quic)) = &trace.http3 else { return None };
+    let session = quic.handshake.as_ref().ok();
+    Some(Http3Summary {
+        address: quic.addr.to_string(),
+        port_from: quic.aim.key(),
+        connected: session.is_some(),
+        handshake_ms: millis(quic.handshake_time),
+        total_ms: millis(quic.elapsed),
+        raced: quic.raced,
+        alpn: session.and_then(|s| s.alpn.clone()),
+        status: quic.response().map(|r| r.status),
+        ttfb_ms: quic.response().map(|r| millis(r.ttfb)),
     })
 }
 

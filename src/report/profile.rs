@@ -5,12 +5,18 @@
 //! that did not happen is 0, as the phone reports a connection that is not
 //! secure. The phone's own estimates (`rtt`, `estimate_nettype`, the
 //! throughput fields) have no counterpart here and are left out.
+//!
+//! When the request over HTTP/3 answered, the profile is that request's, as
+//! a phone that knows the origin's h3 sends it: `protocol` `h3`, the QUIC
+//! handshake as both `connect` and `SSLconnection` (QUIC's handshake is its
+//! TLS one), and the UDP peer.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use crate::probe::Trace;
+use crate::probe::quic::Http3;
 
 /// `res.profile`, as far as reqdoctor can fill it in.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -30,7 +36,7 @@ pub struct Profile {
     pub requestEnd: f64,
     pub responseStart: f64,
     pub responseEnd: f64,
-    /// `h2` or `http/1.1`, as Cronet names the negotiated protocol.
+    /// `h3`, `h2` or `http/1.1`, as Cronet names the negotiated protocol.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +53,9 @@ impl Profile {
     /// The profile of a diagnosis that opened a connection; `None` for one that never got to.
     pub fn of(trace: &Trace) -> Option<Profile> {
         let conn = trace.connection.as_ref()?;
+        if let Some(h3) = Profile::of_http3(trace) {
+            return Some(h3);
+        }
         let at = |offset: Duration| millis_since_epoch(trace.started_at + offset);
         let t = &trace.timings;
         let fetch = at(Duration::ZERO);
@@ -57,7 +66,13 @@ impl Profile {
         let redirected = trace.http.as_ref().is_some_and(|h| h.hops.len() > 1);
         let response_start = tls_end + t.ttfb.unwrap_or_default();
         // The phone's request ends with its last phase, before reqdoctor's extra requests.
-        let phone_end = trace.spans.iter().filter(|s| !s.kind.is_extra()).map(|s| s.end).max().unwrap_or(t.total);
+        let phone_end = trace
+            .spans
+            .iter()
+            .filter(|s| !s.kind.is_extra() && !s.kind.is_quic())
+            .map(|s| s.end)
+            .max()
+            .unwrap_or(t.total);
         let or_zero = |happened: bool, value: f64| if happened { value } else { 0.0 };
         // Through a proxy, the peer would be the proxy: the server's address is unknown here.
         let peer = conn.tcp.as_ref().and_then(|tcp| tcp.chosen).filter(|_| conn.proxy.is_none());
@@ -85,6 +100,38 @@ impl Profile {
             socketReused: false,
             sendBytesCount: responses().map(|r| r.sent_bytes).sum(),
             receivedBytedCount: responses().map(|r| r.head_bytes + r.body_bytes).sum(),
+        })
+    }
+}
+
+impl Profile {
+    /// The request over HTTP/3, when it answered; its phases back to back from the DNS lookup.
+    fn of_http3(trace: &Trace) -> Option<Profile> {
+        let Some(Http3::Tried(quic)) = &trace.http3 else { return None };
+        let response = quic.response()?;
+        let at = |offset: Duration| millis_since_epoch(trace.started_at + offset);
+        let dns_end = trace.timings.dns.unwrap_or_default();
+        let connected = dns_end + quic.handshake_time;
+        Some(Profile {
+            fetchStart: at(Duration::ZERO),
+            redirectStart: 0.0,
+            redirectEnd: 0.0,
+            domainLookUpStart: at(Duration::ZERO),
+            domainLookUpEnd: at(dns_end),
+            connectStart: at(dns_end),
+            connectEnd: at(connected),
+            SSLconnectionStart: at(dns_end),
+            SSLconnectionEnd: at(connected),
+            requestStart: at(connected),
+            requestEnd: at(connected),
+            responseStart: at(connected + response.ttfb),
+            responseEnd: at(connected + response.total),
+            protocol: Some("h3"),
+            peerIP: Some(quic.addr.ip().to_string()),
+            port: Some(quic.addr.port()),
+            socketReused: false,
+            sendBytesCount: response.sent_bytes,
+            receivedBytedCount: response.head_bytes + response.body_bytes,
         })
     }
 }

@@ -74,6 +74,8 @@ fn draw(entry: &TimelineEntry, end: f64, width: usize) -> String {
 fn label(phase: &str, lang: Lang) -> String {
     let (en, zh) = match phase {
         "http11_retry" => ("retry on HTTP/1.1", "改用 HTTP/1.1 重试"),
+        "quic_handshake" => ("QUIC handshake", "QUIC 握手"),
+        "h3_request" => ("HTTP/3 request", "HTTP/3 请求"),
         "phone_hello" => ("+ phone's hello", "+ 手机的握手探测"),
         "legacy_hellos" => ("+ TLS 1.1/1.0", "+ TLS 1.1/1.0 探测"),
         "tlcp_hello" => ("+ TLCP hello", "+ 国密 TLCP 探测"),

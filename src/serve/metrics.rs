@@ -69,7 +69,30 @@ pub fn probe(report: &Report) -> String {
         family(&mut out, "reqdoctor_http_redirects", "gauge", "The number of redirects followed.");
         let _ = writeln!(out, "reqdoctor_http_redirects {}", http.redirects);
     }
+    http3(&mut out, report);
     out
+}
+
+/// The HTTP/3 attempt, when one was made (absent otherwise).
+fn http3(out: &mut String, report: &Report) {
+    let Some(h3) = &report.http3 else { return };
+    family(out, "reqdoctor_http3_success", "gauge", "1 when the request over HTTP/3 (QUIC) got a response.");
+    let _ = writeln!(out, "reqdoctor_http3_success {}", u8::from(h3.status.is_some()));
+    family(
+        out,
+        "reqdoctor_quic_attempt_duration_seconds",
+        "gauge",
+        "The QUIC attempt: its handshake and the request over HTTP/3, or until it was given up.",
+    );
+    let _ = writeln!(out, "reqdoctor_quic_attempt_duration_seconds {}", seconds(h3.total_ms));
+    if h3.connected {
+        family(out, "reqdoctor_quic_handshake_duration_seconds", "gauge", "The QUIC handshake, when it completed.");
+        let _ = writeln!(out, "reqdoctor_quic_handshake_duration_seconds {}", seconds(h3.handshake_ms));
+    }
+    if let Some(status) = h3.status {
+        family(out, "reqdoctor_http3_status_code", "gauge", "The status of the request over HTTP/3.");
+        let _ = writeln!(out, "reqdoctor_http3_status_code {status}");
+    }
 }
 
 fn phases(out: &mut String, report: &Report) {

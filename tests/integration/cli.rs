@@ -46,9 +46,29 @@ pub struct Report {
     #[serde(default)]
     pub certificate: Option<Certificate>,
     #[serde(default)]
+    pub http3: Option<Http3>,
+    #[serde(default)]
     pub profile: Option<Profile>,
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
+}
+
+/// The HTTP/3 attempt (docs/json.md's `http3`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http3 {
+    pub address: String,
+    pub port_from: String,
+    pub connected: bool,
+    pub handshake_ms: f64,
+    pub total_ms: f64,
+    pub raced: bool,
+    #[serde(default)]
+    pub alpn: Option<String>,
+    #[serde(default)]
+    pub status: Option<u32>,
+    #[serde(default)]
+    pub ttfb_ms: Option<f64>,
 }
 
 /// One stretch of the diagnosis (docs/json.md's `timeline`).
@@ -252,8 +272,17 @@ pub fn assert_spec_shape(report: &Report) {
 /// The timeline's spans lie within the total, in start order, each phase
 /// named as docs/json.md lists it and marked extra exactly when reqdoctor's own.
 fn assert_timeline(report: &Report) {
-    const PHONE: [&str; 7] =
-        ["domainLookUp", "connect", "SSLconnection", "request", "response", "redirect", "http11_retry"];
+    const PHONE: [&str; 9] = [
+        "domainLookUp",
+        "connect",
+        "SSLconnection",
+        "request",
+        "response",
+        "redirect",
+        "http11_retry",
+        "quic_handshake",
+        "h3_request",
+    ];
     const EXTRA: [&str; 7] =
         ["phone_hello", "legacy_hellos", "tlcp_hello", "large_chain", "date_probe", "other_addresses", "proxy_connect"];
     let mut previous = 0.0;

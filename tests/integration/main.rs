@@ -17,6 +17,7 @@ mod contrib;
 mod exit;
 mod explain;
 mod fixtures;
+mod h3;
 mod hostile;
 mod http;
 mod http2;

@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use crate::cli::reqdoctor;
-use crate::support::{CertKind, ProxyOptions, connect_proxy, https_server, pki, refused_port, tarpit};
+use crate::support::{
+    CertKind, H3Kind, ProxyOptions, connect_proxy, h3_beside_https, https_server, pki, refused_port, tarpit,
+};
 
 /// The ```json blocks of docs/json.md, parsed.
 fn json_blocks() -> Vec<Value> {
@@ -54,6 +56,7 @@ fn real_reports_of_every_shape_match_the_schema() {
     let valid = connect(https_server(CertKind::Valid));
     let proxy = connect_proxy(ProxyOptions::mapping("api.test:443", https_server(CertKind::Valid)));
     let wants_credentials = connect_proxy(ProxyOptions { credentials: Some(("u", "p")), ..ProxyOptions::default() });
+    let h3 = connect(h3_beside_https(Some(H3Kind::Healthy)));
     let reports = [
         raw(&["--proxy", &proxy.url(), "https://api.test/ok"]),
         raw(&["--proxy", &wants_credentials.url(), "https://api.test/ok"]),
@@ -65,6 +68,15 @@ fn real_reports_of_every_shape_match_the_schema() {
         raw(&["--connect-to", &valid, "https://api.test/redirect/302?to=https%3A%2F%2Fother.test%2F"]),
         raw(&["--dns-server", "127.0.0.1:9", "--timeout-ms", "300", "https://api.test/"]),
         raw(&["ftp://api.test/"]),
+        raw(&["--connect-to", &h3, "--http3", "https://api.test/ok"]),
+        raw(&[
+            "--connect-to",
+            &connect(h3_beside_https(None)),
+            "--http3",
+            "--timeout-ms",
+            "5000",
+            "https://api.test/ok",
+        ]),
     ];
     for report in &reports {
         assert_valid(&validator, report);

@@ -109,7 +109,7 @@ impl Exporter {
     }
 
     /// `GET /probe?target=…&module=…` (the module left out when `None`).
-    fn probe(&self, target: &str, module: Option<&str>) -> Answer {
+    pub(crate) fn probe(&self, target: &str, module: Option<&str>) -> Answer {
         self.get(&probe_path(target, module))
     }
 
@@ -276,7 +276,7 @@ fn parse_answer(raw: &[u8]) -> Option<Answer> {
 // The Prometheus text format
 
 /// The samples of a text-format answer: `name{labels}` exactly as written → value.
-struct Samples(BTreeMap<String, f64>);
+pub(crate) struct Samples(BTreeMap<String, f64>);
 
 impl Samples {
     fn parse(body: &str) -> Samples {
@@ -289,7 +289,7 @@ impl Samples {
         Samples(samples)
     }
 
-    fn get(&self, series: &str) -> Option<f64> {
+    pub(crate) fn get(&self, series: &str) -> Option<f64> {
         self.0.get(series).copied()
     }
 
@@ -300,12 +300,12 @@ impl Samples {
 
     /// The value of `series`, which must be there.
     #[track_caller]
-    fn value(&self, series: &str) -> f64 {
+    pub(crate) fn value(&self, series: &str) -> f64 {
         self.get(series).unwrap_or_else(|| panic!("no {series} in {:#?}", self.0))
     }
 
     #[track_caller]
-    fn expect(&self, series: &str, value: f64) {
+    pub(crate) fn expect(&self, series: &str, value: f64) {
         assert_eq!(self.value(series), value, "{series} in {:#?}", self.0);
     }
 
@@ -331,7 +331,7 @@ impl Samples {
 /// What a `/probe` answer must look like whatever the target: 200 in the text format,
 /// SPEC's metrics, and check statuses that are exactly the stored report's.
 #[track_caller]
-fn assert_probe_answer(exporter: &Exporter, answer: &Answer) -> (Samples, Report) {
+pub(crate) fn assert_probe_answer(exporter: &Exporter, answer: &Answer) -> (Samples, Report) {
     assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(answer.header("content-type"), Some(PROMETHEUS_TEXT));
     let samples = Samples::parse(&answer.body);
@@ -1038,7 +1038,7 @@ fn the_monitoring_guide_configs_are_valid() {
     let toml = guide_block("reqdoctor.toml");
     assert!(toml.contains("/etc/reqdoctor/staging-root.pem"), "{toml}");
     let exporter = Exporter::start(&toml.replace("/etc/reqdoctor/staging-root.pem", &root));
-    assert_eq!(exporter.modules, "default, release, staging, upload");
+    assert_eq!(exporter.modules, "android, default, release, staging, upload");
     let refused = exporter.probe("https://pay.example.com/notify", Some("release"));
     assert_eq!(refused.status, 403, "allowed-targets limits the release module: {refused:?}");
 }

@@ -128,50 +128,55 @@ const QUIC_FIX: (&str, &str) = (
 pub const QUIC_PROTOCOL: Entry = Entry {
     key: "net.quic_protocol_error",
     step: 0,
-    checks: &[HttpResponse],
+    checks: &[HttpQuic, HttpResponse],
     meaning: (
         "the request's HTTP/3 (QUIC) connection failed with a protocol error",
         "请求所用的 HTTP/3（QUIC）连接因协议错误而失败",
     ),
     causes: &[
         (
-            HttpResponse,
-            "the server advertises HTTP/3 (an Alt-Svc header with h3) but its QUIC service breaks mid-connection: a load balancer that does not forward QUIC, or a firewall that drops UDP 443 (reqdoctor does not probe HTTP/3 yet)",
-            "服务器声明支持 HTTP/3（Alt-Svc 头含 h3），但其 QUIC 服务在连接中途出错：前置的负载均衡不转发 QUIC，或防火墙丢弃 UDP 443 的数据包（reqdoctor 暂不探测 HTTP/3）",
+            HttpQuic,
+            "the server advertises HTTP/3 (an Alt-Svc header with h3) but its QUIC service breaks after the handshake: a load balancer that does not forward QUIC all the way, or a firewall that drops UDP 443 mid-connection",
+            "服务器声明支持 HTTP/3（Alt-Svc 头含 h3），但其 QUIC 服务在握手之后出错：前置的负载均衡未完整转发 QUIC，或防火墙在连接中途丢弃 UDP 443 的数据包",
         ),
         (
-            HttpResponse,
-            "an HTTP/3 server or proxy with a QUIC bug, or one that speaks an old QUIC version",
-            "HTTP/3 服务器或代理的 QUIC 实现有缺陷，或只支持旧版 QUIC",
+            HttpQuic,
+            "an HTTP/3 server or proxy with a QUIC bug: it resets the request stream or closes the connection with an error",
+            "HTTP/3 服务器或代理的 QUIC 实现有缺陷：重置请求流，或以错误关闭连接",
         ),
     ],
     fix: QUIC_FIX,
-    flags: "",
+    flags: "--http3",
     errno: Some(600_001),
 };
 
 pub const QUIC_HANDSHAKE: Entry = Entry {
     key: "net.quic_handshake_failed",
     step: 0,
-    checks: &[HttpResponse, TlsHandshake],
+    checks: &[HttpQuic, TlsHandshake],
     meaning: (
         "the phone could not complete an HTTP/3 (QUIC) handshake with the server",
         "手机无法与服务器完成 HTTP/3（QUIC）握手",
     ),
     causes: &[
         (
-            HttpResponse,
-            "the server advertises HTTP/3 (an Alt-Svc header with h3) but UDP 443 is blocked by a firewall or cloud security group (reqdoctor does not probe HTTP/3 yet)",
-            "服务器声明支持 HTTP/3（Alt-Svc 头含 h3），但 UDP 443 被防火墙或云安全组拦截（reqdoctor 暂不探测 HTTP/3）",
+            HttpQuic,
+            "the server advertises HTTP/3 (an Alt-Svc header with h3) but UDP 443 is blocked by a firewall or cloud security group",
+            "服务器声明支持 HTTP/3（Alt-Svc 头含 h3），但 UDP 443 被防火墙或云安全组拦截",
         ),
         (
-            TlsHandshake,
+            HttpQuic,
+            "the QUIC listener refuses the phone: no h3 in its ALPN, or only a QUIC version the phone does not offer (a draft, not version 1)",
+            "QUIC 监听拒绝了手机：其 ALPN 中没有 h3，或只支持手机不提供的 QUIC 版本（草案版本而非版本 1）",
+        ),
+        (
+            HttpQuic,
             "the QUIC listener's TLS setup differs from the TCP one: another certificate, or a chain the phone refuses",
             "QUIC 监听的 TLS 配置与 TCP 不同：证书不同，或证书链不被手机接受",
         ),
     ],
     fix: QUIC_FIX,
-    flags: "",
+    flags: "--http3",
     errno: Some(600_001),
 };
 

@@ -140,6 +140,12 @@ fn tls_config(cert: ServerCert, versions: &[&'static SupportedProtocolVersion]) 
     tls_config_with(cert, versions, None)
 }
 
+/// The configuration of an HTTPS fixture presenting `cert` (TLS 1.2 and 1.3),
+/// for servers built elsewhere in the fixtures.
+pub(super) fn tls_config_for(cert: ServerCert) -> ServerConfig {
+    tls_config(cert, rustls::ALL_VERSIONS)
+}
+
 /// [`tls_config`], asking for client certificates when `client` is given.
 fn tls_config_with(
     cert: ServerCert,

@@ -1,4 +1,4 @@
-//! Test fixtures: real servers on 127.0.0.1 (HTTPS, plain HTTP, DNS, misbehaving TCP
+//! Test fixtures: real servers on 127.0.0.1 (HTTPS, plain HTTP, HTTP/3 over QUIC, DNS, misbehaving TCP
 //! peers, legacy TLS servers run by the openssl CLI, an HTTP CONNECT proxy) and a test PKI, so the end-to-end
 //! tests exercise real sockets without ever touching the internet.
 //!
@@ -21,6 +21,7 @@
 pub mod addresses;
 pub mod dns;
 pub mod h2;
+pub mod h3;
 pub mod hostile;
 pub mod https;
 pub mod openssl;
@@ -36,6 +37,7 @@ use tokio::runtime::Runtime;
 pub use addresses::{AtAddress, same_port};
 pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
 pub use h2::{H2Kind, h2_server};
+pub use h3::{H3Kind, h3_beside_https, h3_server, https_with_alt_svc, silent_udp};
 pub use hostile::{
     AfterRecords, RawServer, Reply, RequestHead, TcpFallback, garbage_dns, ok_response, partial_handshake, raw_https,
     raw_https_with, redirect_server, response, truncating_dns,

@@ -1,0 +1,146 @@
+//! One request over HTTP/3 (h3 on the QUIC connection the handshake opened):
+//! the TCP path's request, its status, the time to the response head and the
+//! whole body read, as the phone reads it before `success` is called.
+
+use bytes::{Buf, Bytes};
+use h3::error::{ConnectionError, LocalError, StreamError};
+use tokio::time::{Instant, timeout_at};
+
+use super::handshake::classify;
+use super::{H3Error, H3Response};
+use crate::probe::http::{MAX_HEAD, Outgoing, request_size};
+
+/// Headers HTTP/3 forbids (RFC 9114 §4.2): the connection's own, and Host,
+/// which `:authority` replaces.
+const CONNECTION_SPECIFIC: [&str; 7] =
+    ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "te"];
+
+/// Sends `outgoing` over `connection` and reads the whole response until `deadline`.
+pub async fn exchange(
+    connection: &quinn::Connection,
+    outgoing: Outgoing<'_>,
+    deadline: Instant,
+) -> Result<H3Response, H3Error> {
+    let sent_bytes = request_size(&outgoing);
+    let (request, body) = build(&outgoing)?;
+    let quic = h3_quinn::Connection::new(connection.clone());
+    let (mut driver, mut sender) = timeout_at(deadline, h3::client::new(quic))
+        .await
+        .map_err(|_| H3Error::TimedOutWaiting)?
+        .map_err(|e| connection_error(connection, e))?;
+    let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
+    let sent = Instant::now();
+    let result = async {
+        let mut stream = timeout_at(deadline, sender.send_request(request))
+            .await
+            .map_err(|_| H3Error::TimedOutWaiting)?
+            .map_err(|e| stream_error(connection, e))?;
+        if !body.is_empty() {
+            stream.send_data(body).await.map_err(|e| stream_error(connection, e))?;
+        }
+        stream.finish().await.map_err(|e| stream_error(connection, e))?;
+        let head = timeout_at(deadline, stream.recv_response())
+            .await
+            .map_err(|_| H3Error::TimedOutWaiting)?
+            .map_err(|e| stream_error(connection, e))?;
+        let ttfb = sent.elapsed();
+        let head_bytes = head_size(&head);
+        if head_bytes > MAX_HEAD as u64 {
+            return Err(H3Error::HeadTooLarge);
+        }
+        let mut body_bytes = 0u64;
+        loop {
+            match timeout_at(deadline, stream.recv_data()).await {
+                Err(_) => return Err(H3Error::TimedOutReading),
+                Ok(Err(e)) => return Err(stream_error(connection, e)),
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(mut chunk))) => {
+                    body_bytes += chunk.remaining() as u64;
+                    chunk.advance(chunk.remaining());
+                }
+            }
+        }
+        let status = u32::from(head.status().as_u16());
+        Ok(H3Response { status, ttfb, total: sent.elapsed(), head_bytes, body_bytes, sent_bytes })
+    }
+    .await;
+    drive.abort();
+    result
+}
+
+/// The request as HTTP/3 carries it: the absolute URL (`:scheme`,
+/// `:authority`, `:path`), the headers HTTP/3 allows, and the body apart.
+fn build(outgoing: &Outgoing<'_>) -> Result<(http::Request<()>, Bytes), H3Error> {
+    let url = outgoing.url;
+    let authority = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => return Err(H3Error::Request("the URL has no host".into())),
+    };
+    let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let path = if path.is_empty() { "/" } else { path };
+    let mut builder = http::Request::builder()
+        .method(outgoing.method)
+        .uri(format!("{}://{authority}{path}", url.scheme()))
+        .version(http::Version::HTTP_3);
+    let allowed =
+        outgoing.headers.iter().filter(|(name, _)| !CONNECTION_SPECIFIC.iter().any(|c| name.eq_ignore_ascii_case(c)));
+    for (name, value) in allowed {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let request = builder.body(()).map_err(|e| H3Error::Request(e.to_string()))?;
+    Ok((request, Bytes::from(outgoing.body.clone())))
+}
+
+/// The size of a response head as HTTP/1.1 would send it (as the TCP path counts it).
+fn head_size(head: &http::Response<()>) -> u64 {
+    let status_line = "HTTP/1.1 200 OK\r\n".len();
+    let lines: usize = head.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    (status_line + lines + 2) as u64
+}
+
+/// Why setting up HTTP/3 failed: the QUIC connection's end when it ended.
+fn connection_error(connection: &quinn::Connection, error: ConnectionError) -> H3Error {
+    match error {
+        ConnectionError::Local { error: LocalError::Application { code, reason, .. }, .. } => {
+            H3Error::Broken { code: code.value(), reason }
+        }
+        ConnectionError::Timeout { .. } => H3Error::TimedOutWaiting,
+        other => match connection.close_reason() {
+            Some(reason) => H3Error::Connection(classify(reason)),
+            None => H3Error::Other(other.to_string()),
+        },
+    }
+}
+
+/// Why a request stream failed, by h3's kinds; a closed connection's own reason first.
+fn stream_error(connection: &quinn::Connection, error: StreamError) -> H3Error {
+    match error {
+        StreamError::ConnectionError { 0: inner, .. } => connection_error(connection, inner),
+        StreamError::StreamError { code, reason, .. } => H3Error::Broken { code: code.value(), reason },
+        StreamError::RemoteTerminate { code, .. } => H3Error::StreamReset(code.value()),
+        StreamError::HeaderTooBig { .. } => H3Error::HeadTooLarge,
+        StreamError::RemoteClosing { .. } => H3Error::GoingAway,
+        other => match connection.close_reason() {
+            Some(reason) => H3Error::Connection(classify(reason)),
+            None => H3Error::Other(other.to_string()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_carries_the_absolute_url_without_connection_headers() {
+        let url = url::Url::parse("https://api.test:8443/a?b=1").unwrap();
+        let headers = [("Connection".to_owned(), "close".to_owned()), ("referer".to_owned(), "r".to_owned())];
+        let outgoing = Outgoing { url: &url, method: "POST", headers: &headers, body: b"{}".to_vec() };
+        let (request, body) = build(&outgoing).unwrap();
+        assert_eq!(request.uri().to_string(), "https://api.test:8443/a?b=1");
+        assert!(request.headers().get("connection").is_none());
+        assert_eq!(request.headers().get("referer").unwrap(), "r");
+        assert_eq!(&body[..], b"{}");
+    }
+}
