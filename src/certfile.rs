@@ -16,7 +16,7 @@ use crate::checks::AndroidFloor;
 use crate::checks::offline::{self, Extras, Input};
 use crate::lang::Lang;
 use crate::miniprogram::Api;
-use crate::probe::{Timings, Trace};
+use crate::probe::Trace;
 use crate::report::Report;
 use crate::target::Target;
 use crate::trust::Roots;
@@ -87,15 +87,7 @@ pub fn diagnose(files: &Files, options: &Options, now: SystemTime) -> Result<Rep
     };
     let extras = Extras { host_from_leaf, key_matches: key.as_ref().map(|key| bundle::matches(key, &certs[0])) };
     let checks = offline::checks(&chain, &input, extras);
-    let trace = Trace {
-        started_at: now,
-        connection: None,
-        http: None,
-        timings: Timings::default(),
-        ran_out: None,
-        spans: Vec::new(),
-        http3: None,
-    };
+    let trace = Trace::empty(now);
     let mut report = Report::new(&target, &checks, Api::Request, &trace, Some(&chain));
     report.of_files = true;
     report.target = files.bundle.iter().map(|path| file_url(path)).collect::<Vec<_>>().join(" ");

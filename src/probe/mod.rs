@@ -88,6 +88,19 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// A trace of nothing yet: no connection, no request, no time spent.
+    pub fn empty(started_at: SystemTime) -> Trace {
+        Trace {
+            started_at,
+            connection: None,
+            http: None,
+            timings: Timings::default(),
+            ran_out: None,
+            spans: Vec::new(),
+            http3: None,
+        }
+    }
+
     /// The certificates the server sent on the first connection, if any.
     pub fn presented(&self) -> Option<&[rustls_pki_types::CertificateDer<'static>]> {
         let tls = self.connection.as_ref()?.tls.as_ref()?;
@@ -306,15 +319,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         race: quic::race::seed(target, settings),
         racing: None,
     };
-    let mut trace = Trace {
-        started_at,
-        connection: None,
-        http: None,
-        timings: Timings::default(),
-        ran_out: None,
-        spans: Vec::new(),
-        http3: None,
-    };
+    let mut trace = Trace::empty(started_at);
     if target.is_fetchable() {
         let (conn, io) = session.open(&target.host(), target.port(), target.uses_tls(), Some(&target.url)).await;
         session.first = false;
