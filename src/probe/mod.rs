@@ -367,7 +367,7 @@ struct Session<'a> {
     timeline: Timeline,
     /// Opening the first connection: its phases are the phone's `res.profile` phases.
     first: bool,
-    /// With `--http3`: what the QUIC attempt raced beside the first TCP connection needs.
+    /// With `--http3` or `--high-performance`: what the QUIC attempt raced beside the first TCP connection needs.
     race: Option<quic::race::Seed>,
     /// That attempt, once started.
     racing: Option<quic::race::Racing>,

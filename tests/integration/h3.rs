@@ -9,7 +9,10 @@ use std::net::SocketAddr;
 
 use crate::cli::{Report, check, check_api, reqdoctor, to};
 use crate::serve::{Exporter, assert_probe_answer, loopback_module};
-use crate::support::{CertKind, H3Kind, h3_beside_https, h3_server, https_server, https_with_alt_svc, pki, silent_udp};
+use crate::support::{
+    CertKind, H3Kind, REQUEST_WINDOW, h3_beside_https, h3_beside_https_advertising, h3_server, https_server,
+    https_with_alt_svc, pki, silent_udp,
+};
 
 /// `check --json` of `https://api.test{path}` on `tcp`, with `flags`.
 fn diagnose(tcp: SocketAddr, path: &str, flags: &[&str]) -> Report {
@@ -34,8 +37,8 @@ fn a_healthy_h3_service_passes_and_the_profile_says_h3() {
         assert_eq!((summary.address.as_str(), summary.alpn.as_deref()), (port.to_string().as_str(), Some("h3")));
         assert!(summary.handshake_ms > 0.0 && summary.total_ms >= summary.handshake_ms, "{summary:?}");
         assert!(summary.ttfb_ms.is_some_and(|t| t <= summary.total_ms), "{summary:?}");
-        // --http3 races TCP on the URL's port; the phone's high-performance mode waits for Alt-Svc.
-        assert_eq!(summary.raced, flag == "--http3", "{flag}: {summary:?}");
+        // Both start QUIC beside TCP on the URL's port; Alt-Svc then confirms h3 there.
+        assert!(summary.raced, "{flag}: {summary:?}");
         let profile = report.profile.as_ref().expect("a profile");
         assert_eq!((profile.protocol.as_deref(), profile.port), (Some("h3"), Some(port.port())));
         let phases: Vec<&str> = report.timeline.iter().map(|e| e.phase.as_str()).collect();
@@ -60,15 +63,51 @@ fn without_an_advertisement_the_phone_stays_on_tcp() {
 #[test]
 fn an_alternative_on_another_host_is_routed_and_tried_after_the_response() {
     let udp = h3_server(H3Kind::Healthy);
-    let tcp = https_with_alt_svc("h3=\"quic.test:443\"");
     let route = format!("quic.test:443:{}:{}", udp.ip(), udp.port());
-    let report = diagnose(tcp, "/ok", &["--http3", "--connect-to", &route]);
-    let h3 = report.expect("http.quic", "pass", "quic.test 127.0.0.1");
-    assert_eq!(
-        (h3.data["alt_host"].as_str(), h3.data["address"].as_str()),
-        (Some("quic.test"), Some(&*udp.to_string()))
-    );
-    assert!(!report.http3.as_ref().unwrap().raced, "the attempt raced to the URL's port was dropped");
+    for flag in ["--http3", "--high-performance"] {
+        // A QUIC server on the URL's port too: the attempt raced there answers, and is dropped.
+        let tcp = h3_beside_https_advertising(Some(H3Kind::Healthy), "h3=\"quic.test:443\"");
+        let report = diagnose(tcp, "/ok", &[flag, "--connect-to", &route]);
+        let h3 = report.expect("http.quic", "pass", "quic.test 127.0.0.1");
+        assert_eq!(
+            (h3.data["alt_host"].as_str(), h3.data["address"].as_str()),
+            (Some("quic.test"), Some(&*udp.to_string()))
+        );
+        assert!(!report.http3.as_ref().unwrap().raced, "{flag}: the attempt raced to the URL's port was dropped");
+    }
+}
+
+#[test]
+fn high_performance_drops_its_head_start_when_nothing_is_advertised() {
+    // h3 answers on the URL's port, but the TCP response advertises nothing (or `clear`).
+    let quiet = h3_beside_https_advertising(Some(H3Kind::Healthy), "");
+    for path in ["/ok", "/altsvc?v=clear"] {
+        let report = diagnose(quiet, path, &["--high-performance"]);
+        report.expect("http.quic", "skip", "no h3 alternative");
+        assert!(report.http3.is_none(), "{path}: {:?}", report.http3);
+        assert!(!report.timeline.iter().any(|e| e.phase.starts_with("quic") || e.phase.starts_with("h3")));
+        assert_eq!(report.profile.as_ref().unwrap().protocol.as_deref(), Some("http/1.1"));
+    }
+    // --http3 keeps the same attempt: the URL's own port.
+    let forced = diagnose(quiet, "/ok", &["--http3"]);
+    let h3 = forced.expect("http.quic", "pass", "HTTP/3 works");
+    assert_eq!(h3.data["port_from"], "url");
+    assert!(forced.http3.as_ref().is_some_and(|h| h.raced), "{:?}", forced.http3);
+}
+
+#[test]
+fn a_response_sent_before_the_request_is_read_counts() {
+    // The QUIC server asks the client to stop sending (H3_NO_ERROR), then
+    // answers: RFC 9114 §4.1 says the client must not discard the response.
+    // The body (sent again over HTTP/3: OPTIONS is safe to repeat) is larger
+    // than the server's window, so the stop arrives while it is being sent.
+    let port = h3_beside_https(Some(H3Kind::Healthy));
+    let data = format!("\"{}\"", "x".repeat(REQUEST_WINDOW as usize * 4));
+    for flag in ["--http3", "--high-performance"] {
+        let report = diagnose(port, "/ok?stop", &[flag, "-X", "OPTIONS", "--data", &data]);
+        let h3 = report.expect("http.quic", "pass", "status 200");
+        assert_eq!(h3.data["status"].as_u64(), Some(200), "{flag}");
+    }
 }
 
 #[test]

@@ -35,14 +35,11 @@ pub async fn exchange(
             .await
             .map_err(|_| H3Error::TimedOutWaiting)?
             .map_err(|e| stream_error(connection, e))?;
-        if !body.is_empty() {
-            stream.send_data(body).await.map_err(|e| stream_error(connection, e))?;
-        }
-        stream.finish().await.map_err(|e| stream_error(connection, e))?;
+        let stopped = send_rest(connection, &mut stream, body).await?;
         let head = timeout_at(deadline, stream.recv_response())
             .await
             .map_err(|_| H3Error::TimedOutWaiting)?
-            .map_err(|e| stream_error(connection, e))?;
+            .map_err(|e| stopped.unwrap_or_else(|| stream_error(connection, e)))?;
         let ttfb = sent.elapsed();
         let head_bytes = head_size(&head);
         if head_bytes > MAX_HEAD as u64 {
@@ -66,6 +63,32 @@ pub async fn exchange(
     .await;
     drive.abort();
     result
+}
+
+/// Sends the request's body, if any, and its end. A server that answers
+/// without reading the whole request may stop the request side (RFC 9114
+/// §4.1, usually with H3_NO_ERROR), and the client must still read the
+/// response: such a stop is `Ok(Some(…))`, for the caller to report only
+/// when no response follows.
+async fn send_rest<S>(
+    connection: &quinn::Connection,
+    stream: &mut h3::client::RequestStream<S, Bytes>,
+    body: Bytes,
+) -> Result<Option<H3Error>, H3Error>
+where
+    S: h3::quic::BidiStream<Bytes>,
+{
+    let sent = async {
+        if !body.is_empty() {
+            stream.send_data(body).await?;
+        }
+        stream.finish().await
+    };
+    match sent.await {
+        Ok(()) => Ok(None),
+        Err(StreamError::RemoteTerminate { code, .. }) => Ok(Some(H3Error::StreamReset(code.value()))),
+        Err(other) => Err(stream_error(connection, other)),
+    }
 }
 
 /// The request as HTTP/3 carries it: the absolute URL (`:scheme`,

@@ -5,8 +5,8 @@
 //! into a [`QuicTrace`]; the check `http.quic` judges it beside the TCP path.
 //!
 //! [`aim`] decides where the attempt goes, [`handshake`] makes the QUIC
-//! handshake, [`exchange`] sends the request; with `--http3`, [`race`]
-//! starts it beside the TCP connection, as Chromium races the two.
+//! handshake, [`exchange`] sends the request; [`race`] starts it beside the
+//! TCP connection, as Chromium races the two.
 
 pub mod aim;
 mod exchange;
@@ -103,8 +103,8 @@ pub struct QuicTrace {
     pub answer: Option<Result<H3Response, H3Error>>,
     /// The whole attempt, from its start to its end.
     pub elapsed: Duration,
-    /// It started beside the TCP connection (`--http3`, see [`race`]) rather
-    /// than after the TCP response.
+    /// It started beside the TCP connection (see [`race`]) rather than after
+    /// the TCP response.
     pub raced: bool,
 }
 

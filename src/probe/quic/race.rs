@@ -1,9 +1,14 @@
-//! With `--http3`, the QUIC attempt starts beside the TCP connection, on the
-//! URL's own port, as Chromium races a QUIC connection against TCP once it
-//! knows an origin speaks h3 (and most servers advertise h3 on the port they
-//! serve TLS on: `h3=":443"`). When the TCP response then points elsewhere (a
-//! port or host of its own in `Alt-Svc`), the raced attempt is stopped and a
-//! new one is made there; otherwise it is the attempt.
+//! The QUIC attempt starts beside the TCP connection, on the URL's own port,
+//! as Chromium races a QUIC connection against TCP once it knows an origin
+//! speaks h3 (and most servers advertise h3 on the port they serve TLS on:
+//! `h3=":443"`). When the TCP response then points elsewhere (a port or host
+//! of its own in `Alt-Svc`), the raced attempt is stopped and a new one is
+//! made there; otherwise it is the attempt.
+//!
+//! With `--http3` it is kept when nothing is advertised too. With
+//! `--high-performance` it is a head start only: a phone waits for the
+//! advertisement, so when the response advertises no h3 the attempt is
+//! stopped and the report is what the phone sees, as if it was never made.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +17,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::aim::Target as Aimed;
-use super::{Aim, Attempt, Http3Mode, Made, attempt};
+use super::{Aim, Attempt, Made, attempt};
 use crate::probe::{Ask, Settings};
 use crate::proxy::Choice;
 use crate::target::Target;
@@ -26,12 +31,12 @@ pub(in crate::probe) struct Seed {
     pub ask: Option<Arc<Ask>>,
 }
 
-/// With `--http3`, what the attempt raced beside the first TCP connection
-/// needs; `None` when there is no race: another mode, a URL that is not
-/// fetched over TLS, a WebSocket, or a proxy (the first connection is then
-/// the proxy's, and QUIC is not tried).
+/// What the attempt raced beside the first TCP connection needs; `None`
+/// when there is no race: HTTP/3 off, a URL that is not fetched over TLS, a
+/// WebSocket, or a proxy (the first connection is then the proxy's, and QUIC
+/// is not tried).
 pub(in crate::probe) fn seed(target: &Target, settings: &Settings) -> Option<Seed> {
-    if settings.http3 != Http3Mode::Forced || !target.is_fetchable() || !super::applies(target, settings) {
+    if !target.is_fetchable() || !super::applies(target, settings) {
         return None;
     }
     if matches!(settings.proxies.choose(true, &target.host()), Choice::Through(_)) {

@@ -4,7 +4,8 @@
 //! that advertises `Alt-Svc` on every response.
 //!
 //! The QUIC server answers `/ok` (200), `/status/{code}` and 404 for the rest,
-//! with a small JSON body, as the TCP fixture does.
+//! with a small JSON body, as the TCP fixture does; with the query `?stop` it
+//! first tells the client to stop sending the request (H3_NO_ERROR).
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, UdpSocket};
@@ -23,6 +24,10 @@ use super::{bind_loopback, runtime};
 
 /// How long a client may take to finish a TLS handshake over TCP.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How much of a request stream the server takes before it has read it:
+/// small, so that a large body is still being sent when `?stop` stops it.
+pub const REQUEST_WINDOW: u32 = 16 * 1024;
 
 /// QUIC draft 29: a version quinn speaks, and the phone's h3 does not offer.
 const DRAFT_29: u32 = 0xff00_001d;
@@ -52,10 +57,17 @@ pub fn h3_server(kind: H3Kind) -> SocketAddr {
 /// server on 443 serves both; `--connect-to api.test:443:<the port>` reaches
 /// each. The port. (Tries a few UDP ports until the same TCP port is free too.)
 pub fn h3_beside_https(kind: Option<H3Kind>) -> SocketAddr {
+    h3_beside_https_advertising(kind, "h3=\":443\"; ma=86400")
+}
+
+/// Like [`h3_beside_https`], with the HTTPS fixture adding `Alt-Svc:
+/// {alt_svc}` to the responses that set none of their own (`/altsvc?v=…`
+/// sets one); an empty `alt_svc` adds nothing: QUIC is there, unadvertised.
+pub fn h3_beside_https_advertising(kind: Option<H3Kind>, alt_svc: &str) -> SocketAddr {
     for _ in 0..20 {
         let udp = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
         let port = udp.local_addr().expect("the UDP port");
-        if let Some(tcp) = https_with_alt_svc_at(port, "h3=\":443\"; ma=86400") {
+        if let Some(tcp) = https_with_alt_svc_at(port, alt_svc) {
             match kind {
                 Some(kind) => {
                     h3_server_on(udp, kind);
@@ -121,7 +133,7 @@ fn https_with_alt_svc_at(addr: SocketAddr, alt_svc: &str) -> Option<SocketAddr> 
 }
 
 fn serve_with_alt_svc(listener: tokio::net::TcpListener, alt_svc: &str) {
-    let value = HeaderValue::from_str(alt_svc).expect("an Alt-Svc value");
+    let value = (!alt_svc.is_empty()).then(|| HeaderValue::from_str(alt_svc).expect("an Alt-Svc value"));
     let acceptor = TlsAcceptor::from(Arc::new(tls_config_for(pki().server_cert(CertKind::Valid))));
     runtime().spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
@@ -132,7 +144,9 @@ fn serve_with_alt_svc(listener: tokio::net::TcpListener, alt_svc: &str) {
                     let value = value.clone();
                     async move {
                         let mut response = route(req).await?;
-                        response.headers_mut().insert("alt-svc", value);
+                        if let Some(value) = value.filter(|_| !response.headers().contains_key("alt-svc")) {
+                            response.headers_mut().insert("alt-svc", value);
+                        }
                         Ok::<_, Infallible>(response)
                     }
                 });
@@ -155,7 +169,12 @@ fn server_config(cert: ServerCert, alpn: &[u8]) -> quinn::ServerConfig {
         .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
     tls.alpn_protocols = vec![alpn.to_vec()];
     let crypto = QuicServerConfig::try_from(tls).expect("a QUIC server TLS configuration");
-    quinn::ServerConfig::with_crypto(Arc::new(crypto))
+    let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    // A request body larger than this waits for the server to read it.
+    let mut transport = quinn::TransportConfig::default();
+    transport.stream_receive_window(REQUEST_WINDOW.into());
+    config.transport_config(Arc::new(transport));
+    config
 }
 
 async fn accept_loop(endpoint: quinn::Endpoint) {
@@ -175,6 +194,11 @@ async fn serve(connection: quinn::Connection) {
     while let Ok(Some(resolver)) = h3.accept().await {
         tokio::spawn(async move {
             let Ok((request, mut stream)) = resolver.resolve_request().await else { return };
+            if request.uri().query() == Some("stop") {
+                // RFC 9114 §4.1: a server may answer without reading the rest
+                // of the request, asking the client to stop sending it.
+                stream.stop_sending(h3::error::Code::H3_NO_ERROR);
+            }
             let (status, body) = answer(request.uri().path());
             let head = http::Response::builder().status(status).header("content-type", "application/json").body(());
             let Ok(head) = head else { return };

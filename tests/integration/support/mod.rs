@@ -37,7 +37,9 @@ use tokio::runtime::Runtime;
 pub use addresses::{AtAddress, same_port};
 pub use dns::{DnsAnswer, DnsRule, dns_server, shared_dns};
 pub use h2::{H2Kind, h2_server};
-pub use h3::{H3Kind, h3_beside_https, h3_server, https_with_alt_svc, silent_udp};
+pub use h3::{
+    H3Kind, REQUEST_WINDOW, h3_beside_https, h3_beside_https_advertising, h3_server, https_with_alt_svc, silent_udp,
+};
 pub use hostile::{
     AfterRecords, RawServer, Reply, RequestHead, TcpFallback, garbage_dns, ok_response, partial_handshake, raw_https,
     raw_https_with, redirect_server, response, truncating_dns,
