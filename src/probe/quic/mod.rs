@@ -25,7 +25,8 @@ use crate::cert::{Chain, ChainError, Refusal};
 use crate::trust::Roots;
 
 /// The longest the QUIC handshake may take: Chromium starts its TCP
-/// connection at most 3 s after the QUIC one it races (when it waits at all),
+/// connection at most 3 s after the QUIC one it races (when it waits at all:
+/// `kMaxDelayTimeForMainJobSecs` in net/http/http_stream_factory_job_controller.cc),
 /// so a QUIC attempt unanswered by then costs the phone no more.
 pub const HANDSHAKE_LIMIT: Duration = Duration::from_secs(3);
 
