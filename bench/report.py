@@ -4,7 +4,9 @@ the Markdown tables of docs/performance.md (printed to stdout).
 
 Inputs (all optional except the machine files): hyperfine --export-json files
 (healthy, testssl, sslyze, fail-*, dns-down, startup, http3) and
-http3-timings--{none,http3,high-performance,alone}.jsonl, batch-N-C.json and
+http3-timings--{none,http3,high-performance,alone}.{out,wall} and
+single--{reqdoctor,floor}.wall (bench/turns.py), batch-N-C.json,
+floor-N-C.json, scale.json and scale.time, batch-N-C.json and
 batch-N-C.time (GNU time -v), stime-*.txt (openssl s_time) with their wall
 times, versions.tsv, and *.skip files naming why a tool was not measured.
 """
@@ -25,6 +27,9 @@ BATCH_VS_RAW = 0.70  # batch targets/s at least 70% of the raw new-handshake rat
 RSS_LIMIT_MIB = 64.0  # peak RSS under 64 MiB at 10,000 targets
 VERSION_LIMIT_MS = 5.0  # reqdoctor --version under 5 ms
 DEFAULT_CONCURRENCY = 32  # reqdoctor check --concurrency's default
+VS_FLOOR_SINGLE = 1.1  # one diagnosis at most 1.1x the floor client's single run (issue 19)
+VS_FLOOR_BATCH = 0.95  # batch at least 0.95x the floor client's rate at the default concurrency (issue 19)
+SCALE_LIMIT_MB = 32.0  # 100,000 targets in at most 32 MB peak RSS (issue 19; MB = 10^6 bytes)
 H3_ADDS_AT_MOST = 1.0  # a healthy HTTP/3 diagnosis adds at most one QUIC handshake's time
 
 out = []
@@ -84,6 +89,11 @@ def met(ok):
     return "**met**" if ok else "**not met**"
 
 
+def median_of(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else None
+
+
 # --- machine ------------------------------------------------------------------
 
 emit("### Machine")
@@ -121,6 +131,8 @@ emit("| tool | command | median ms | mean ± σ ms | min ms | runs | exit codes 
 emit("|---|---|--:|--:|--:|--:|---|--:|")
 rows = [
     ("reqdoctor", healthy, "reqdoctor", "`reqdoctor check --ca-file CA --connect-to …` (the whole diagnosis, every check)"),
+    ("floor", healthy, "floor", "`examples/floor CA good.bench.test 127.0.0.1:PORT` (a bare tokio-rustls client: "
+     "connect, handshake with chain verification, GET, read, close; nothing else)"),
     ("curl", healthy, "curl", "`curl -sS -o /dev/null --cacert CA --connect-to …`"),
     ("openssl s_client", healthy, "openssl s_client",
      "`openssl s_client -brief -verify_return_error -CAfile CA -servername … -connect …` (connect, handshake, quit)"),
@@ -158,6 +170,20 @@ if phases:
     emit(f"reqdoctor's own account of the healthy diagnosis (`timings_ms` of `--format jsonl`, median of "
          f"{len(phases.get('total', []))} runs): {shown}.")
     emit()
+
+single = {name: [float(v) for v in read(f"single--{name}.wall").split()] for name in ("reqdoctor", "floor")}
+if single["reqdoctor"] and single["floor"]:
+    rd_wall, floor_wall = median_of(single["reqdoctor"]), median_of(single["floor"])
+    ratio = rd_wall / floor_wall
+    emit(f"Taking turns ({len(single['reqdoctor'])} rounds of `bench/turns.py`, each process's wall time from a "
+         f"Python parent, medians): reqdoctor {rd_wall:.2f} ms, the floor client {floor_wall:.2f} ms, "
+         f"{times(ratio)}.")
+    emit()
+    targets.append((f"one diagnosis ≤ {VS_FLOOR_SINGLE}× the floor client's single run",
+                    f"{times(ratio)}: {rd_wall:.2f} ms vs {floor_wall:.2f} ms (medians, taking turns)",
+                    ratio <= VS_FLOOR_SINGLE))
+else:
+    targets.append((f"one diagnosis ≤ {VS_FLOOR_SINGLE}× the floor client's single run", "not measured", None))
 
 if "testssl.sh" in measured:
     emit("testssl.sh's exit code is the sum of its tests' return codes (non-zero when a test hit a problem, "
@@ -208,6 +234,31 @@ emit()
 
 # --- 3. batches ---------------------------------------------------------------
 
+
+def batch_of(path):
+    """One batch's figures: its tally, GNU time's CPU and peak RSS, its rate, and the floor's rate beside it."""
+    with open(path) as f:
+        b = json.load(f)
+    time_text = read(os.path.basename(path).replace(".json", ".time"))
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", time_text).group(1))
+    system = float(re.search(r"System time \(seconds\): ([\d.]+)", time_text).group(1))
+    rss_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_text).group(1))
+    b.update(cpu=user + system, rss_kib=rss_kib, rss_mib=rss_kib / 1024, wall=b["wall_ns"] / 1e9)
+    b["rate"] = b["n"] / b["wall"]
+    floor_text = read(f"floor-{b['n']}-{b['concurrency']}.json")
+    if floor_text:
+        floor = json.loads(floor_text)
+        b["floor_rate"] = floor["per_second"] if floor["ok"] == floor["targets"] else None
+    return b
+
+
+def verdicts_of(b):
+    text = ", ".join(f"{v} {n}" for v, n in sorted(b["verdicts"].items()))
+    if b["not_pass"]:
+        text += " (" + "; ".join(f"{k} ×{n}" for k, n in b["not_pass"]) + ")"
+    return text
+
+
 raw_rate = None
 if not os.path.exists(os.path.join(R, "batch.skip")):
     stime = []
@@ -245,33 +296,41 @@ if not os.path.exists(os.path.join(R, "batch.skip")):
              + (f"Per handshake, s_time used {1000 / (sum(s[3] for s in parallel) / len(parallel)):.2f} ms of "
                 f"client CPU and nginx {nginx_ms_per_hs:.2f} ms of server CPU." if nginx_ms_per_hs else ""))
         emit()
-    emit("| targets | concurrency | wall s | targets/s | % of raw rate (≥ 70%?) | reqdoctor CPU ms/target | "
-         "peak RSS MiB | nginx CPU ms/target | verdicts | exit code |")
-    emit("|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|")
-    batches = []
-    for path in glob.glob(os.path.join(R, "batch-*.json")):
-        with open(path) as f:
-            b = json.load(f)
-        time_text = read(os.path.basename(path).replace(".json", ".time"))
-        user = float(re.search(r"User time \(seconds\): ([\d.]+)", time_text).group(1))
-        system = float(re.search(r"System time \(seconds\): ([\d.]+)", time_text).group(1))
-        rss_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_text).group(1))
-        b.update(cpu=user + system, rss_mib=rss_kib / 1024, wall=b["wall_ns"] / 1e9)
-        b["rate"] = b["n"] / b["wall"]
-        batches.append(b)
+    emit("The floor client (`examples/floor CA good.bench.test 127.0.0.1:PORT N C`: the same N connections, "
+         "handshakes and GETs, C at once, on the same runtime, nothing else) runs after each batch.")
+    emit()
+    emit("| targets | concurrency | wall s | targets/s | floor targets/s | × floor | % of raw rate (≥ 70%?) | "
+         "reqdoctor CPU ms/target | peak RSS MiB | nginx CPU ms/target | verdicts | exit code |")
+    emit("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|")
+    batches = [batch_of(path) for path in glob.glob(os.path.join(R, "batch-*.json"))]
     batches.sort(key=lambda b: (b["n"], b["concurrency"]))
     for b in batches:
         share = "?"
         if raw_rate:
             ratio = b["rate"] / raw_rate
             share = f"{ratio:.0%} ({'yes' if ratio >= BATCH_VS_RAW else 'no'})"
-        verdicts = ", ".join(f"{v} {n}" for v, n in sorted(b["verdicts"].items()))
-        if b["not_pass"]:
-            verdicts += " (" + "; ".join(f"{k} ×{n}" for k, n in b["not_pass"]) + ")"
-        nginx = b["nginx_ticks"] / tck * 1000 / b["n"]
-        emit(f"| {b['n']:,} | {b['concurrency']} | {b['wall']:.2f} | {b['rate']:,.0f} | {share} | "
-             f"{1000 * b['cpu'] / b['n']:.2f} | {b['rss_mib']:.1f} | {nginx:.2f} | {verdicts} | {b['exit_code']} |")
+        floor = b.get("floor_rate")
+        vs_floor = f"{b['rate'] / floor:.2f}" if floor else "?"
+        floor_text = f"{floor:,.0f}" if floor else "failed" if "floor_rate" in b else "?"
+        emit(f"| {b['n']:,} | {b['concurrency']} | {b['wall']:.2f} | {b['rate']:,.0f} | {floor_text} | {vs_floor} | "
+             f"{share} | {1000 * b['cpu'] / b['n']:.2f} | {b['rss_mib']:.1f} | "
+             f"{b['nginx_ticks'] / tck * 1000 / b['n']:.2f} | {verdicts_of(b)} | {b['exit_code']} |")
     emit()
+    scale = batch_of(os.path.join(R, "scale.json")) if os.path.exists(os.path.join(R, "scale.json")) else None
+    if scale:
+        emit(f"**Scale:** {scale['n']:,} targets from a file, `--concurrency {scale['concurrency']}`, "
+             f"`--format jsonl` piped to a reader that counts them: {scale['wall']:.1f} s, {scale['rate']:,.0f} "
+             f"targets/s, peak RSS {scale['rss_kib'] * 1024 / 1e6:.1f} MB ({scale['rss_mib']:.1f} MiB), "
+             f"{1000 * scale['cpu'] / scale['n']:.2f} ms CPU/target; {verdicts_of(scale)}; exit code "
+             f"{scale['exit_code']}.")
+        emit()
+        mb = scale["rss_kib"] * 1024 / 1e6
+        all_passed = scale["exit_code"] == 0 and scale["verdicts"].get("pass") == scale["n"]
+        targets.append((f"{scale['n']:,} targets in ≤ {SCALE_LIMIT_MB:.0f} MB",
+                        f"{mb:.1f} MB peak RSS" + ("" if all_passed else "; NOTE: not every target passed"),
+                        mb <= SCALE_LIMIT_MB))
+    else:
+        targets.append((f"100,000 targets in ≤ {SCALE_LIMIT_MB:.0f} MB", "not measured", None))
     if batches and raw_rate:
         biggest = max(b["n"] for b in batches)
         best = max((b for b in batches if b["n"] == biggest), key=lambda b: b["rate"])
@@ -285,6 +344,16 @@ if not os.path.exists(os.path.join(R, "batch.skip")):
                         f"{best['concurrency']}, the best) vs {raw_rate:,.0f} handshakes/s{at_default}"
                         + ("" if all_ok else "; NOTE: not every target passed"),
                         share >= BATCH_VS_RAW))
+        floor_default = [b for b in default if b.get("floor_rate")]
+        if floor_default:
+            b = floor_default[0]
+            targets.append((f"batch ≥ {VS_FLOOR_BATCH}× the floor client's rate at the default concurrency",
+                            f"{b['rate'] / b['floor_rate']:.2f}×: {b['rate']:,.0f} vs {b['floor_rate']:,.0f} "
+                            f"targets/s ({biggest:,} targets, --concurrency {DEFAULT_CONCURRENCY})",
+                            b["rate"] / b["floor_rate"] >= VS_FLOOR_BATCH))
+        else:
+            targets.append((f"batch ≥ {VS_FLOOR_BATCH}× the floor client's rate at the default concurrency",
+                            "not measured", None))
         at_10k = [b for b in batches if b["n"] >= 10000]
         if at_10k:
             worst = max(at_10k, key=lambda b: b["rss_mib"])
@@ -320,11 +389,6 @@ if rules:
 # --- 5. HTTP/3 -------------------------------------------------------------------
 
 
-def median_of(values):
-    values = sorted(values)
-    return values[len(values) // 2] if values else None
-
-
 emit("### 5. HTTP/3")
 emit()
 http3 = hyperfine("http3.json")
@@ -334,7 +398,7 @@ H3_TARGET = "a healthy HTTP/3 diagnosis adds at most one QUIC handshake's time"
 def h3_runs(flag):
     """(totals, handshakes, attempts, raced, walls) of the runs with `flag`, taking turns (bench/turns.py)."""
     totals, handshakes, attempts, raced = [], [], [], 0
-    for line in read(f"http3-timings{flag}.jsonl").splitlines():
+    for line in read(f"http3-timings{flag}.out").splitlines():
         report = json.loads(line)
         totals.append(report["timings_ms"]["total"])
         if report.get("http3"):

@@ -6,7 +6,7 @@ one-command-after-another blocks do not promise.
 
     turns.py OUT PREFIX RUNS :: NAME ARGV... :: NAME ARGV... ...
 
-For each NAME it writes OUT/PREFIX--NAME.jsonl (the commands' stdout,
+For each NAME it writes OUT/PREFIX--NAME.out (the commands' stdout,
 concatenated) and OUT/PREFIX--NAME.wall (one wall time per line, in
 milliseconds, from just before the process is started to just after it has
 exited). A command's exit code is not judged: its output says how it went.
@@ -39,7 +39,7 @@ def parse(argv):
 
 def main():
     out, prefix, runs, kinds = parse(sys.argv[1:])
-    outputs = {name: open(os.path.join(out, f"{prefix}--{name}.jsonl"), "wb") for name, _ in kinds}
+    outputs = {name: open(os.path.join(out, f"{prefix}--{name}.out"), "wb") for name, _ in kinds}
     walls = {name: open(os.path.join(out, f"{prefix}--{name}.wall"), "w") for name, _ in kinds}
     for _ in range(runs):
         for name, argv in kinds:
