@@ -206,7 +206,7 @@ pub(super) async fn route(req: Request<Incoming>) -> Result<HttpResponse, Infall
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let response = match segments.as_slice() {
-        ["ok"] => json_response(StatusCode::OK, json!({"ok": true})),
+        ["ok"] => ok(req).await,
         ["status", code] => status(code),
         ["redirect", code] => redirect(code, req.uri().query()),
         ["hops", n] => hops(n),
@@ -344,6 +344,16 @@ fn alt_svc(query: Option<&str>) -> HttpResponse {
         };
     }
     response
+}
+
+/// `{"ok":true}`, after reading the request's body: a server that answers
+/// and closes while the client is still sending resets the connection, and
+/// the client may lose the answer.
+async fn ok(req: Request<Incoming>) -> HttpResponse {
+    if Limited::new(req.into_body(), MAX_BODY).collect().await.is_err() {
+        return bad_request("unreadable or too large body");
+    }
+    json_response(StatusCode::OK, json!({"ok": true}))
 }
 
 async fn echo(req: Request<Incoming>) -> HttpResponse {
