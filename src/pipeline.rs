@@ -45,3 +45,30 @@ pub fn worker_threads() -> usize {
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build()
 }
+
+/// A runtime sized to `work`: one diagnosis whose steps follow one another
+/// runs on the calling thread (no worker threads to start, wake and stop);
+/// anything that runs side by side gets [`runtime`]'s workers.
+pub fn runtime_for(work: Work) -> std::io::Result<tokio::runtime::Runtime> {
+    match work {
+        Work::One => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        Work::Many => runtime(),
+    }
+}
+
+/// How much a run does at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// One target, its steps in turn.
+    One,
+    /// Several targets, or one whose paths race (HTTP/3 beside TCP).
+    Many,
+}
+
+impl Work {
+    /// The work of diagnosing `targets` (none: more may come from a file) with `options`.
+    pub fn of(targets: Option<usize>, options: &Options) -> Work {
+        let racing = options.probe.http3 != probe::quic::Http3Mode::Off;
+        if targets == Some(1) && !racing { Work::One } else { Work::Many }
+    }
+}

@@ -16,6 +16,7 @@ use crate::batch::Listener;
 use crate::lang::Lang;
 use crate::outcome::{Exit, Outcome, Shortfall};
 use crate::output::Output;
+use crate::pipeline::Work;
 use crate::target::Target;
 use crate::{batch, cert, certfile, chainfix, explain, pipeline, report, serve};
 
@@ -82,7 +83,9 @@ fn check(args: &CheckArgs) -> Exit {
 /// Diagnoses the plan's targets, writing each report to `out` as it finishes
 /// and the summary at the end; a closed `out` ends the batch quietly.
 fn run_batch(plan: &Plan, store: Option<&mut Store>, out: &mut dyn Write) -> Result<Outcome, RunError> {
-    let runtime = pipeline::runtime().map_err(RunError::Runtime)?;
+    let batch = &plan.batch;
+    let count = (batch.targets_file.is_none()).then_some(batch.targets.len());
+    let runtime = pipeline::runtime_for(Work::of(count, &batch.options)).map_err(RunError::Runtime)?;
     let result = runtime.block_on(async {
         let command = super::invocation::shown(std::env::args_os().skip(1));
         let mut output = Output::new(plan.style, plan.batch.is_many(), out).with_command(command);

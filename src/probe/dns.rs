@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
@@ -25,28 +26,33 @@ pub enum DnsServer {
     Given(SocketAddr),
 }
 
-/// The run's resolver, built once before any lookup: building it reads
-/// /etc/resolv.conf and /etc/hosts, which an async task must not wait on.
-/// Clones share it (and its connections).
+/// The run's resolver, built on the first lookup and then shared by clones
+/// (with its connections). Building it reads /etc/resolv.conf and
+/// /etc/hosts, two small local files, once per run; a run that asks DNS
+/// nothing (`--connect-to`, `--resolve`, an IP address) never reads them.
 #[derive(Clone)]
 pub struct Resolver {
     server: DnsServer,
-    built: Result<TokioResolver, Failure>,
+    built: Arc<OnceLock<Result<TokioResolver, Failure>>>,
 }
 
 impl Resolver {
     pub fn new(server: DnsServer) -> Resolver {
-        Resolver { server, built: resolver(server) }
+        Resolver { server, built: Arc::default() }
     }
 
     pub fn server(&self) -> DnsServer {
         self.server
     }
+
+    fn built(&self) -> &Result<TokioResolver, Failure> {
+        self.built.get_or_init(|| resolver(self.server))
+    }
 }
 
 impl fmt::Debug for Resolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Resolver").field("server", &self.server).field("ready", &self.built.is_ok()).finish()
+        f.debug_struct("Resolver").field("server", &self.server).field("ready", &self.built.get().map(Result::is_ok)).finish()
     }
 }
 
@@ -113,7 +119,7 @@ impl DnsLookup {
 /// Looks up `host`; never fails as a function: every failure is in the result.
 pub async fn lookup(host: &str, resolver: &Resolver) -> DnsLookup {
     let started = Instant::now();
-    let (v4, v6, cnames) = match &resolver.built {
+    let (v4, v6, cnames) = match resolver.built() {
         Ok(resolver) => {
             let name = fully_qualified(host);
             let (a, aaaa) = tokio::join!(
