@@ -2,6 +2,8 @@
 //! HTTP/1.1, or HTTP/2 when the server chose h2 — so that waiting for the
 //! first byte and reading the body are timed apart.
 
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -19,8 +21,11 @@ use super::lenient::{self, Lenient, Shared};
 
 /// The largest response head accepted, as Chromium (ERR_RESPONSE_HEADERS_TOO_BIG above).
 pub const MAX_HEAD: usize = 256 * 1024;
-/// Header lines accepted in one response (hyper needs a number; phones have no small limit).
-pub const MAX_HEADERS: usize = 4096;
+/// Header lines hyper takes in one response head. Phones have no small
+/// limit: a head with more lines reaches hyper rewritten, with the headers
+/// reqdoctor reads ([`lenient`]). hyper readies this many slots for every
+/// head it parses, so a large number costs every response.
+pub const MAX_HEADERS: usize = 128;
 /// The start of the body kept for later analysis.
 const KEPT_BODY: usize = 64 * 1024;
 
@@ -48,9 +53,30 @@ impl Protocol {
 
 /// An open HTTP connection.
 pub enum Connection {
-    /// HTTP/1.1, with what the phone made of each response head.
-    Http1(http1::SendRequest<Full<Bytes>>, Arc<Mutex<Shared>>),
+    /// HTTP/1.1, with what the phone made of each response head, and the
+    /// connection itself, which runs while the exchange waits on it.
+    Http1(http1::SendRequest<Full<Bytes>>, Arc<Mutex<Shared>>, Driver),
     Http2(http2::SendRequest<Full<Bytes>>),
+}
+
+/// hyper's HTTP/1 connection: it reads and writes only while polled, and
+/// [`driven`] polls it beside whatever waits on it, in the diagnosis's own
+/// task (a task of its own would cost a wake-up on every read). `None` once
+/// it has ended. Dropping it closes the connection, as the phone's pool
+/// does, without a TLS close_notify.
+pub type Driver = Option<Pin<Box<http1::Connection<TokioIo<Lenient>, Full<Bytes>>>>>;
+
+/// Waits for `work`, polling the connection `driver` carries it on.
+async fn driven<T>(driver: &mut Driver, work: impl Future<Output = T>) -> T {
+    let mut work = pin!(work);
+    std::future::poll_fn(|cx| {
+        // An ended connection fails what waits on it (hyper's own error), so it needs no more polling.
+        if driver.as_mut().is_some_and(|connection| connection.as_mut().poll(cx).is_ready()) {
+            *driver = None;
+        }
+        work.as_mut().poll(cx)
+    })
+    .await
 }
 
 /// What came back.
@@ -152,8 +178,7 @@ impl Connection {
                     .await
                     .map_err(|_| ExchangeError::TimedOutWaiting)?
                     .map_err(|e| classify(&e))?;
-                tokio::spawn(driver);
-                Connection::Http1(sender, shared)
+                Connection::Http1(sender, shared, Some(Box::pin(driver)))
             }
             Protocol::Http2 => {
                 let handshake = http2::Builder::new(TokioExecutor::new())
@@ -180,15 +205,24 @@ impl Connection {
     /// Whether another request can go over this connection.
     pub async fn reusable(&mut self) -> bool {
         match self {
-            Connection::Http1(sender, _) => !sender.is_closed() && sender.ready().await.is_ok(),
+            Connection::Http1(sender, _, driver) => !sender.is_closed() && driven(driver, sender.ready()).await.is_ok(),
             Connection::Http2(sender) => !sender.is_closed() && sender.ready().await.is_ok(),
         }
     }
 
     async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> hyper::Result<hyper::Response<Incoming>> {
         match self {
-            Connection::Http1(sender, _) => sender.send_request(request).await,
+            Connection::Http1(sender, _, driver) => driven(driver, sender.send_request(request)).await,
             Connection::Http2(sender) => sender.send_request(request).await,
+        }
+    }
+
+    /// Waits for `work`, which needs this connection to go on (HTTP/2's runs
+    /// in a task of its own).
+    async fn drive<T>(&mut self, work: impl Future<Output = T>) -> T {
+        match self {
+            Connection::Http1(_, _, driver) => driven(driver, work).await,
+            Connection::Http2(_) => work.await,
         }
     }
 
@@ -196,9 +230,9 @@ impl Connection {
         let protocol = self.protocol();
         let sent_bytes = request_size(&outgoing);
         let request = build(&outgoing, protocol)?;
-        if let Connection::Http1(_, shared) = self {
+        if let Connection::Http1(_, shared, _) = self {
             // The phone reads an answer without a status line only on the default port.
-            *lenient::lock(shared) = Shared { http09: outgoing.url.port().is_none(), reading: None };
+            *lenient::lock(shared) = Shared { http09: outgoing.url.port().is_none(), ..Shared::default() };
         }
         let sent = Instant::now();
         let head = timeout_at(deadline, self.send(request))
@@ -208,7 +242,11 @@ impl Connection {
         let ttfb = sent.elapsed();
         // hyper checks its buffer limit only between reads, so one large read
         // can carry a head past it: check the head itself, as Chromium does.
-        let head_bytes = head_size(&head);
+        let rewritten_from = match self {
+            Connection::Http1(_, shared, _) => lenient::lock(shared).rewritten_from.take(),
+            Connection::Http2(_) => None,
+        };
+        let head_bytes = rewritten_from.unwrap_or_else(|| head_size(&head));
         if head_bytes > MAX_HEAD {
             return Err(ExchangeError::HeadTooLarge);
         }
@@ -226,7 +264,7 @@ impl Connection {
             .collect();
         let date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
         let reading = match self {
-            Connection::Http1(_, shared) => lenient::lock(shared).reading.take(),
+            Connection::Http1(_, shared, _) => lenient::lock(shared).reading.take(),
             Connection::Http2(_) => None,
         };
         let (status, malformed) = match reading {
@@ -234,7 +272,7 @@ impl Connection {
             None => (u32::from(head.status().as_u16()), Vec::new()),
         };
         let framing = Framing::of(head.headers());
-        let (body_bytes, body) = read_body(head.into_body(), framing, deadline).await?;
+        let (body_bytes, body) = self.drive(read_body(head.into_body(), framing, deadline)).await?;
         Ok(Response {
             status,
             malformed,
@@ -441,4 +479,26 @@ pub fn exchange_canned(answer: &[u8], budget: Duration) -> Result<Response, Exch
         let outgoing = Outgoing { url: &url, method: "GET", headers: &[], body: Vec::new() };
         conn.exchange(outgoing, deadline).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_head_with_more_lines_than_hyper_takes_keeps_what_reqdoctor_reads() {
+        let mut head = b"HTTP/1.1 302 Found\r\n".to_vec();
+        for i in 0..MAX_HEADERS * 3 {
+            head.extend_from_slice(format!("x-filler-{i}: {i}\r\n").as_bytes());
+        }
+        head.extend_from_slice(b"location: /next\r\nalt-svc: h3=\":443\"\r\ncontent-length: 2\r\n\r\n");
+        let mut answer = head.clone();
+        answer.extend_from_slice(b"{}");
+        let response = exchange_canned(&answer, Duration::from_secs(5)).expect("the phone reads this head");
+        assert_eq!(response.status, 302);
+        assert_eq!(response.location.as_deref(), Some("/next"));
+        assert_eq!(response.alt_svc, vec!["h3=\":443\"".to_owned()]);
+        assert_eq!(response.body_bytes, 2);
+        assert_eq!(response.head_bytes, head.len() as u64, "the head as it came, not as rewritten");
+    }
 }

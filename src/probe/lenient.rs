@@ -24,6 +24,8 @@ pub struct Shared {
     pub http09: bool,
     /// The phone's reading of the last head that hyper could not take as it came.
     pub reading: Option<Reading>,
+    /// The size of the last head as it came, when hyper was handed a rewritten one.
+    pub rewritten_from: Option<usize>,
 }
 
 /// How the phone read a head that breaks HTTP/1.1.
@@ -61,7 +63,7 @@ pub struct Lenient {
 
 impl Lenient {
     pub fn new(inner: Box<dyn Io>) -> (Lenient, Arc<Mutex<Shared>>) {
-        let shared = Arc::new(Mutex::new(Shared { http09: true, reading: None }));
+        let shared = Arc::new(Mutex::new(Shared { http09: true, ..Shared::default() }));
         (Lenient { inner, state: State::Head(Vec::new()), shared: Arc::clone(&shared) }, shared)
     }
 
@@ -107,6 +109,7 @@ impl Lenient {
             return State::Out { bytes, at: 0, next_head };
         }
         let mut out = rewrite(&head);
+        lock(&self.shared).rewritten_from = Some(end - start);
         out.extend_from_slice(&bytes.split_off(end));
         if head.flaws.is_empty() && fits {
             // hyper refuses something no rule here names: say it is the status line's.
