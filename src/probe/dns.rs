@@ -52,7 +52,10 @@ impl Resolver {
 
 impl fmt::Debug for Resolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Resolver").field("server", &self.server).field("ready", &self.built.get().map(Result::is_ok)).finish()
+        f.debug_struct("Resolver")
+            .field("server", &self.server)
+            .field("ready", &self.built.get().map(Result::is_ok))
+            .finish()
     }
 }
 
