@@ -46,9 +46,9 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build()
 }
 
-/// A runtime sized to `work`: one diagnosis whose steps follow one another
-/// runs on the calling thread (no worker threads to start, wake and stop);
-/// anything that runs side by side gets [`runtime`]'s workers.
+/// A runtime sized to `work`: one diagnosis runs on the calling thread (no
+/// worker threads to start, wake and stop; its HTTP/3 race interleaves with
+/// the TCP path there, as both mostly wait); many get [`runtime`]'s workers.
 pub fn runtime_for(work: Work) -> std::io::Result<tokio::runtime::Runtime> {
     match work {
         Work::One => tokio::runtime::Builder::new_current_thread().enable_all().build(),
@@ -59,16 +59,15 @@ pub fn runtime_for(work: Work) -> std::io::Result<tokio::runtime::Runtime> {
 /// How much a run does at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Work {
-    /// One target, its steps in turn.
+    /// One target.
     One,
-    /// Several targets, or one whose paths race (HTTP/3 beside TCP).
+    /// Several targets (or as many as a file holds).
     Many,
 }
 
 impl Work {
-    /// The work of diagnosing `targets` (none: more may come from a file) with `options`.
-    pub fn of(targets: Option<usize>, options: &Options) -> Work {
-        let racing = options.probe.http3 != probe::quic::Http3Mode::Off;
-        if targets == Some(1) && !racing { Work::One } else { Work::Many }
+    /// The work of diagnosing `targets` (none: more may come from a file).
+    pub fn of(targets: Option<usize>) -> Work {
+        if targets == Some(1) { Work::One } else { Work::Many }
     }
 }

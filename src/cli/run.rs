@@ -85,7 +85,7 @@ fn check(args: &CheckArgs) -> Exit {
 fn run_batch(plan: &Plan, store: Option<&mut Store>, out: &mut dyn Write) -> Result<Outcome, RunError> {
     let batch = &plan.batch;
     let count = (batch.targets_file.is_none()).then_some(batch.targets.len());
-    let runtime = pipeline::runtime_for(Work::of(count, &batch.options)).map_err(RunError::Runtime)?;
+    let runtime = pipeline::runtime_for(Work::of(count)).map_err(RunError::Runtime)?;
     let result = runtime.block_on(async {
         let command = super::invocation::shown(std::env::args_os().skip(1));
         let mut output = Output::new(plan.style, plan.batch.is_many(), out).with_command(command);

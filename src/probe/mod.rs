@@ -20,7 +20,7 @@ pub mod timeline;
 pub mod tls;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpStream;
@@ -318,6 +318,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         first: true,
         race: quic::race::seed(target, settings),
         racing: None,
+        tcp_verdict: None,
     };
     let mut trace = Trace::empty(started_at);
     if target.is_fetchable() {
@@ -371,6 +372,8 @@ struct Session<'a> {
     race: Option<quic::race::Seed>,
     /// That attempt, once started.
     racing: Option<quic::race::Racing>,
+    /// Where the first TLS handshake leaves its chain and verdict for the raced QUIC attempt.
+    tcp_verdict: Option<Arc<OnceLock<quic::Judged>>>,
 }
 
 impl Session<'_> {
@@ -435,6 +438,7 @@ impl Session<'_> {
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
             addrs.into_iter().partition(|a| !(deny_internal && tcp::is_internal(a.ip())));
         if let (Some(seed), Some(addr)) = (self.race.take(), allowed.first()) {
+            self.tcp_verdict = Some(Arc::clone(&seed.tcp_verdict));
             self.racing = Some(quic::race::start(seed, *addr, self.settings.roots.clone(), self.deadline));
         }
         let since = Instant::now();
@@ -508,6 +512,9 @@ impl Session<'_> {
             adopt(&mut tls, &large.certificates, host, &self.settings.roots);
             tls.certificate_bytes = large.message_len;
         }
+        if let (Some(slot), Some(chain)) = (self.tcp_verdict.take(), &tls.chain) {
+            let _ = slot.set((tls.presented.clone(), chain.clone()));
+        }
         let accepted = tls.refusal().is_none();
         let protocol = protocol_of(&tls);
         conn.tls = Some(tls);
@@ -578,7 +585,15 @@ impl Session<'_> {
                 let request = ask.as_ref().map(Ask::outgoing);
                 let tcp_chain = trace.presented().zip(trace.chain());
                 let alt_host = to.alt_host;
-                let attempt = quic::Attempt { addr: to.addr, aim: to.aim, alt_host, host: &host, request, tcp_chain };
+                let attempt = quic::Attempt {
+                    addr: to.addr,
+                    aim: to.aim,
+                    alt_host,
+                    host: &host,
+                    request,
+                    tcp_chain,
+                    tcp_later: None,
+                };
                 quic::attempt(attempt, &settings.roots, self.deadline).await
             }
         };

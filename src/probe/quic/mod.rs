@@ -14,6 +14,7 @@ pub mod handshake;
 pub mod race;
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use rustls_pki_types::CertificateDer;
@@ -215,7 +216,13 @@ pub struct Attempt<'a> {
     /// The chain the TCP path was sent and its verdict: the same chain over
     /// QUIC is the same verdict, not verified twice.
     pub tcp_chain: Option<(&'a [CertificateDer<'static>], &'a Result<Chain, ChainError>)>,
+    /// For an attempt raced beside the TCP path: where that path leaves its
+    /// chain and verdict once it has them ([`race`]).
+    pub tcp_later: Option<&'a OnceLock<Judged>>,
 }
+
+/// A chain as sent, and the phone's verdict on it.
+pub type Judged = (Vec<CertificateDer<'static>>, Result<Chain, ChainError>);
 
 /// An attempt as made, and its stretches of time (QUIC handshake, HTTP/3
 /// request) for the caller's timeline.
@@ -242,7 +249,8 @@ pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant) -> 
     let handshake_time = started.elapsed();
     let mut spans = vec![(SpanKind::QuicHandshake, started, Instant::now())];
     let presented = shaken.presented;
-    let chain = judged(&presented, attempt.tcp_chain, roots, attempt.host);
+    let tcp = attempt.tcp_chain.or_else(|| attempt.tcp_later?.get().map(|(sent, verdict)| (sent.as_slice(), verdict)));
+    let chain = judged(&presented, tcp, roots, attempt.host);
     let mut trace = QuicTrace {
         addr: attempt.addr,
         aim: attempt.aim,
