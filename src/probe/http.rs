@@ -501,4 +501,19 @@ mod tests {
         assert_eq!(response.body_bytes, 2);
         assert_eq!(response.head_bytes, head.len() as u64, "the head as it came, not as rewritten");
     }
+
+    #[test]
+    fn a_rewritten_interim_head_does_not_size_the_final_one() {
+        let mut answer = b"HTTP/1.1 100 Continue\r\n".to_vec();
+        for i in 0..MAX_HEADERS * 3 {
+            answer.extend_from_slice(format!("x-filler-{i}: {i}\r\n").as_bytes());
+        }
+        answer.extend_from_slice(b"\r\n");
+        let last = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n";
+        answer.extend_from_slice(last);
+        answer.extend_from_slice(b"{}");
+        let response = exchange_canned(&answer, Duration::from_secs(5)).expect("the phone reads these heads");
+        assert_eq!(response.status, 200);
+        assert_eq!(response.head_bytes, last.len() as u64);
+    }
 }

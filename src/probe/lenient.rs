@@ -109,7 +109,10 @@ impl Lenient {
             return State::Out { bytes, at: 0, next_head };
         }
         let mut out = rewrite(&head);
-        lock(&self.shared).rewritten_from = Some(end - start);
+        if !next_head {
+            // The final head's size; an interim (1xx) head's is not the response's.
+            lock(&self.shared).rewritten_from = Some(end - start);
+        }
         out.extend_from_slice(&bytes.split_off(end));
         if head.flaws.is_empty() && fits {
             // hyper refuses something no rule here names: say it is the status line's.
