@@ -47,8 +47,8 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// A runtime sized to `work`: one diagnosis runs on the calling thread (no
-/// worker threads to start, wake and stop; its HTTP/3 race interleaves with
-/// the TCP path there, as both mostly wait); many get [`runtime`]'s workers.
+/// worker threads to start, wake and stop; its raced QUIC attempt, if any,
+/// gets a thread of its own); many get [`runtime`]'s workers.
 pub fn runtime_for(work: Work) -> std::io::Result<tokio::runtime::Runtime> {
     match work {
         Work::One => tokio::runtime::Builder::new_current_thread().enable_all().build(),

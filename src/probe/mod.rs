@@ -583,17 +583,9 @@ impl Session<'_> {
                 let spec = &settings.request;
                 let ask = spec.is_safe_to_repeat().then(|| Ask::new(spec, &target.url));
                 let request = ask.as_ref().map(Ask::outgoing);
-                let tcp_chain = trace.presented().zip(trace.chain());
+                let tcp = quic::TcpVerdict::Known(trace.presented().zip(trace.chain()));
                 let alt_host = to.alt_host;
-                let attempt = quic::Attempt {
-                    addr: to.addr,
-                    aim: to.aim,
-                    alt_host,
-                    host: &host,
-                    request,
-                    tcp_chain,
-                    tcp_later: None,
-                };
+                let attempt = quic::Attempt { addr: to.addr, aim: to.aim, alt_host, host: &host, request, tcp };
                 quic::attempt(attempt, &settings.roots, self.deadline).await
             }
         };

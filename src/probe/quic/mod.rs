@@ -215,10 +215,25 @@ pub struct Attempt<'a> {
     pub request: Option<Outgoing<'a>>,
     /// The chain the TCP path was sent and its verdict: the same chain over
     /// QUIC is the same verdict, not verified twice.
-    pub tcp_chain: Option<(&'a [CertificateDer<'static>], &'a Result<Chain, ChainError>)>,
-    /// For an attempt raced beside the TCP path: where that path leaves its
-    /// chain and verdict once it has them ([`race`]).
-    pub tcp_later: Option<&'a OnceLock<Judged>>,
+    pub tcp: TcpVerdict<'a>,
+}
+
+/// The TCP path's chain and verdict, as an attempt can know them.
+pub enum TcpVerdict<'a> {
+    /// Known: the attempt follows the TCP response.
+    Known(Option<(&'a [CertificateDer<'static>], &'a Result<Chain, ChainError>)>),
+    /// Left here by the TCP path once it has them: the attempt raced beside it ([`race`]).
+    Later(&'a OnceLock<Judged>),
+}
+
+impl TcpVerdict<'_> {
+    /// The chain and verdict, when the TCP path has them by now.
+    fn now(&self) -> Option<(&[CertificateDer<'static>], &Result<Chain, ChainError>)> {
+        match self {
+            TcpVerdict::Known(known) => *known,
+            TcpVerdict::Later(slot) => slot.get().map(|(sent, verdict)| (sent.as_slice(), verdict)),
+        }
+    }
 }
 
 /// A chain as sent, and the phone's verdict on it.
@@ -249,8 +264,7 @@ pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant) -> 
     let handshake_time = started.elapsed();
     let mut spans = vec![(SpanKind::QuicHandshake, started, Instant::now())];
     let presented = shaken.presented;
-    let tcp = attempt.tcp_chain.or_else(|| attempt.tcp_later?.get().map(|(sent, verdict)| (sent.as_slice(), verdict)));
-    let chain = judged(&presented, tcp, roots, attempt.host);
+    let chain = judged(&presented, attempt.tcp.now(), roots, attempt.host);
     let mut trace = QuicTrace {
         addr: attempt.addr,
         aim: attempt.aim,

@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::aim::Target as Aimed;
-use super::{Aim, Attempt, Judged, Made, attempt};
+use super::{Aim, Attempt, Judged, Made, TcpVerdict, attempt};
 use crate::probe::{Ask, Settings};
 use crate::proxy::Choice;
 use crate::target::Target;
@@ -73,9 +73,8 @@ enum Running {
 pub(in crate::probe) fn start(seed: Seed, addr: SocketAddr, roots: Roots, deadline: Instant) -> Racing {
     let work = async move {
         let request = seed.ask.as_deref().map(Ask::outgoing);
-        let tcp_later = Some(&*seed.tcp_verdict);
-        let raced =
-            Attempt { addr, aim: Aim::Url, alt_host: None, host: &seed.host, request, tcp_chain: None, tcp_later };
+        let tcp = TcpVerdict::Later(&seed.tcp_verdict);
+        let raced = Attempt { addr, aim: Aim::Url, alt_host: None, host: &seed.host, request, tcp };
         attempt(raced, &roots, deadline).await
     };
     let running = match Handle::current().runtime_flavor() {
