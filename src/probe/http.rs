@@ -159,7 +159,7 @@ pub struct Outgoing<'a> {
 
 /// The size of a response head as sent: the status line, each header line and
 /// the blank line (the reason phrase counted at its usual length).
-fn head_size<B>(head: &hyper::Response<B>) -> usize {
+pub(super) fn head_size<B>(head: &hyper::Response<B>) -> usize {
     let status_line = "HTTP/1.1 200 OK\r\n".len();
     let lines: usize = head.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
     status_line + lines + 2
@@ -353,17 +353,24 @@ fn classify(error: &hyper::Error) -> ExchangeError {
     }
 }
 
+/// The URL's authority (`host[:port]`, as Host or `:authority` carries it)
+/// and its path with the query (`/` when empty); `None` without a host.
+pub(super) fn authority_and_path(url: &Url) -> Option<(String, &str)> {
+    let authority = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str()?),
+        None => url.host_str()?.to_owned(),
+    };
+    let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    Some((authority, if path.is_empty() { "/" } else { path }))
+}
+
 /// The request as `protocol` carries it: HTTP/1.1 with a path and a Host
 /// header, HTTP/2 with the absolute URL (`:authority` instead of Host).
 fn build(outgoing: &Outgoing<'_>, protocol: Protocol) -> Result<hyper::Request<Full<Bytes>>, ExchangeError> {
     let url = outgoing.url;
-    let host = match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        (None, _) => return Err(ExchangeError::Request("the URL has no host".into())),
+    let Some((host, path)) = authority_and_path(url) else {
+        return Err(ExchangeError::Request("the URL has no host".into()));
     };
-    let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let path = if path.is_empty() { "/" } else { path };
     let mut builder = hyper::Request::builder().method(outgoing.method);
     builder = match protocol {
         Protocol::Http1 => builder.uri(path).header(hyper::header::HOST, host),

@@ -8,7 +8,7 @@ use tokio::time::{Instant, timeout_at};
 
 use super::handshake::classify;
 use super::{H3Error, H3Response};
-use crate::probe::http::{MAX_HEAD, Outgoing, request_size};
+use crate::probe::http::{MAX_HEAD, Outgoing, authority_and_path, head_size, request_size};
 
 /// Headers HTTP/3 forbids (RFC 9114 §4.2): the connection's own, and Host,
 /// which `:authority` replaces.
@@ -42,7 +42,7 @@ pub async fn exchange(
             .map_err(|e| stopped.unwrap_or_else(|| stream_error(connection, e)))?;
         let ttfb = sent.elapsed();
         let head_bytes = head_size(&head);
-        if head_bytes > MAX_HEAD as u64 {
+        if head_bytes > MAX_HEAD {
             return Err(H3Error::HeadTooLarge);
         }
         let mut body_bytes = 0u64;
@@ -58,7 +58,7 @@ pub async fn exchange(
             }
         }
         let status = u32::from(head.status().as_u16());
-        Ok(H3Response { status, ttfb, total: sent.elapsed(), head_bytes, body_bytes, sent_bytes })
+        Ok(H3Response { status, ttfb, total: sent.elapsed(), head_bytes: head_bytes as u64, body_bytes, sent_bytes })
     }
     .await;
     drive.abort();
@@ -95,13 +95,9 @@ where
 /// `:authority`, `:path`), the headers HTTP/3 allows, and the body apart.
 fn build(outgoing: &Outgoing<'_>) -> Result<(http::Request<()>, Bytes), H3Error> {
     let url = outgoing.url;
-    let authority = match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        (None, _) => return Err(H3Error::Request("the URL has no host".into())),
+    let Some((authority, path)) = authority_and_path(url) else {
+        return Err(H3Error::Request("the URL has no host".into()));
     };
-    let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let path = if path.is_empty() { "/" } else { path };
     let mut builder = http::Request::builder()
         .method(outgoing.method)
         .uri(format!("{}://{authority}{path}", url.scheme()))
@@ -113,13 +109,6 @@ fn build(outgoing: &Outgoing<'_>) -> Result<(http::Request<()>, Bytes), H3Error>
     }
     let request = builder.body(()).map_err(|e| H3Error::Request(e.to_string()))?;
     Ok((request, Bytes::from(outgoing.body.clone())))
-}
-
-/// The size of a response head as HTTP/1.1 would send it (as the TCP path counts it).
-fn head_size(head: &http::Response<()>) -> u64 {
-    let status_line = "HTTP/1.1 200 OK\r\n".len();
-    let lines: usize = head.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
-    (status_line + lines + 2) as u64
 }
 
 /// Why setting up HTTP/3 failed: the QUIC connection's end when it ended.
