@@ -492,12 +492,18 @@ pub fn exchange_canned(answer: &[u8], budget: Duration) -> Result<Response, Exch
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_head_with_more_lines_than_hyper_takes_keeps_what_reqdoctor_reads() {
-        let mut head = b"HTTP/1.1 302 Found\r\n".to_vec();
+    /// `status_line`, then three times as many filler header lines as hyper takes.
+    fn crowded(status_line: &str) -> Vec<u8> {
+        let mut head = format!("{status_line}\r\n").into_bytes();
         for i in 0..MAX_HEADERS * 3 {
             head.extend_from_slice(format!("x-filler-{i}: {i}\r\n").as_bytes());
         }
+        head
+    }
+
+    #[test]
+    fn a_head_with_more_lines_than_hyper_takes_keeps_what_reqdoctor_reads() {
+        let mut head = crowded("HTTP/1.1 302 Found");
         head.extend_from_slice(b"location: /next\r\nalt-svc: h3=\":443\"\r\ncontent-length: 2\r\n\r\n");
         let mut answer = head.clone();
         answer.extend_from_slice(b"{}");
@@ -511,10 +517,7 @@ mod tests {
 
     #[test]
     fn a_rewritten_interim_head_does_not_size_the_final_one() {
-        let mut answer = b"HTTP/1.1 100 Continue\r\n".to_vec();
-        for i in 0..MAX_HEADERS * 3 {
-            answer.extend_from_slice(format!("x-filler-{i}: {i}\r\n").as_bytes());
-        }
+        let mut answer = crowded("HTTP/1.1 100 Continue");
         answer.extend_from_slice(b"\r\n");
         let last = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n";
         answer.extend_from_slice(last);
