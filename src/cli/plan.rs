@@ -23,6 +23,7 @@ use crate::pipeline::Options;
 use crate::probe::Settings;
 use crate::probe::dns::{DnsServer, Resolver};
 use crate::probe::quic::Http3Mode;
+use crate::probe::quic::race::{Ready, Standby};
 use crate::proxy::{BadProxy, Given, Lookup, Proxies};
 use crate::request::RequestSpec;
 use crate::routing::{BadRule, ConnectTo, Resolve, Routes};
@@ -83,6 +84,7 @@ pub enum Source<'a> {
 
 impl Plan {
     pub fn from_args(args: &CheckArgs) -> Result<Plan, UsageError> {
+        let ready = races_on_a_thread(args).then(Ready::start).flatten();
         let targets = args.urls.iter().map(|raw| Target::parse(raw)).collect::<Result<Vec<_>, _>>()?;
         let format = match (args.json, args.format) {
             (true, _) => Format::Json,
@@ -93,6 +95,7 @@ impl Plan {
         }
         let env = |name: &str| std::env::var(name).ok();
         let options = options(&args.probe, Source::CommandLine(&env))?;
+        options.probe.standby.offer(ready);
         let lang = Lang::resolve(args.lang);
         let budget_ms = u64::try_from(options.probe.timeout.as_millis()).unwrap_or(u64::MAX);
         Ok(Plan {
@@ -158,6 +161,15 @@ impl CertPlan {
     }
 }
 
+/// Whether the run is one target with HTTP/3 on: its runtime then has one
+/// thread, and the QUIC attempt raced beside the TCP connection gets a thread
+/// of its own, started here so that it is ready by the time the connection is
+/// ([`Ready`]).
+fn races_on_a_thread(args: &CheckArgs) -> bool {
+    let one = args.urls.len() == 1 && args.targets_file.is_none();
+    one && (args.probe.http3 || args.probe.high_performance)
+}
+
 /// Validates probe settings and rules (from the command line, or a serve module).
 pub fn options(args: &ProbeArgs, source: Source<'_>) -> Result<Options, UsageError> {
     let roots = match &args.ca_file {
@@ -182,6 +194,7 @@ pub fn options(args: &ProbeArgs, source: Source<'_>) -> Result<Options, UsageErr
         max_redirects: args.max_redirects,
         deny_internal: false,
         http2: args.enable_http2 || args.high_performance,
+        standby: Standby::default(),
         http3: match (args.http3, args.high_performance) {
             (true, _) => Http3Mode::Forced,
             (false, true) => Http3Mode::Advertised,

@@ -18,9 +18,10 @@ pub mod redirect;
 pub mod tcp;
 pub mod timeline;
 pub mod tls;
+pub mod verdicts;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpStream;
@@ -41,6 +42,7 @@ use redirect::{Next, Refusal};
 use tcp::TcpTrace;
 use timeline::{Span, SpanKind, Timeline};
 use tls::TlsTrace;
+use verdicts::Verdicts;
 
 /// The HTTP/2 error code with which a server asks for HTTP/1.1 (RFC 9113).
 const HTTP_1_1_REQUIRED: u32 = 0xd;
@@ -66,6 +68,8 @@ pub struct Settings {
     pub http2: bool,
     /// When to try HTTP/3 over QUIC besides the TCP request.
     pub http3: Http3Mode,
+    /// The thread a one-target run readied for its raced QUIC attempt.
+    pub standby: quic::race::Standby,
     pub request: RequestSpec,
 }
 
@@ -202,14 +206,6 @@ pub enum HttpEnd {
     HopUnreachable(HopFailure),
 }
 
-/// Takes `certificates` from a raw probe as the chain the server presents, when the
-/// handshake itself saw none, verified by the phone's rules.
-fn adopt(tls: &mut TlsTrace, certificates: &[rustls_pki_types::CertificateDer<'static>], host: &str, roots: &Roots) {
-    if tls.presented.is_empty() && !certificates.is_empty() {
-        tls.present(certificates.to_vec(), host, roots);
-    }
-}
-
 /// The HTTP the server chose over ALPN.
 fn protocol_of(tls: &TlsTrace) -> Protocol {
     match tls.session().and_then(|s| s.alpn.as_deref()) {
@@ -307,6 +303,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
     let started_at = SystemTime::now();
     let started = Instant::now();
     let deadline = started + settings.timeout;
+    let verdicts = Arc::new(Verdicts::default());
     let mut session = Session {
         settings,
         deadline,
@@ -316,9 +313,9 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
         http11_required: false,
         timeline: Timeline::new(started),
         first: true,
-        race: quic::race::seed(target, settings),
+        race: quic::race::seed(target, settings, &verdicts),
         racing: None,
-        tcp_verdict: None,
+        verdicts,
     };
     let mut trace = Trace::empty(started_at);
     if target.is_fetchable() {
@@ -372,8 +369,8 @@ struct Session<'a> {
     race: Option<quic::race::Seed>,
     /// That attempt, once started.
     racing: Option<quic::race::Racing>,
-    /// Where the first TLS handshake leaves its chain and verdict for the raced QUIC attempt.
-    tcp_verdict: Option<Arc<OnceLock<quic::Judged>>>,
+    /// The verdicts on the chains sent, shared with the raced QUIC attempt.
+    verdicts: Arc<Verdicts>,
 }
 
 impl Session<'_> {
@@ -438,8 +435,8 @@ impl Session<'_> {
         let (allowed, denied): (Vec<SocketAddr>, Vec<SocketAddr>) =
             addrs.into_iter().partition(|a| !(deny_internal && tcp::is_internal(a.ip())));
         if let (Some(seed), Some(addr)) = (self.race.take(), allowed.first()) {
-            self.tcp_verdict = Some(Arc::clone(&seed.tcp_verdict));
-            self.racing = Some(quic::race::start(seed, *addr, self.settings.roots.clone(), self.deadline));
+            let (roots, standby) = (self.settings.roots.clone(), &self.settings.standby);
+            self.racing = Some(quic::race::start(seed, *addr, roots, self.deadline, standby));
         }
         let since = Instant::now();
         let (mut tcp, stream, others) = tcp::connect_all(&allowed, self.deadline).await;
@@ -476,8 +473,9 @@ impl Session<'_> {
             .into_iter()
             .map(|(addr, stream)| {
                 let (host, roots, ask) = (host.to_owned(), self.settings.roots.clone(), ask.clone());
+                let verdicts = Arc::clone(&self.verdicts);
                 tokio::spawn(async move {
-                    let (tls, stream) = tls::handshake(stream, &host, &roots, http2, limit).await;
+                    let (tls, stream) = tls::handshake(stream, &host, &roots, &verdicts, http2, limit).await;
                     let answer = match (stream, ask) {
                         (Some(stream), Some(ask)) if tls.refusal().is_none() => {
                             Some(ask.send(Box::new(stream), protocol_of(&tls), limit).await)
@@ -494,7 +492,8 @@ impl Session<'_> {
     /// fails); a usable stream only when the certificate was accepted.
     async fn secure(&mut self, stream: TcpStream, conn: &mut ConnTrace, host: &str) -> Option<Opened> {
         let since = Instant::now();
-        let (mut tls, stream) = tls::handshake(stream, host, &self.settings.roots, self.http2(), self.deadline).await;
+        let (roots, verdicts) = (&self.settings.roots, &*self.verdicts);
+        let (mut tls, stream) = tls::handshake(stream, host, roots, verdicts, self.http2(), self.deadline).await;
         self.mark_first(SpanKind::Tls, since);
         if matches!(tls.failure(), Some(tls::TlsFailure::TimedOut | tls::TlsFailure::Stalled { .. })) {
             self.note_timeout(Phase::Tls);
@@ -509,11 +508,8 @@ impl Session<'_> {
             let since = Instant::now();
             let large = raw::large_chain(&dial, host, self.deadline).await;
             self.timeline.mark(SpanKind::LargeChain, since);
-            adopt(&mut tls, &large.certificates, host, &self.settings.roots);
+            self.adopt(&mut tls, &large.certificates, host);
             tls.certificate_bytes = large.message_len;
-        }
-        if let (Some(slot), Some(chain)) = (self.tcp_verdict.take(), &tls.chain) {
-            let _ = slot.set((tls.presented.clone(), chain.clone()));
         }
         let accepted = tls.refusal().is_none();
         let protocol = protocol_of(&tls);
@@ -531,6 +527,14 @@ impl Session<'_> {
         }
     }
 
+    /// Takes `certificates` from a raw probe as the chain the server presents,
+    /// when the handshake itself saw none, verified by the phone's rules.
+    fn adopt(&self, tls: &mut TlsTrace, certificates: &[rustls_pki_types::CertificateDer<'static>], host: &str) {
+        if tls.presented.is_empty() && !certificates.is_empty() {
+            tls.present(certificates.to_vec(), host, &self.settings.roots, &self.verdicts);
+        }
+    }
+
     /// After a failed handshake, offers the phone's own ClientHello and, when
     /// the server refuses that too, TLS 1.1 and 1.0, then a 国密 TLCP hello;
     /// the certificates a TLS answer sends in the clear are kept so that they
@@ -540,13 +544,13 @@ impl Session<'_> {
         let phone = raw::phone(dial, host, self.deadline).await;
         self.timeline.mark(SpanKind::PhoneHello, since);
         let answered = phone.answer.hello().is_some();
-        adopt(tls, &phone.certificates, host, &self.settings.roots);
+        self.adopt(tls, &phone.certificates, host);
         tls.phone = Some(phone);
         if !answered {
             let since = Instant::now();
             let legacy = raw::legacy(dial, host, self.deadline).await;
             self.timeline.mark(SpanKind::LegacyHellos, since);
-            adopt(tls, &legacy.certificates, host, &self.settings.roots);
+            self.adopt(tls, &legacy.certificates, host);
             let old = legacy.highest().is_some();
             tls.legacy = Some(legacy);
             if !old {
@@ -583,9 +587,10 @@ impl Session<'_> {
                 let spec = &settings.request;
                 let ask = spec.is_safe_to_repeat().then(|| Ask::new(spec, &target.url));
                 let request = ask.as_ref().map(Ask::outgoing);
-                let tcp = quic::TcpVerdict::Known(trace.presented().zip(trace.chain()));
-                let alt_host = to.alt_host;
-                let attempt = quic::Attempt { addr: to.addr, aim: to.aim, alt_host, host: &host, request, tcp };
+                let (alt_host, verdicts) = (to.alt_host, &*self.verdicts);
+                let bound = quic::handshake::Bound::default();
+                let attempt =
+                    quic::Attempt { addr: to.addr, aim: to.aim, alt_host, host: &host, request, verdicts, bound };
                 quic::attempt(attempt, &settings.roots, self.deadline).await
             }
         };

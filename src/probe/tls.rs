@@ -27,6 +27,7 @@ use super::client_auth::{self, ClientAuthRequest};
 use super::flight::{Answer, ServerHello};
 use super::hello::WireVersion;
 use super::raw::{LegacyProbe, PhoneProbe, Tlcp};
+use super::verdicts::Verdicts;
 use crate::cert::{Chain, ChainError, Refusal};
 use crate::trust::Roots;
 
@@ -112,10 +113,10 @@ impl TlsTrace {
         refusal_of(self.chain.as_ref())
     }
 
-    /// Takes `chain` as what the server presented, verified for `host` now.
-    pub fn present(&mut self, chain: Vec<CertificateDer<'static>>, host: &str, roots: &Roots) {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        self.chain = (!chain.is_empty()).then(|| Chain::analyze(&chain, roots, host, now));
+    /// Takes `chain` as what the server presented, verified for `host` now
+    /// (or the diagnosis's verdict on the very same chain).
+    pub fn present(&mut self, chain: Vec<CertificateDer<'static>>, host: &str, roots: &Roots, verdicts: &Verdicts) {
+        self.chain = (!chain.is_empty()).then(|| verdicts.judge(&chain, roots, host));
         self.presented = chain;
     }
 }
@@ -232,11 +233,13 @@ impl TlsFailure {
 /// A stream whose TLS handshake and certificate are done with.
 pub type Stream = TlsStream<Recorder<TcpStream>>;
 
-/// Runs the handshake on `tcp` until `deadline`; `http2` offers h2 over ALPN too.
+/// Runs the handshake on `tcp` until `deadline`; `http2` offers h2 over ALPN
+/// too. The chain sent is judged through `verdicts`.
 pub async fn handshake(
     tcp: TcpStream,
     host: &str,
     roots: &Roots,
+    verdicts: &Verdicts,
     http2: bool,
     deadline: Instant,
 ) -> (TlsTrace, Option<Stream>) {
@@ -270,12 +273,12 @@ pub async fn handshake(
     trace.result = Some(result);
     let seen = seen.lock().expect("not poisoned").take();
     if let Some(seen) = seen {
-        trace.present(seen.chain, host, roots);
+        trace.present(seen.chain, host, roots, verdicts);
         trace.ocsp_stapled = seen.ocsp_stapled;
     } else if stream.is_none() {
         // A TLS 1.2 server sends its chain in the clear: judge it even when
         // the handshake broke off before rustls got to see it.
-        trace.present(chain, host, roots);
+        trace.present(chain, host, roots, verdicts);
     }
     (trace, stream)
 }

@@ -174,6 +174,7 @@ mod tests {
             deny_internal: false,
             http2: false,
             http3: Http3Mode::Forced,
+            standby: Default::default(),
             request: crate::request::RequestSpec {
                 method: "GET".into(),
                 headers: Vec::new(),

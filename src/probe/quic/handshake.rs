@@ -11,7 +11,7 @@ use std::time::Duration;
 use quinn::crypto::rustls::{HandshakeData, QuicClientConfig};
 use quinn::{ConnectionError, Endpoint, IdleTimeout, TransportConfig};
 use rustls::client::Resumption;
-use rustls::crypto::ring;
+use rustls::crypto::{CryptoProvider, ring};
 use rustls_pki_types::CertificateDer;
 use tokio::time::{Instant, timeout_at};
 
@@ -41,20 +41,57 @@ pub struct Handshake {
     pub presented: Vec<CertificateDer<'static>>,
 }
 
-/// Makes the QUIC handshake with `addr` for `host` until `limit`.
-pub async fn connect(addr: SocketAddr, host: &str, roots: &Roots, limit: Instant) -> Handshake {
+/// A UDP endpoint bound before the attempt needs one: IPv6 and dual-stack
+/// (quinn clears `IPV6_V6ONLY`), so it reaches IPv4 addresses too, or IPv4
+/// alone on a machine without IPv6. An attempt takes it when it can reach
+/// the address, or binds one of the address's family then.
+#[derive(Default)]
+pub struct Bound(Option<Endpoint>);
+
+impl Bound {
+    /// Binds the endpoint; inside a runtime. (Each socket quinn binds turns
+    /// UDP GRO on, and the first on a machine patches the kernel's code:
+    /// that is done here, before the attempt, not during it.)
+    pub fn ahead() -> Bound {
+        Bound(Endpoint::client(any_local(true)).or_else(|_| Endpoint::client(any_local(false))).ok())
+    }
+
+    /// The endpoint to reach `addr` from: the one bound ahead, else a new one.
+    fn take_for(self, addr: SocketAddr) -> std::io::Result<Endpoint> {
+        let reaches = |ahead: &Endpoint| ahead.local_addr().is_ok_and(|local| local.is_ipv6() || addr.is_ipv4());
+        match self.0.filter(reaches) {
+            Some(ahead) => Ok(ahead),
+            None => Endpoint::client(any_local(addr.is_ipv6())),
+        }
+    }
+}
+
+/// Any local address and port of one family.
+fn any_local(ipv6: bool) -> SocketAddr {
+    if ipv6 { (Ipv6Addr::UNSPECIFIED, 0).into() } else { (Ipv4Addr::UNSPECIFIED, 0).into() }
+}
+
+/// Makes the QUIC handshake with `addr` for `host` until `limit`, from an
+/// endpoint of `bound`.
+pub async fn connect(addr: SocketAddr, host: &str, roots: &Roots, bound: Bound, limit: Instant) -> Handshake {
     let slot: Slot = Arc::new(Mutex::new(None));
-    let result = open(addr, host, roots, slot.clone(), limit).await;
+    let endpoint = bound.take_for(addr).map_err(|e| QuicFailure::Local(e.to_string()));
+    let result = match endpoint {
+        Ok(endpoint) => open(endpoint, addr, host, roots, slot.clone(), limit).await,
+        Err(failure) => Err(failure),
+    };
     let presented = slot.lock().expect("not poisoned").take().map(|seen| seen.chain).unwrap_or_default();
     Handshake { result, presented }
 }
 
-async fn open(addr: SocketAddr, host: &str, roots: &Roots, slot: Slot, limit: Instant) -> Result<Opened, QuicFailure> {
-    let local: SocketAddr = match addr {
-        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-    };
-    let endpoint = Endpoint::client(local).map_err(|e| QuicFailure::Local(e.to_string()))?;
+async fn open(
+    endpoint: Endpoint,
+    addr: SocketAddr,
+    host: &str,
+    roots: &Roots,
+    slot: Slot,
+    limit: Instant,
+) -> Result<Opened, QuicFailure> {
     let config = client_config(roots, slot, limit.saturating_duration_since(Instant::now()))?;
     let connecting = endpoint.connect_with(config, addr, host).map_err(|e| QuicFailure::Local(e.to_string()))?;
     let connection = match timeout_at(limit, connecting).await {
@@ -75,7 +112,7 @@ async fn open(addr: SocketAddr, host: &str, roots: &Roots, slot: Slot, limit: In
 /// resumption or early data (every handshake shows the chain), QUIC v1 only,
 /// and an idle timeout no longer than the attempt's share of the budget.
 fn client_config(roots: &Roots, slot: Slot, share: Duration) -> Result<quinn::ClientConfig, QuicFailure> {
-    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(phone_suites()))
         .with_protocol_versions(&[&rustls::version::TLS13])
         .expect("ring supports TLS 1.3")
         .dangerous()
@@ -92,6 +129,15 @@ fn client_config(roots: &Roots, slot: Slot, share: Duration) -> Result<quinn::Cl
     transport.max_idle_timeout(IdleTimeout::try_from(idle).ok());
     config.transport_config(Arc::new(transport));
     Ok(config)
+}
+
+/// ring's TLS 1.3 suites in the order Cronet offers them on a phone with AES
+/// instructions (BoringSSL's `ssl_write_client_cipher_list`): AES-128-GCM
+/// first, where rustls puts AES-256-GCM first.
+fn phone_suites() -> CryptoProvider {
+    use ring::cipher_suite::{TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384, TLS13_CHACHA20_POLY1305_SHA256};
+    let cipher_suites = vec![TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384, TLS13_CHACHA20_POLY1305_SHA256];
+    CryptoProvider { cipher_suites, ..ring::default_provider() }
 }
 
 /// Names why a QUIC connection ended, by quinn's kinds (never its words).
@@ -132,5 +178,7 @@ mod tests {
         let slot: Slot = Arc::new(Mutex::new(None));
         let config = client_config(&Roots::mozilla(), slot, Duration::from_secs(1));
         assert!(config.is_ok());
+        let first = phone_suites().cipher_suites[0].suite();
+        assert_eq!(first, rustls::CipherSuite::TLS13_AES_128_GCM_SHA256, "Cronet's first suite");
     }
 }

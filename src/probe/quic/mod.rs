@@ -14,7 +14,6 @@ pub mod handshake;
 pub mod race;
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use rustls_pki_types::CertificateDer;
@@ -22,6 +21,7 @@ use tokio::time::Instant;
 
 use super::http::Outgoing;
 use super::timeline::{SpanKind, Timeline};
+use super::verdicts::Verdicts;
 use crate::cert::{Chain, ChainError, Refusal};
 use crate::trust::Roots;
 
@@ -213,31 +213,12 @@ pub struct Attempt<'a> {
     pub host: &'a str,
     /// The request to repeat over HTTP/3, when it is safe to send twice.
     pub request: Option<Outgoing<'a>>,
-    /// The chain the TCP path was sent and its verdict: the same chain over
-    /// QUIC is the same verdict, not verified twice.
-    pub tcp: TcpVerdict<'a>,
+    /// The diagnosis's verdicts: the chain the TCP path was sent, sent again
+    /// over QUIC, is not verified twice.
+    pub verdicts: &'a Verdicts,
+    /// The endpoint bound ahead, if any; else the attempt binds its own.
+    pub bound: handshake::Bound,
 }
-
-/// The TCP path's chain and verdict, as an attempt can know them.
-pub enum TcpVerdict<'a> {
-    /// Known: the attempt follows the TCP response.
-    Known(Option<(&'a [CertificateDer<'static>], &'a Result<Chain, ChainError>)>),
-    /// Left here by the TCP path once it has them: the attempt raced beside it ([`race`]).
-    Later(&'a OnceLock<Judged>),
-}
-
-impl TcpVerdict<'_> {
-    /// The chain and verdict, when the TCP path has them by now.
-    fn now(&self) -> Option<(&[CertificateDer<'static>], &Result<Chain, ChainError>)> {
-        match self {
-            TcpVerdict::Known(known) => *known,
-            TcpVerdict::Later(slot) => slot.get().map(|(sent, verdict)| (sent.as_slice(), verdict)),
-        }
-    }
-}
-
-/// A chain as sent, and the phone's verdict on it.
-pub type Judged = (Vec<CertificateDer<'static>>, Result<Chain, ChainError>);
 
 /// An attempt as made, and its stretches of time (QUIC handshake, HTTP/3
 /// request) for the caller's timeline.
@@ -260,11 +241,11 @@ impl Made {
 pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant) -> Made {
     let started = Instant::now();
     let limit = deadline.min(started + HANDSHAKE_LIMIT);
-    let shaken = handshake::connect(attempt.addr, attempt.host, roots, limit).await;
+    let shaken = handshake::connect(attempt.addr, attempt.host, roots, attempt.bound, limit).await;
     let handshake_time = started.elapsed();
     let mut spans = vec![(SpanKind::QuicHandshake, started, Instant::now())];
     let presented = shaken.presented;
-    let chain = judged(&presented, attempt.tcp.now(), roots, attempt.host);
+    let chain = (!presented.is_empty()).then(|| attempt.verdicts.judge(&presented, roots, attempt.host));
     let mut trace = QuicTrace {
         addr: attempt.addr,
         aim: attempt.aim,
@@ -294,22 +275,4 @@ pub async fn attempt(attempt: Attempt<'_>, roots: &Roots, deadline: Instant) -> 
     }
     trace.elapsed = started.elapsed();
     Made { trace, spans }
-}
-
-/// The chain sent over QUIC verified by the phone's rules: the TCP path's
-/// verdict when it is the very chain TCP was sent; `None` when none was sent.
-fn judged(
-    presented: &[CertificateDer<'static>],
-    tcp: Option<(&[CertificateDer<'static>], &Result<Chain, ChainError>)>,
-    roots: &Roots,
-    host: &str,
-) -> Option<Result<Chain, ChainError>> {
-    if presented.is_empty() {
-        return None;
-    }
-    if let Some((_, verdict)) = tcp.filter(|(sent, _)| *sent == presented) {
-        return Some(verdict.clone());
-    }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    Some(Chain::analyze(presented, roots, host, now))
 }
