@@ -5,6 +5,10 @@
 //! `tool.version` stays the plain `CARGO_PKG_VERSION`. `REQDOCTOR_REVISION` is
 //! the commit alone (empty when unknown), for the exporter's build_info metric.
 //!
+//! It also splits `data/android-roots.json` into its head (the releases) and
+//! its roots, in `OUT_DIR`, so that start-up reads the releases without
+//! scanning past the 250 roots it may never need.
+//!
 //! Cargo reruns this script when HEAD moves: on a change to the HEAD file and
 //! to the file of the branch it points to (both found with `git rev-parse
 //! --git-path`, so a worktree, whose `.git` is a file, works too) or to
@@ -25,6 +29,22 @@ fn main() {
     println!("cargo:rustc-env=REQDOCTOR_VERSION={line}");
     // The exporter's reqdoctor_build_info{revision}: empty when unknown.
     println!("cargo:rustc-env=REQDOCTOR_REVISION={}", commit.unwrap_or_default());
+    split_android_roots(&manifest_dir, &PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")));
+}
+
+/// Writes `android-head.json` (every field but `roots`) and
+/// `android-roots.json` (`{"roots": [...]}`) into `out`.
+fn split_android_roots(manifest_dir: &Path, out: &Path) {
+    println!("cargo:rerun-if-changed=data/android-roots.json");
+    let path = manifest_dir.join("data/android-roots.json");
+    let text = std::fs::read_to_string(&path).expect("data/android-roots.json is readable");
+    let mut head: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).expect("data/android-roots.json is a JSON object");
+    let roots = head.remove("roots").expect("data/android-roots.json lists roots");
+    let body = serde_json::json!({ "roots": roots });
+    std::fs::write(out.join("android-head.json"), serde_json::Value::Object(head).to_string())
+        .expect("OUT_DIR is writable");
+    std::fs::write(out.join("android-roots.json"), body.to_string()).expect("OUT_DIR is writable");
 }
 
 /// The short commit of HEAD, when `dir` is the top of a git work tree; also

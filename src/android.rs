@@ -8,8 +8,11 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
-/// The bundled history.
-const BUNDLED: &str = include_str!("../data/android-roots.json");
+/// The bundled history's head (its releases), split from the roots by build.rs.
+const BUNDLED_HEAD: &str = include_str!(concat!(env!("OUT_DIR"), "/android-head.json"));
+
+/// The bundled history's roots.
+const BUNDLED_ROOTS: &str = include_str!(concat!(env!("OUT_DIR"), "/android-roots.json"));
 
 /// The history, as read from `data/android-roots.json` or a file of the same
 /// form. The bundled roots are parsed on first use, not at start-up: a run
@@ -78,7 +81,7 @@ impl AndroidRoots {
     pub fn bundled() -> Arc<AndroidRoots> {
         static HEAD: OnceLock<Arc<AndroidRoots>> = OnceLock::new();
         let read = || {
-            let head: Head = serde_json::from_str(BUNDLED).expect("the bundled Android root history parses");
+            let head: Head = serde_json::from_str(BUNDLED_HEAD).expect("the bundled Android root history parses");
             Arc::new(AndroidRoots {
                 history_until: head.history_until,
                 releases: head.releases,
@@ -103,7 +106,7 @@ impl AndroidRoots {
     /// Every root of the history.
     pub fn roots(&self) -> &[Root] {
         self.roots.get_or_init(|| {
-            let body: Body = serde_json::from_str(BUNDLED).expect("the bundled Android root history parses");
+            let body: Body = serde_json::from_str(BUNDLED_ROOTS).expect("the bundled Android root history parses");
             body.roots
         })
     }
@@ -154,5 +157,14 @@ mod tests {
         assert_eq!(roots.release("14").map(|r| r.api), Some(34), "a version before an API level");
         assert_eq!(roots.release("3.2"), None);
         assert!(roots.newest().api >= 33);
+    }
+
+    #[test]
+    fn the_split_bundled_history_is_the_data_file() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/android-roots.json");
+        let whole = AndroidRoots::from_file(&path).expect("the data file reads");
+        let bundled = AndroidRoots::bundled();
+        assert_eq!((&bundled.history_until, &bundled.releases), (&whole.history_until, &whole.releases));
+        assert_eq!(bundled.roots(), whole.roots());
     }
 }

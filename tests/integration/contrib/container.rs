@@ -137,8 +137,8 @@ fn run_bounded(argv: &[String]) -> Option<i32> {
     None
 }
 
-/// `include_str!`/`include_bytes!` paths of `src/` outside unit tests, relative to the
-/// repository root.
+/// `include_str!`/`include_bytes!` paths of `src/` outside unit tests, and the
+/// files build.rs reads, relative to the repository root.
 fn included_files(root: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut dirs = vec![root.join("src")];
@@ -161,6 +161,14 @@ fn included_files(root: &Path) -> Vec<PathBuf> {
                 }
             }
         }
+    }
+    // What build.rs reads from the tree, it names to cargo as rerun-if-changed
+    // (the git files it watches are formatted in, not named).
+    let script = std::fs::read_to_string(root.join("build.rs")).unwrap();
+    for (at, _) in script.match_indices("cargo:rerun-if-changed=") {
+        let rest = &script[at + "cargo:rerun-if-changed=".len()..];
+        let relative = &rest[..rest.find('"').expect("a closed string")];
+        found.extend((relative != "build.rs" && !relative.contains('{')).then(|| PathBuf::from(relative)));
     }
     found
 }
@@ -208,7 +216,7 @@ fn the_build_stage_copies_what_cargo_needs_and_the_context_holds_just_that() {
     let let_in: BTreeSet<String> = rules.map(|r| r.strip_prefix('!').expect("then lets files in").to_owned()).collect();
     assert_eq!(let_in, context, ".dockerignore lets in exactly what the Containerfile copies");
 
-    // What src/ includes at compile time is copied too, and cargo resolves the copied
+    // What src/ includes and build.rs reads at compile time is copied too, and cargo resolves the copied
     // tree's build from Cargo.lock alone (offline: the crates this build downloaded).
     let included = included_files(root);
     assert!(!included.is_empty());
