@@ -303,7 +303,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Trace {
     let started_at = SystemTime::now();
     let started = Instant::now();
     let deadline = started + settings.timeout;
-    let verdicts = Arc::new(Verdicts::default());
+    let verdicts = Arc::new(if quic::applies(target, settings) { Verdicts::shared() } else { Verdicts::default() });
     let mut session = Session {
         settings,
         deadline,

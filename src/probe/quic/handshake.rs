@@ -181,4 +181,21 @@ mod tests {
         let first = phone_suites().cipher_suites[0].suite();
         assert_eq!(first, rustls::CipherSuite::TLS13_AES_128_GCM_SHA256, "Cronet's first suite");
     }
+
+    #[tokio::test]
+    async fn an_endpoint_bound_ahead_is_taken_only_for_an_address_it_reaches() {
+        let v4: SocketAddr = "127.0.0.1:443".parse().unwrap();
+        let v6: SocketAddr = "[::1]:443".parse().unwrap();
+        let ipv4_alone = Endpoint::client(any_local(false)).unwrap();
+        let port = ipv4_alone.local_addr().unwrap().port();
+        let taken = Bound(Some(ipv4_alone)).take_for(v4).unwrap();
+        assert_eq!(taken.local_addr().unwrap().port(), port, "the IPv4 endpoint bound ahead reaches IPv4");
+        // The test machines have IPv6 (the loopback tests use [::1]).
+        let dual = Endpoint::client(any_local(true)).expect("an IPv6 socket");
+        let port = dual.local_addr().unwrap().port();
+        assert_eq!(Bound(Some(dual)).take_for(v4).unwrap().local_addr().unwrap().port(), port, "dual-stack");
+        let ipv4_alone = Endpoint::client(any_local(false)).unwrap();
+        let other = Bound(Some(ipv4_alone)).take_for(v6).unwrap();
+        assert!(other.local_addr().unwrap().is_ipv6(), "an IPv6 address gets an endpoint of its own");
+    }
 }
