@@ -19,7 +19,7 @@ use crate::checks::{AndroidFloor, Rules, TimeoutSource};
 use crate::lang::Lang;
 use crate::miniprogram::{self, DEFAULT_TIMEOUT_MS, TOURIST_APPID};
 use crate::output::{Format, Style};
-use crate::pipeline::Options;
+use crate::pipeline::{Options, Work};
 use crate::probe::Settings;
 use crate::probe::dns::{DnsServer, Resolver};
 use crate::probe::quic::Http3Mode;
@@ -166,8 +166,8 @@ impl CertPlan {
 /// of its own, started here so that it is ready by the time the connection is
 /// ([`Ready`]).
 fn races_on_a_thread(args: &CheckArgs) -> bool {
-    let one = args.urls.len() == 1 && args.targets_file.is_none();
-    one && (args.probe.http3 || args.probe.high_performance)
+    let count = args.targets_file.is_none().then_some(args.urls.len());
+    Work::of(count) == Work::One && (args.probe.http3 || args.probe.high_performance)
 }
 
 /// Validates probe settings and rules (from the command line, or a serve module).
