@@ -37,7 +37,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Deferred: only the subcommand that runs has its options built (each is a
+// few hundred arguments' worth of work at every start).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Run the six-step wx.request triage against one or more URLs.
     #[command(after_help = CHECK_EXAMPLES)]
@@ -315,8 +318,10 @@ pub struct CheckArgs {
     pub probe: ProbeArgs,
 }
 
-/// How one target is probed and judged: shared by `check` (as options) and
-/// `serve` (as a module of its TOML config, with the same names).
+// How one target is probed and judged: shared by `check` (as options) and
+// `serve` (as a module of its TOML config, with the same names). Not a doc
+// comment: clap would make it the `about` of `check` and `chain`, whose
+// options are built after their own `about` (the subcommands are deferred).
 #[derive(Debug, Args, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ProbeArgs {
