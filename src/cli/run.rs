@@ -56,7 +56,7 @@ fn check(args: &CheckArgs) -> Exit {
         Ok(store) => store,
         Err(error) => return fail(&UsageError::from(error).to_string()),
     };
-    let mut stdout = io::stdout().lock();
+    let mut stdout = buffered_stdout();
     let outcome = match run_batch(&plan, store.as_mut(), &mut stdout) {
         Ok(outcome) => outcome,
         Err(error) => return fail(&error.to_string()),
@@ -78,6 +78,13 @@ fn check(args: &CheckArgs) -> Exit {
         let _ = writeln!(io::stderr(), "reqdoctor: {line}");
     }
     decision.exit
+}
+
+/// Standard output for reports: written when [`Output`] flushes, after each
+/// report and at the end, not at each of a text report's 60-odd line ends
+/// (each a system call, and a wake-up for whatever reads the pipe).
+fn buffered_stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
 }
 
 /// Diagnoses the plan's targets, writing each report to `out` as it finishes
@@ -203,7 +210,7 @@ fn cert(args: &CertArgs) -> Exit {
     };
     let mut outcome = Outcome::default();
     outcome.record(report.verdict);
-    let mut stdout = io::stdout().lock();
+    let mut stdout = buffered_stdout();
     let command = super::invocation::shown(std::env::args_os().skip(1));
     let mut output = Output::new(plan.style, false, &mut stdout).with_command(command);
     let written = output.report(&report).and_then(|()| output.finish(&outcome));
