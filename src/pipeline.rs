@@ -33,7 +33,7 @@ pub async fn diagnose(target: &Target, options: &Options, lang: Lang) -> Report 
     };
     let checks = checks::evaluate(&cx);
     let chain = chain.and_then(|c| c.as_ref().ok());
-    Report::new(target, &checks, options.probe.request.api, &trace, chain)
+    Report::new(target, checks, options.probe.request.api, &trace, chain)
 }
 
 /// One runtime worker per CPU, at least two.

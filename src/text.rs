@@ -22,6 +22,32 @@ pub fn clean(text: &str, max: usize) -> String {
     out
 }
 
+/// [`clean`] for text already owned: returned as it is when nothing needs
+/// replacing or cutting, which is almost always (no copy).
+pub fn clean_owned(text: String, max: usize) -> String {
+    let fits = text.len() <= max.saturating_sub('…'.len_utf8());
+    if fits && !text.chars().any(char::is_control) { text } else { clean(&text, max) }
+}
+
+/// `bytes` as two hex digits each from `digits` (upper- or lower-case), with
+/// `separator` between bytes when there is one.
+pub fn hex(bytes: &[u8], digits: &[u8; 16], separator: Option<char>) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (index, byte) in bytes.iter().enumerate() {
+        if let (Some(separator), 1..) = (separator, index) {
+            out.push(separator);
+        }
+        out.push(char::from(digits[usize::from(byte >> 4)]));
+        out.push(char::from(digits[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
+/// The digits of [`hex`] in upper case.
+pub const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
+/// The digits of [`hex`] in lower case.
+pub const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// The columns `text` takes in a terminal: two for East Asian wide characters
 /// (CJK, Hangul, full-width forms), one for most others (Unicode's widths).
 pub fn columns(text: &str) -> usize {
@@ -36,6 +62,29 @@ pub fn pad(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_text_is_cleaned_as_borrowed_text_is() {
+        for (text, max) in [
+            ("plain", 100),
+            ("evil\u{1b}[2J", 100),
+            ("a long name", 6),
+            ("abcdef", 6),
+            ("abc", 6),
+            ("名字", 4),
+            ("", 0),
+        ] {
+            assert_eq!(clean_owned(text.to_owned(), max), clean(text, max), "{text:?} cut to {max}");
+        }
+    }
+
+    #[test]
+    fn hex_digits_with_and_without_separators() {
+        assert_eq!(hex(&[0x00, 0xab, 0x5f], UPPER_HEX, Some(':')), "00:AB:5F");
+        assert_eq!(hex(&[0x00, 0xab, 0x5f], LOWER_HEX, None), "00ab5f");
+        assert_eq!(hex(&[0x7], LOWER_HEX, Some(':')), "07");
+        assert_eq!(hex(&[], UPPER_HEX, Some(':')), "");
+    }
 
     #[test]
     fn control_characters_never_pass() {

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 
-use crate::text::{MAX_NAME, clean};
+use crate::text::{LOWER_HEX, MAX_NAME, UPPER_HEX, clean, clean_owned, hex};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
@@ -196,25 +196,27 @@ impl CertFacts {
     pub fn parse(der: &[u8]) -> Result<CertFacts, BadCertificate> {
         let (_, cert) = X509Certificate::from_der(der).map_err(|e| BadCertificate(e.to_string()))?;
         let (dns_names, ip_addrs) = alt_names(&cert);
+        // Each name is spelled out once (x509-parser formats it attribute by attribute).
+        let (subject, issuer) = (cert.subject().to_string(), cert.issuer().to_string());
+        let serial = hex(cert.raw_serial(), LOWER_HEX, Some(':'));
         let name = common_name(cert.subject())
-            .or_else(|| Some(cert.subject().to_string()).filter(|s| !s.is_empty()))
+            .or_else(|| Some(subject.clone()).filter(|s| !s.is_empty()))
             .or_else(|| dns_names.first().cloned())
-            .unwrap_or_else(|| format!("serial {}", cert.raw_serial_as_string()));
-        let name = clean(&name, MAX_NAME);
+            .unwrap_or_else(|| format!("serial {serial}"));
         Ok(CertFacts {
-            name,
-            subject: clean(&cert.subject().to_string(), MAX_NAME),
-            issuer: clean(&cert.issuer().to_string(), MAX_NAME),
-            issuer_name: clean(&common_name(cert.issuer()).unwrap_or_else(|| cert.issuer().to_string()), MAX_NAME),
+            name: clean_owned(name, MAX_NAME),
+            issuer_name: clean_owned(common_name(cert.issuer()).unwrap_or_else(|| issuer.clone()), MAX_NAME),
+            subject: clean_owned(subject, MAX_NAME),
+            issuer: clean_owned(issuer, MAX_NAME),
             subject_der: cert.subject().as_raw().to_vec(),
             issuer_der: cert.issuer().as_raw().to_vec(),
-            serial: cert.raw_serial_as_string(),
+            serial,
             not_before: cert.validity().not_before.timestamp(),
             not_after: cert.validity().not_after.timestamp(),
             dns_names,
             ip_addrs,
             key: key_of(&cert),
-            signature: signature_of(&cert.signature_algorithm.algorithm.to_id_string()),
+            signature: signature_of(&dotted(&cert.signature_algorithm.algorithm)),
             is_ca: cert.is_ca(),
             path_len: cert.basic_constraints().ok().flatten().and_then(|b| b.value.path_len_constraint),
             key_usage: key_usage(&cert),
@@ -252,7 +254,7 @@ fn alt_names(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<IpAddr>) {
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for name in &san.value.general_names {
             match name {
-                GeneralName::DNSName(host) => dns.push(clean(&host.to_ascii_lowercase(), MAX_NAME)),
+                GeneralName::DNSName(host) => dns.push(clean_owned(host.to_ascii_lowercase(), MAX_NAME)),
                 GeneralName::IPAddress(bytes) => ips.extend(ip_from_bytes(bytes)),
                 _ => {}
             }
@@ -271,7 +273,7 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
 
 fn key_of(cert: &X509Certificate<'_>) -> Key {
     let spki = cert.public_key();
-    match spki.algorithm.algorithm.to_id_string().as_str() {
+    match dotted(&spki.algorithm.algorithm).as_str() {
         "1.2.840.113549.1.1.1" => match spki.parsed() {
             Ok(key @ PublicKey::RSA(_)) => Key::Rsa { bits: key.key_size() },
             _ => Key::Rsa { bits: 0 },
@@ -279,7 +281,7 @@ fn key_of(cert: &X509Certificate<'_>) -> Key {
         "1.2.840.10045.2.1" => match spki.algorithm.parameters.as_ref() {
             // A named curve is an OID; anything else spells the curve out (explicit parameters).
             Some(p) if p.tag() == x509_parser::der_parser::asn1_rs::Tag::Oid => {
-                let oid = p.as_oid().ok().map(|o| o.to_id_string());
+                let oid = p.as_oid().ok().map(|o| dotted(&o));
                 Key::Ec { curve: curve_name(oid.as_deref()) }
             }
             Some(_) => Key::Ec { curve: EXPLICIT_CURVE.to_owned() },
@@ -349,19 +351,33 @@ fn extended_key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
         (eku.ocsp_signing, "OCSPSigning"),
     ];
     let mut purposes: Vec<String> = named.iter().filter(|(set, _)| *set).map(|(_, n)| (*n).to_owned()).collect();
-    purposes.extend(eku.other.iter().map(|oid| oid.to_id_string()));
+    purposes.extend(eku.other.iter().map(dotted));
     purposes
+}
+
+/// An OID in dotted decimal, e.g. `1.2.840.10045.2.1`: the same text as
+/// x509-parser's `to_id_string`, written into one string (that allocates for
+/// every arc, and OIDs are read for each certificate, key and extension).
+pub(crate) fn dotted(oid: &x509_parser::der_parser::asn1_rs::Oid<'_>) -> String {
+    use std::fmt::Write;
+    let Some(arcs) = oid.iter() else { return oid.to_id_string() };
+    let mut text = String::with_capacity(oid.as_bytes().len() * 3);
+    for (index, arc) in arcs.enumerate() {
+        let dot = if index == 0 { "" } else { "." };
+        let _ = write!(text, "{dot}{arc}");
+    }
+    text
 }
 
 fn fingerprint(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    digest.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    hex(digest.as_ref(), UPPER_HEX, Some(':'))
 }
 
 fn aia_issuer(cert: &X509Certificate<'_>) -> Option<String> {
     cert.iter_extensions().find_map(|ext| match ext.parsed_extension() {
         ParsedExtension::AuthorityInfoAccess(aia) => aia.accessdescs.iter().find_map(|desc| {
-            match (&desc.access_location, desc.access_method.to_id_string().as_str()) {
+            match (&desc.access_location, dotted(&desc.access_method).as_str()) {
                 (GeneralName::URI(uri), "1.3.6.1.5.5.7.48.2") => Some((*uri).to_owned()),
                 _ => None,
             }
@@ -374,29 +390,50 @@ fn aia_issuer(cert: &X509Certificate<'_>) -> Option<String> {
 /// outer SEQUENCE header, as trust anchors keep it), lower-case hex.
 pub fn spki_sha256(contents: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, &signed::sequence(contents));
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    hex(digest.as_ref(), LOWER_HEX, None)
 }
 
 /// A DER-encoded distinguished name as people read it: its CN, else the
 /// whole name, else the bytes' length.
 pub fn name_of(der: &[u8]) -> String {
     match x509_parser::x509::X509Name::from_der(der) {
-        Ok((_, name)) => clean(&common_name(&name).unwrap_or_else(|| name.to_string()), MAX_NAME),
+        Ok((_, name)) => clean_owned(common_name(&name).unwrap_or_else(|| name.to_string()), MAX_NAME),
         Err(_) => format!("an unreadable name of {} bytes", der.len()),
     }
 }
 
 /// `2026-11-23T10:00:00Z` for a Unix time.
+/// Written in one `format!` (the `time` crate's RFC 3339 formatter allocates
+/// for each part); years outside 0000–9999, which RFC 3339 cannot write,
+/// stay a Unix time.
 pub fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string())
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) if (0..=9999).contains(&t.year()) => {
+            let (date, clock) = ((t.year(), u8::from(t.month()), t.day()), (t.hour(), t.minute(), t.second()));
+            format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", date.0, date.1, date.2, clock.0, clock.1, clock.2)
+        }
+        _ => unix.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oids_are_dotted_as_x509_parser_does() {
+        use x509_parser::der_parser::asn1_rs::Oid;
+        let oids = ["1.2.840.10045.2.1", "2.5.29.17", "1.3.6.1.4.1.11129.2.4.2", "2.16.840.1.101.3.4.2.1"];
+        for text in oids {
+            let oid: Oid = text.parse().expect("a valid OID");
+            assert_eq!(dotted(&oid), text);
+        }
+        // An arc past u64 (1.2.840 then 128^10 + 1): x509-parser's own text.
+        let huge = [0x2a, 0x86, 0x48, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
+        let oid = Oid::new(std::borrow::Cow::Borrowed(&huge));
+        assert!(oid.iter().is_none());
+        assert_eq!(dotted(&oid), oid.to_id_string());
+    }
 
     #[test]
     fn names_broken_signature_hashes() {
@@ -427,6 +464,16 @@ mod tests {
     fn formats_times_as_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_795_600_800), "2026-11-25T10:00:00Z");
+        // The same text as the `time` crate's RFC 3339 formatter, at the edges too.
+        let by_time = |unix: i64| {
+            time::OffsetDateTime::from_unix_timestamp(unix)
+                .ok()
+                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                .unwrap_or_else(|| unix.to_string())
+        };
+        for unix in [-62_167_219_200, -62_167_219_201, -1, 951_782_400, 253_402_300_799, 253_402_300_800, i64::MAX] {
+            assert_eq!(rfc3339(unix), by_time(unix), "{unix}");
+        }
     }
 
     #[test]

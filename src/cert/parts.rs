@@ -123,7 +123,7 @@ impl Parts {
         let empty_subject = cert.subject().iter_attributes().next().is_none();
         let mut seen: Vec<String> = Vec::new();
         for ext in cert.extensions() {
-            let oid = ext.oid.to_id_string();
+            let oid = super::dotted(&ext.oid);
             if seen.contains(&oid) {
                 self.defects.push(Defect::Duplicate(extension_name(&oid).unwrap_or(&oid).to_owned()));
             }
@@ -244,7 +244,7 @@ fn sig_algorithm(cert: &X509Certificate<'_>) -> SigAlgorithm {
         "1.3.14.3.2.26" => Hash::Sha1,
         _ => Hash::Other,
     };
-    match cert.signature_algorithm.algorithm.to_id_string().as_str() {
+    match super::dotted(&cert.signature_algorithm.algorithm).as_str() {
         "1.2.840.113549.1.1.2" => SigAlgorithm::RsaPkcs1(Hash::Md2),
         "1.2.840.113549.1.1.4" => SigAlgorithm::RsaPkcs1(Hash::Md5),
         "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => SigAlgorithm::RsaPkcs1(Hash::Sha1),
@@ -258,7 +258,7 @@ fn sig_algorithm(cert: &X509Certificate<'_>) -> SigAlgorithm {
         "1.3.101.112" => SigAlgorithm::Ed25519,
         "1.2.840.113549.1.1.10" => match SignatureAlgorithm::try_from(&cert.signature_algorithm) {
             Ok(SignatureAlgorithm::RSASSA_PSS(params)) => {
-                SigAlgorithm::RsaPss(hash_of(&params.hash_algorithm_oid().to_id_string()))
+                SigAlgorithm::RsaPss(hash_of(&super::dotted(params.hash_algorithm_oid())))
             }
             _ => SigAlgorithm::RsaPss(Hash::Other),
         },

@@ -71,13 +71,13 @@ impl Key {
     fn parse(spki_contents: &[u8]) -> Option<Key> {
         let wrapped = sequence(spki_contents);
         let (_, spki) = SubjectPublicKeyInfo::from_der(&wrapped).ok()?;
-        let kind = match spki.algorithm.algorithm.to_id_string().as_str() {
+        let kind = match super::dotted(&spki.algorithm.algorithm).as_str() {
             "1.2.840.113549.1.1.1" => match spki.parsed() {
                 Ok(key @ PublicKey::RSA(_)) => Kind::Rsa(key.key_size()),
                 _ => return None,
             },
             "1.2.840.10045.2.1" => {
-                let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
+                let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| super::dotted(&o));
                 Kind::Ec(match curve.as_deref() {
                     Some("1.2.840.10045.3.1.7") => Curve::P256,
                     Some("1.3.132.0.34") => Curve::P384,

@@ -24,7 +24,7 @@ use crate::probe::Trace;
 use crate::probe::timeline::Span;
 use crate::routing::Route;
 use crate::target::Target;
-use crate::text::{MAX_LINE, clean};
+use crate::text::{MAX_LINE, clean_owned};
 
 /// The JSON report's version; bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -285,25 +285,26 @@ pub fn verdict_word(verdict: Status, lang: crate::lang::Lang) -> &'static str {
 
 impl CheckReport {
     /// The check as scripts read it; the phone error is written for `api`.
-    pub fn new(check: &Check, api: Api) -> CheckReport {
+    /// Its words and data move into the report (nothing is copied).
+    pub fn new(check: Check, api: Api) -> CheckReport {
         CheckReport {
             id: check.id,
             step: check.id.step(),
             status: check.status,
-            summary: clean(&check.summary, MAX_LINE),
-            hint: check.hint.as_deref().map(|hint| clean(hint, MAX_LINE)),
+            summary: clean_owned(check.summary, MAX_LINE),
+            hint: check.hint.map(|hint| clean_owned(hint, MAX_LINE)),
             wx: check.phone.map(|phone| Wx {
                 android: check.phone_android.map(|android| Box::new(android.wx(api))),
                 ..phone.wx(api)
             }),
-            data: check.data.clone(),
+            data: check.data,
             duration_ms: millis(check.duration),
         }
     }
 }
 
 impl Report {
-    pub fn new(target: &Target, checks: &[Check], api: Api, trace: &Trace, chain: Option<&Chain>) -> Report {
+    pub fn new(target: &Target, checks: Vec<Check>, api: Api, trace: &Trace, chain: Option<&Chain>) -> Report {
         let ms = |d: Option<std::time::Duration>| d.map(millis);
         Report {
             schema_version: SCHEMA_VERSION,
@@ -311,7 +312,7 @@ impl Report {
             target: target.shown(),
             started_at: Timestamp::of(trace.started_at),
             verdict: Status::worst(checks.iter().map(|c| c.status)),
-            checks: checks.iter().map(|check| CheckReport::new(check, api)).collect(),
+            checks: checks.into_iter().map(|check| CheckReport::new(check, api)).collect(),
             timings_ms: TimingsMs {
                 dns: ms(trace.timings.dns),
                 connect: ms(trace.timings.connect),
