@@ -428,6 +428,7 @@ pub fn name_of(der: &[u8]) -> String {
 }
 
 /// `2026-11-23T10:00:00Z` for a Unix time.
+///
 /// Written in one `format!` (the `time` crate's RFC 3339 formatter allocates
 /// for each part); years outside 0000–9999, which RFC 3339 cannot write,
 /// stay a Unix time.
