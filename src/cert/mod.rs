@@ -434,10 +434,15 @@ pub fn name_of(der: &[u8]) -> String {
 /// stay a Unix time.
 pub fn rfc3339(unix: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) if (0..=9999).contains(&t.year()) => {
-            let (date, clock) = ((t.year(), u8::from(t.month()), t.day()), (t.hour(), t.minute(), t.second()));
-            format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", date.0, date.1, date.2, clock.0, clock.1, clock.2)
-        }
+        Ok(t) if (0..=9999).contains(&t.year()) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
         _ => unix.to_string(),
     }
 }

@@ -462,9 +462,9 @@ fn words(name: &str) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let text: String = bytes.iter().take(8).map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' }).collect();
-    format!("{} ({text})", shown.join(" "))
+    let first = &bytes[..bytes.len().min(8)];
+    let text: String = first.iter().map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' }).collect();
+    format!("{} ({text})", crate::text::hex(first, crate::text::LOWER_HEX, Some(' ')))
 }
 
 #[cfg(test)]
