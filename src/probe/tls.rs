@@ -14,9 +14,12 @@ use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{Resumption, WebPkiServerVerifier};
-use rustls::crypto::ring;
+use rustls::crypto::{CryptoProvider, ring};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{AlertDescription, ClientConfig, DigitallySignedStruct, Error, PeerIncompatible, SignatureScheme};
+use rustls::{
+    AlertDescription, ClientConfig, DigitallySignedStruct, Error, PeerIncompatible, SignatureScheme,
+    SupportedCipherSuite,
+};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
@@ -25,7 +28,7 @@ use tokio_rustls::client::TlsStream;
 
 use super::client_auth::{self, ClientAuthRequest};
 use super::flight::{Answer, ServerHello};
-use super::hello::WireVersion;
+use super::hello::{PHONE, WireVersion};
 use super::raw::{LegacyProbe, PhoneProbe, Tlcp};
 use super::verdicts::Verdicts;
 use crate::cert::{Chain, ChainError, Refusal};
@@ -128,6 +131,20 @@ pub fn refusal_of(chain: Option<&Result<Chain, ChainError>>) -> Option<Refusal> 
         Err(ChainError::Unparseable { position, .. }) if *position > 1 => Some(Refusal::AuthorityInvalid),
         Err(_) => Some(Refusal::Invalid),
     }
+}
+
+/// ring's cipher suites in the order the phone offers them (`hello::PHONE`:
+/// AES-128-GCM first, as BoringSSL does on a CPU with AES instructions),
+/// where rustls puts AES-256-GCM first. A server that takes the client's
+/// order (nginx's default) then negotiates what it gives the phone.
+pub fn phone_provider() -> CryptoProvider {
+    let mut provider = ring::default_provider();
+    let rank = |suite: &SupportedCipherSuite| {
+        let id = u16::from(suite.suite());
+        PHONE.suites.iter().position(|&phone| phone == id).unwrap_or(usize::MAX)
+    };
+    provider.cipher_suites.sort_by_key(rank);
+    provider
 }
 
 /// Whether rustls (with ring) has this cipher suite.
@@ -287,7 +304,7 @@ pub async fn handshake(
 /// when `http2`, as the mini program's `enableHttp2`), and no session
 /// resumption, so that every handshake shows the server's chain again.
 fn client_config(verifier: Arc<WebPkiServerVerifier>, http2: bool) -> ClientConfig {
-    let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    let mut config = ClientConfig::builder_with_provider(Arc::new(phone_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .expect("ring supports TLS 1.2 and 1.3")
         .dangerous()
@@ -483,6 +500,15 @@ mod tests {
 
     fn io_error(error: Error) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, error)
+    }
+
+    #[test]
+    fn the_handshake_offers_the_phones_suites_in_the_phones_order() {
+        let ours: Vec<u16> = phone_provider().cipher_suites.iter().map(|s| u16::from(s.suite())).collect();
+        let phone: Vec<u16> = PHONE.suites.iter().copied().filter(|&id| rustls_has(id)).collect();
+        assert_eq!(ours, phone);
+        assert_eq!(ours[..4], [0x1301, 0x1302, 0x1303, 0xc02b], "AES-128-GCM first, as BoringSSL");
+        assert_eq!(ours.len(), ring::default_provider().cipher_suites.len(), "no suite of ring's left out");
     }
 
     #[test]

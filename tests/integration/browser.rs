@@ -4,13 +4,20 @@
 //! it built (`--dump-dom`) for the verdict and the failing check. A
 //! screenshot of each page is written to `target/tmp/screenshots/` (the same
 //! names every run) for people to look at; nothing else is left behind.
+//!
+//! The same Chromium is also the phone's stand-in (Cronet is its network
+//! stack): what it negotiates with a loopback server, read from its NetLog,
+//! is what reqdoctor's own handshake must negotiate.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use crate::cli::{reqdoctor, to};
+use serde_json::Value;
+
+use crate::cli::{check_api, reqdoctor, to};
 use crate::serve::{Exporter, loopback_module};
-use crate::support::{CertKind, https_server, pki};
+use crate::support::{CertKind, https_server, https_server_with, pki};
 
 /// Runs headless Chromium with `args` in a throwaway profile, under coreutils
 /// `timeout` so that a hung browser fails the test instead of stalling it.
@@ -132,5 +139,44 @@ fn every_stored_report_is_served_in_every_format() {
         let stored = exporter.get(&format!("/report/1.{kind}"));
         assert_eq!((stored.status, stored.header("content-type")), (200, Some(content_type)), "{kind}: {stored:?}");
         assert!(stored.body.contains(needle), "{kind}: {}", stored.body);
+    }
+}
+
+/// The cipher suites Chromium negotiated loading `https://api.test/ok` from
+/// the server at `addr`, from its NetLog's `SSL_CONNECT` events.
+fn chromium_suites(addr: SocketAddr) -> Vec<u16> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let log = dir.path().join("netlog.json");
+    chromium(&[
+        "--ignore-certificate-errors",
+        &format!("--host-resolver-rules=MAP api.test {addr}"),
+        &format!("--log-net-log={}", log.display()),
+        "--dump-dom",
+        "https://api.test/ok",
+    ]);
+    let netlog: Value = serde_json::from_slice(&std::fs::read(&log).expect("the NetLog")).expect("a JSON NetLog");
+    let events = netlog["events"].as_array().expect("NetLog events");
+    let suites = events.iter().filter_map(|event| event["params"]["cipher_suite"].as_u64());
+    suites.map(|suite| u16::try_from(suite).expect("a 16-bit suite")).collect()
+}
+
+#[test]
+fn the_handshake_negotiates_the_cipher_suite_chromium_negotiates() {
+    // rustls' servers take the client's order, as nginx does by default; so
+    // the suite chosen is the client's first choice the server has.
+    for (versions, cert) in [
+        (rustls::ALL_VERSIONS, CertKind::Valid),
+        (&[&rustls::version::TLS12][..], CertKind::Valid),
+        (&[&rustls::version::TLS12][..], CertKind::Rsa2048),
+    ] {
+        let server = https_server_with(pki().server_cert(cert), versions);
+        let chromium = chromium_suites(server);
+        assert!(!chromium.is_empty(), "Chromium made no TLS connection to {server}");
+        let report = check_api(server, "/ok", &[]);
+        let ours = &report.check("tls.handshake").data["cipher_suite"];
+        for suite in chromium {
+            let name = rustls::CipherSuite::from(suite).as_str().expect("a suite rustls names");
+            assert_eq!(ours, name, "{versions:?} with {cert:?}: Chromium negotiated {name}");
+        }
     }
 }

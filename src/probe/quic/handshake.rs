@@ -11,13 +11,12 @@ use std::time::Duration;
 use quinn::crypto::rustls::{HandshakeData, QuicClientConfig};
 use quinn::{ConnectionError, Endpoint, IdleTimeout, TransportConfig};
 use rustls::client::Resumption;
-use rustls::crypto::{CryptoProvider, ring};
 use rustls_pki_types::CertificateDer;
 use tokio::time::{Instant, timeout_at};
 
 use super::{QuicFailure, QuicSession};
 use crate::probe::client_auth::NoCertificate;
-use crate::probe::tls::{Slot, recording_verifier};
+use crate::probe::tls::{Slot, phone_provider, recording_verifier};
 use crate::trust::Roots;
 
 /// The QUIC version the phone offers: RFC 9000's version 1.
@@ -112,7 +111,7 @@ async fn open(
 /// resumption or early data (every handshake shows the chain), QUIC v1 only,
 /// and an idle timeout no longer than the attempt's share of the budget.
 fn client_config(roots: &Roots, slot: Slot, share: Duration) -> Result<quinn::ClientConfig, QuicFailure> {
-    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(phone_suites()))
+    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(phone_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13])
         .expect("ring supports TLS 1.3")
         .dangerous()
@@ -129,15 +128,6 @@ fn client_config(roots: &Roots, slot: Slot, share: Duration) -> Result<quinn::Cl
     transport.max_idle_timeout(IdleTimeout::try_from(idle).ok());
     config.transport_config(Arc::new(transport));
     Ok(config)
-}
-
-/// ring's TLS 1.3 suites in the order Cronet offers them on a phone with AES
-/// instructions (BoringSSL's `ssl_write_client_cipher_list`): AES-128-GCM
-/// first, where rustls puts AES-256-GCM first.
-fn phone_suites() -> CryptoProvider {
-    use ring::cipher_suite::{TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384, TLS13_CHACHA20_POLY1305_SHA256};
-    let cipher_suites = vec![TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384, TLS13_CHACHA20_POLY1305_SHA256];
-    CryptoProvider { cipher_suites, ..ring::default_provider() }
 }
 
 /// Names why a QUIC connection ended, by quinn's kinds (never its words).
@@ -178,8 +168,6 @@ mod tests {
         let slot: Slot = Arc::new(Mutex::new(None));
         let config = client_config(&Roots::mozilla(), slot, Duration::from_secs(1));
         assert!(config.is_ok());
-        let first = phone_suites().cipher_suites[0].suite();
-        assert_eq!(first, rustls::CipherSuite::TLS13_AES_128_GCM_SHA256, "Cronet's first suite");
     }
 
     #[tokio::test]
