@@ -485,6 +485,21 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
+    /// Passed on, so that rustls sends the records it has queued in one
+    /// `writev` (ChangeCipherSpec and Finished together, as BoringSSL sends
+    /// them) rather than a `sendto` each.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
@@ -509,6 +524,49 @@ mod tests {
         assert_eq!(ours, phone);
         assert_eq!(ours[..4], [0x1301, 0x1302, 0x1303, 0xc02b], "AES-128-GCM first, as BoringSSL");
         assert_eq!(ours.len(), ring::default_provider().cipher_suites.len(), "no suite of ring's left out");
+    }
+
+    /// A writer that keeps how many slices each write was given.
+    #[derive(Default)]
+    struct Writes(Vec<usize>);
+
+    impl AsyncWrite for Writes {
+        fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            self.0.push(1);
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            self.0.push(bufs.len());
+            Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn the_recorder_writes_queued_records_in_one_call() {
+        use tokio::io::AsyncWriteExt;
+        let mut recorder = Recorder { inner: Writes::default(), first_bytes: Arc::default() };
+        assert!(recorder.is_write_vectored());
+        let (ccs, finished) = ([20u8, 3, 3, 0, 1, 1], [23u8; 58]);
+        let written = recorder.write_vectored(&[io::IoSlice::new(&ccs), io::IoSlice::new(&finished)]).await.unwrap();
+        assert_eq!(written, 64);
+        assert_eq!(recorder.inner.0, [2], "both records in one write");
     }
 
     #[test]
