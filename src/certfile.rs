@@ -88,7 +88,7 @@ pub fn diagnose(files: &Files, options: &Options, now: SystemTime) -> Result<Rep
     let extras = Extras { host_from_leaf, key_matches: key.as_ref().map(|key| bundle::matches(key, &certs[0])) };
     let checks = offline::checks(&chain, &input, extras);
     let trace = Trace::empty(now);
-    let mut report = Report::new(&target, checks, Api::Request, &trace, Some(&chain));
+    let mut report = Report::new(&target, checks, Api::Request, &trace, Some(chain));
     report.of_files = true;
     report.target = files.bundle.iter().map(|path| file_url(path)).collect::<Vec<_>>().join(" ");
     Ok(report)

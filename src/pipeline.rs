@@ -20,19 +20,18 @@ pub struct Options {
 
 /// Diagnoses one target: probe the network, then judge every check.
 pub async fn diagnose(target: &Target, options: &Options, lang: Lang) -> Report {
-    let trace = probe::run(target, &options.probe).await;
-    let chain = trace.chain();
+    let mut trace = probe::run(target, &options.probe).await;
     let cx = Context {
         target,
         probe: &options.probe,
         rules: &options.rules,
         trace: &trace,
         now: SystemTime::now(),
-        chain,
+        chain: trace.chain(),
         lang,
     };
     let checks = checks::evaluate(&cx);
-    let chain = chain.and_then(|c| c.as_ref().ok());
+    let chain = trace.take_chain();
     Report::new(target, checks, options.probe.request.api, &trace, chain)
 }
 

@@ -115,6 +115,12 @@ impl Trace {
     pub fn chain(&self) -> Option<&Result<crate::cert::Chain, crate::cert::ChainError>> {
         self.connection.as_ref()?.tls.as_ref()?.chain.as_ref()
     }
+
+    /// Takes the verified chain out of the trace, once the checks have read
+    /// it, so that the report can keep its names and fingerprints uncopied.
+    pub fn take_chain(&mut self) -> Option<crate::cert::Chain> {
+        self.connection.as_mut()?.tls.as_mut()?.chain.take()?.ok()
+    }
 }
 
 /// How the first connection was made. Through a proxy, `route`, `dns` and

@@ -304,7 +304,7 @@ impl CheckReport {
 }
 
 impl Report {
-    pub fn new(target: &Target, checks: Vec<Check>, api: Api, trace: &Trace, chain: Option<&Chain>) -> Report {
+    pub fn new(target: &Target, checks: Vec<Check>, api: Api, trace: &Trace, chain: Option<Chain>) -> Report {
         let ms = |d: Option<std::time::Duration>| d.map(millis);
         Report {
             schema_version: SCHEMA_VERSION,
@@ -343,39 +343,37 @@ impl Report {
     }
 }
 
-fn certificate_report(chain: &Chain, now: std::time::SystemTime) -> CertificateReport {
+/// The report's account of `chain`, which it takes apart (its strings move
+/// into the entries rather than being copied).
+fn certificate_report(chain: Chain, now: std::time::SystemTime) -> CertificateReport {
     let now = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let entries = chain.certs.iter().enumerate().map(|(index, cert)| CertEntry {
-        role: chain.role(index),
-        name: cert.name.clone(),
-        subject: cert.subject.clone(),
-        issuer: cert.issuer.clone(),
-        serial: cert.serial.clone(),
-        sha256: cert.sha256.clone(),
-        not_before: Timestamp(cert.not_before),
-        not_after: Timestamp(cert.not_after),
+    let roles: Vec<Role> = (0..chain.certs.len()).map(|index| chain.role(index)).collect();
+    let steps = chain.path.steps(&chain.certs);
+    let entries = chain.certs.into_iter().zip(roles).map(|(cert, role)| CertEntry {
+        role,
         days_left: (cert.not_after - now) / 86_400,
         key: cert.key.to_string(),
-        signature_algorithm: cert.signature.name.clone(),
         san: cert.alt_names(),
+        name: cert.name,
+        subject: cert.subject,
+        issuer: cert.issuer,
+        serial: cert.serial,
+        sha256: cert.sha256,
+        not_before: Timestamp(cert.not_before),
+        not_after: Timestamp(cert.not_after),
+        signature_algorithm: cert.signature.name,
         is_ca: cert.is_ca,
         path_len: cert.path_len,
-        key_usage: cert.key_usage.clone(),
-        extended_key_usage: cert.extended_key_usage.clone(),
-        aia_issuer: cert.aia_issuer.clone(),
+        key_usage: cert.key_usage,
+        extended_key_usage: cert.extended_key_usage,
+        aia_issuer: cert.aia_issuer,
     });
-    let (trusted_root, missing_issuer) = match &chain.path.end {
-        PathEnd::Trusted(root) => (Some(root.clone()), None),
-        PathEnd::Missing { issuer, .. } => (None, Some(issuer.clone())),
+    let (trusted_root, missing_issuer) = match chain.path.end {
+        PathEnd::Trusted(root) => (Some(root), None),
+        PathEnd::Missing { issuer, .. } => (None, Some(issuer)),
         PathEnd::UntrustedRoot(_) => (None, None),
     };
-    CertificateReport {
-        chain: entries.collect(),
-        path: chain.path.links.clone(),
-        trusted_root,
-        missing_issuer,
-        steps: chain.path.steps(&chain.certs),
-    }
+    CertificateReport { chain: entries.collect(), path: chain.path.links, trusted_root, missing_issuer, steps }
 }
 
 fn addresses(trace: &Trace) -> Vec<String> {
