@@ -3,9 +3,9 @@
 //! connection, make a full TLS handshake that verifies the chain, send one
 //! GET, read the answer to its end, close. The TLS client is configured as
 //! reqdoctor's (ring with the phone's suite order, TLS 1.3 and 1.2, ALPN
-//! http/1.1, no resumption) over
-//! the roots of one PEM file, and runs on the same runtime. It is not part of
-//! reqdoctor: it judges nothing and writes no report, only how it went.
+//! http/1.1, no resumption) over the roots of one PEM file, and runs on the
+//! same runtime. It is not part of reqdoctor: it judges nothing and writes no
+//! report, only how it went.
 //!
 //! ```sh
 //! cargo build --release --example floor
