@@ -4,11 +4,14 @@ has to keep them (10,000 reports are about 80 MB of JSON, 100,000 ten times
 that).
 
     reqdoctor check -f … --format jsonl | tally.py > TALLY.json
+    tally.py --from FIFO [--ready FILE] > TALLY.json
     tally.py --merge TALLY.json n=10000 concurrency=32 exit_code=0 … > batch.json
 
-The first form reads JSON lines on stdin and writes {"verdicts": {verdict:
+The first form reads JSON lines on stdin (the second from the file or FIFO
+given, creating FILE once it is ready to open it, so that a caller can start
+its clock after Python's start-up) and writes {"verdicts": {verdict:
 count}, "not_pass": [[check-id status, count], …]} (the five most common).
-The second adds integer fields to a tally.
+The `--merge` form adds integer fields to a tally.
 
 The tally shares the machine with the batch it counts, so it must cost little:
 a report whose verdict is `pass` (the worst of its checks' statuses, SPEC) has
@@ -53,5 +56,10 @@ def merge(path, pairs):
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--merge"]:
         json.dump(merge(sys.argv[2], sys.argv[3:]), sys.stdout)
+    elif sys.argv[1:2] == ["--from"]:
+        if sys.argv[3:4] == ["--ready"]:
+            open(sys.argv[4], "w").close()
+        with open(sys.argv[2], "rb") as reports:
+            json.dump(tally(reports), sys.stdout)
     else:
         json.dump(tally(sys.stdin.buffer), sys.stdout)
