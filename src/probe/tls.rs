@@ -269,7 +269,7 @@ pub async fn handshake(
             return (trace, None);
         }
     };
-    let first_bytes = Arc::new(Mutex::new(Vec::new()));
+    let first_bytes = Arc::new(Mutex::new(Some(Vec::new())));
     let io = Recorder { inner: tcp, first_bytes: first_bytes.clone() };
     let connector = TlsConnector::from(roots.client_config(http2, |verifier| client_config(verifier, http2)));
     let seen = Arc::new(Mutex::new(None));
@@ -277,13 +277,17 @@ pub async fn handshake(
     let (outcome, asked) = client_auth::recording(timeout_at(deadline, connect)).await;
     trace.client_auth = asked;
     trace.duration = started.elapsed();
-    let received = std::mem::take(&mut *first_bytes.lock().expect("not poisoned"));
-    // What the server sent in the clear: a ServerHello, and (TLS 1.2) its chain.
-    let (flight, chain) = super::flight::read_flight(&received);
-    let after_hello = matches!(flight, Some(Answer::Accepted(_)));
+    // Taken, not copied: the recorder stops here, and the HTTP that follows is not kept.
+    let received = first_bytes.lock().expect("not poisoned").take().unwrap_or_default();
+    // What the server sent in the clear, a ServerHello and (TLS 1.2) its chain,
+    // matters only when the handshake did not finish.
+    let flight = || super::flight::read_flight(&received);
     let (result, stream) = match outcome {
         Err(_elapsed) if received.is_empty() => (Err(TlsFailure::TimedOut), None),
-        Err(_elapsed) => (Err(TlsFailure::Stalled { bytes: received.len(), after_hello }), None),
+        Err(_elapsed) => {
+            let after_hello = matches!(flight().0, Some(Answer::Accepted(_)));
+            (Err(TlsFailure::Stalled { bytes: received.len(), after_hello }), None)
+        }
         Ok(Err(error)) => (Err(classify(&error, &received)), None),
         Ok(Ok(stream)) => (Ok(session_of(&stream)), Some(stream)),
     };
@@ -295,7 +299,7 @@ pub async fn handshake(
     } else if stream.is_none() {
         // A TLS 1.2 server sends its chain in the clear: judge it even when
         // the handshake broke off before rustls got to see it.
-        trace.present(chain, host, roots, verdicts);
+        trace.present(flight().1, host, roots, verdicts);
     }
     (trace, stream)
 }
@@ -455,11 +459,12 @@ impl ServerCertVerifier for Capture {
 }
 
 /// Keeps the first bytes the server sent: to recognise plain HTTP or garbage,
-/// and to read a TLS 1.2 chain when the handshake breaks off.
+/// and to read a TLS 1.2 chain when the handshake breaks off. It stops once
+/// the handshake has taken them (`None`).
 #[derive(Debug)]
 pub struct Recorder<S> {
     inner: S,
-    first_bytes: Arc<Mutex<Vec<u8>>>,
+    first_bytes: Arc<Mutex<Option<Vec<u8>>>>,
 }
 
 /// Enough of the server's first flight to find a TLS 1.2 certificate chain.
@@ -469,7 +474,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Ok(mut seen) = self.first_bytes.try_lock() {
+        if let Ok(mut recording) = self.first_bytes.try_lock()
+            && let Some(seen) = recording.as_mut()
+        {
             let room = RECORDED.saturating_sub(seen.len());
             if room > 0 {
                 let new = &buf.filled()[before..];
@@ -567,6 +574,23 @@ mod tests {
         let written = recorder.write_vectored(&[io::IoSlice::new(&ccs), io::IoSlice::new(&finished)]).await.unwrap();
         assert_eq!(written, 64);
         assert_eq!(recorder.inner.0, [2], "both records in one write");
+    }
+
+    #[tokio::test]
+    async fn the_recorder_keeps_the_first_bytes_until_they_are_taken() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (client, mut server) = tokio::io::duplex(1024);
+        let first_bytes = Arc::new(Mutex::new(Some(Vec::new())));
+        let mut recorder = Recorder { inner: client, first_bytes: Arc::clone(&first_bytes) };
+        let mut buf = [0u8; 64];
+        server.write_all(b"\x16\x03\x03hello").await.unwrap();
+        let n = recorder.read(&mut buf).await.unwrap();
+        let taken = first_bytes.lock().unwrap().take();
+        assert_eq!(taken.as_deref(), Some(&buf[..n]), "the handshake's bytes are kept");
+        server.write_all(b"HTTP/1.1 200 OK").await.unwrap();
+        let n = recorder.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"HTTP/1.1 200 OK", "reads go on");
+        assert!(first_bytes.lock().unwrap().is_none(), "nothing is kept after they were taken");
     }
 
     #[test]
