@@ -2,10 +2,11 @@
 //! HTTPS URL must do, and nothing else. For each target: open a TCP
 //! connection, make a full TLS handshake that verifies the chain, send one
 //! GET, read the answer to its end, close. The TLS client is configured as
-//! reqdoctor's (ring with the phone's suite order, TLS 1.3 and 1.2, ALPN
-//! http/1.1, no resumption) over the roots of one PEM file, and runs on the
-//! same runtime. It is not part of reqdoctor: it judges nothing and writes no
-//! report, only how it went.
+//! reqdoctor's (ring with the phone's suite order, taken from reqdoctor's
+//! `probe::tls::phone_provider`; TLS 1.3 and 1.2, ALPN http/1.1, no
+//! resumption) over the roots of one PEM file, and runs on the same runtime.
+//! It is not part of reqdoctor: it judges nothing and writes no report, only
+//! how it went.
 //!
 //! ```sh
 //! cargo build --release --example floor
@@ -21,7 +22,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rustls::client::Resumption;
-use rustls::crypto::{CryptoProvider, ring};
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -67,7 +67,8 @@ fn plan(args: Vec<String>) -> Result<Plan, Error> {
     for cert in CertificateDer::pem_file_iter(PathBuf::from(ca))? {
         roots.add(cert?)?;
     }
-    let mut config = ClientConfig::builder_with_provider(Arc::new(phone_provider()))
+    // reqdoctor's own suite list (the phone's order), so both make the same handshake.
+    let mut config = ClientConfig::builder_with_provider(Arc::new(reqdoctor::probe::tls::phone_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_root_certificates(roots)
         .with_no_client_auth();
@@ -82,24 +83,6 @@ fn plan(args: Vec<String>) -> Result<Plan, Error> {
         count,
         concurrency: concurrency.max(1),
     })
-}
-
-/// ring's suites in the phone's order, as reqdoctor offers them
-/// (`probe::tls::phone_provider`): AES-128-GCM first.
-fn phone_provider() -> CryptoProvider {
-    use ring::cipher_suite::*;
-    let cipher_suites = vec![
-        TLS13_AES_128_GCM_SHA256,
-        TLS13_AES_256_GCM_SHA384,
-        TLS13_CHACHA20_POLY1305_SHA256,
-        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    ];
-    CryptoProvider { cipher_suites, ..ring::default_provider() }
 }
 
 /// Fetches `plan.count` times, `plan.concurrency` at once; how many succeeded.
