@@ -3,6 +3,7 @@
 //! identifiers, name constraints, unknown critical extensions, and the
 //! defects for which Chromium's parser refuses a certificate outright.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
@@ -121,7 +122,7 @@ impl Parts {
 
     fn read_extensions(&mut self, cert: &X509Certificate<'_>) {
         let empty_subject = cert.subject().iter_attributes().next().is_none();
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: Vec<Cow<'static, str>> = Vec::with_capacity(cert.extensions().len());
         for ext in cert.extensions() {
             let oid = super::dotted(&ext.oid);
             if seen.contains(&oid) {
@@ -163,7 +164,7 @@ impl Parts {
                 _ => {}
             }
             if ext.critical && !processed(&oid) {
-                self.unknown_critical.push(oid.clone());
+                self.unknown_critical.push(oid.clone().into_owned());
             }
             seen.push(oid);
         }
@@ -244,7 +245,7 @@ fn sig_algorithm(cert: &X509Certificate<'_>) -> SigAlgorithm {
         "1.3.14.3.2.26" => Hash::Sha1,
         _ => Hash::Other,
     };
-    match super::dotted(&cert.signature_algorithm.algorithm).as_str() {
+    match &*super::dotted(&cert.signature_algorithm.algorithm) {
         "1.2.840.113549.1.1.2" => SigAlgorithm::RsaPkcs1(Hash::Md2),
         "1.2.840.113549.1.1.4" => SigAlgorithm::RsaPkcs1(Hash::Md5),
         "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => SigAlgorithm::RsaPkcs1(Hash::Sha1),

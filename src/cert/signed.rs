@@ -71,7 +71,7 @@ impl Key {
     fn parse(spki_contents: &[u8]) -> Option<Key> {
         let wrapped = sequence(spki_contents);
         let (_, spki) = SubjectPublicKeyInfo::from_der(&wrapped).ok()?;
-        let kind = match super::dotted(&spki.algorithm.algorithm).as_str() {
+        let kind = match &*super::dotted(&spki.algorithm.algorithm) {
             "1.2.840.113549.1.1.1" => match spki.parsed() {
                 Ok(key @ PublicKey::RSA(_)) => Kind::Rsa(key.key_size()),
                 _ => return None,
