@@ -58,6 +58,8 @@ pub struct Output<'a> {
     written: usize,
     /// Targets whose diagnosis stopped unexpectedly, as shown.
     crashed: Vec<String>,
+    /// The JSON line being written, kept for the next report.
+    line: Vec<u8>,
     progress: Option<ProgressBar>,
 }
 
@@ -72,7 +74,16 @@ impl<'a> Output<'a> {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        Output { style, out, rows: Vec::new(), command: String::new(), written: 0, crashed: Vec::new(), progress }
+        Output {
+            style,
+            out,
+            rows: Vec::new(),
+            command: String::new(),
+            written: 0,
+            crashed: Vec::new(),
+            line: Vec::new(),
+            progress,
+        }
     }
 
     /// The command line the Markdown and HTML reports say produced them (already masked).
@@ -137,7 +148,7 @@ impl Listener for Output<'_> {
                 report::json::render(report, self.out)?;
                 self.out.flush()
             }
-            Format::Jsonl => report::json::render_line(report, self.out),
+            Format::Jsonl => report::json::render_line(report, &mut self.line, self.out),
             Format::Nagios => Ok(()),
             Format::Markdown => {
                 if !first {
