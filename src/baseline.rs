@@ -175,8 +175,8 @@ fn compare(before: &Facts, now: &Facts, lang: Lang) -> CheckReport {
 
 fn drift_check(status: Status, summary: String, changes: &[(&'static str, String)]) -> CheckReport {
     let changed: Vec<&str> = changes.iter().map(|(key, _)| *key).collect();
-    let mut data = serde_json::Map::new();
-    data.insert("changed".into(), json!(changed));
+    let mut data = crate::checks::Data::new();
+    data.insert("changed", json!(changed));
     CheckReport {
         id: CheckId::BaselineDrift,
         step: CheckId::BaselineDrift.step(),

@@ -13,6 +13,7 @@ mod allowlist;
 pub mod catalogue;
 mod cert;
 mod client_auth;
+mod data;
 mod h3;
 mod h3_words;
 mod head;
@@ -28,7 +29,7 @@ pub mod wx;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::allowlist::AllowEntry;
 use crate::cert::{Chain, ChainError};
@@ -37,6 +38,7 @@ use crate::probe::{Settings, Trace};
 use crate::say;
 use crate::target::Target;
 pub use catalogue::CheckId;
+pub use data::Data;
 pub use wx::{Phone, Wx};
 
 /// The outcome of one check, ordered from best to worst for the verdict.
@@ -92,7 +94,7 @@ pub struct Check {
     pub phone: Option<Phone>,
     /// What Android phones report instead, where their verifier differs.
     pub phone_android: Option<Phone>,
-    pub data: Map<String, Value>,
+    pub data: Data,
     /// Time the check's own network phase took, where it has one.
     pub duration: Duration,
 }
@@ -106,7 +108,7 @@ impl Check {
             hint: None,
             phone: None,
             phone_android: None,
-            data: Map::new(),
+            data: Data::new(),
             duration: Duration::ZERO,
         }
     }
@@ -158,8 +160,8 @@ impl Check {
         phone
     }
 
-    pub fn data(mut self, key: &str, value: impl Into<Value>) -> Check {
-        self.data.insert(key.to_owned(), value.into());
+    pub fn data(mut self, key: &'static str, value: impl Into<Value>) -> Check {
+        self.data.insert(key, value.into());
         self
     }
 

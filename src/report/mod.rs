@@ -15,10 +15,9 @@ pub mod waterfall;
 use std::net::SocketAddr;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::cert::{Chain, PathEnd, PathStep, Role, rfc3339};
-use crate::checks::{Check, CheckId, Status, Wx, millis};
+use crate::checks::{Check, CheckId, Data, Status, Wx, millis};
 use crate::miniprogram::Api;
 use crate::probe::Trace;
 use crate::probe::timeline::Span;
@@ -174,7 +173,7 @@ pub struct CheckReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wx: Option<Wx>,
     /// Facts for programs; keys are per check.
-    pub data: Map<String, Value>,
+    pub data: Data,
     /// Time the check's network phase took.
     pub duration_ms: f64,
 }
