@@ -26,7 +26,13 @@ pub fn clean(text: &str, max: usize) -> String {
 /// replacing or cutting, which is almost always (no copy).
 pub fn clean_owned(text: String, max: usize) -> String {
     let fits = text.len() <= max.saturating_sub('…'.len_utf8());
-    if fits && !text.chars().any(char::is_control) { text } else { clean(&text, max) }
+    if fits && !has_control(&text) { text } else { clean(&text, max) }
+}
+
+/// Whether `text` holds a control character (C0, DEL or C1), read byte by
+/// byte when it is ASCII, as names and URLs nearly always are.
+fn has_control(text: &str) -> bool {
+    if text.is_ascii() { text.bytes().any(|byte| byte.is_ascii_control()) } else { text.chars().any(char::is_control) }
 }
 
 /// `bytes` as two hex digits each from `digits` (upper- or lower-case), with
@@ -68,6 +74,10 @@ mod tests {
         for (text, max) in [
             ("plain", 100),
             ("evil\u{1b}[2J", 100),
+            ("del\u{7f}", 100),
+            ("tab\there", 100),
+            ("c1 \u{85} in 名字", 100),
+            ("no c1 in 名字 é", 100),
             ("a long name", 6),
             ("abcdef", 6),
             ("abc", 6),
