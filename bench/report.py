@@ -6,7 +6,8 @@ Inputs (all optional except the machine files): hyperfine --export-json files
 (healthy, testssl, sslyze, fail-*, dns-down, startup, http3) and
 http3-timings--{none,http3,high-performance,alone}.{out,wall} and
 single--{reqdoctor,floor}.wall (bench/turns.py), batch-N-C.json,
-floor-N-C.json, scale.json and scale.time, batch-N-C.json and
+floor-N-C.json, scale.json and scale.time, instructions.json
+(bench/instructions.py), batch-N-C.json and
 batch-N-C.time (GNU time -v), stime-*.txt (openssl s_time) with their wall
 times, versions.tsv, and *.skip files naming why a tool was not measured.
 """
@@ -252,6 +253,30 @@ def batch_of(path):
     return b
 
 
+def instructions_table():
+    """What one target costs each client in instructions (bench/instructions.py), or why it was not counted."""
+    skip = read("instructions.skip").strip()
+    if not os.path.exists(os.path.join(R, "instructions.json")):
+        emit(f"**Instructions per target:** not counted ({skip or 'no instructions.json'}).")
+        emit()
+        return
+    counts = json.loads(read("instructions.json"))
+    n = counts["targets"]
+    emit(f"**Instructions per target** (valgrind's callgrind; the run of {2 * n} targets minus the run of {n}, "
+         f"over {n}; `--concurrency {DEFAULT_CONCURRENCY}`; the machine's speed does not move these). Under "
+         "valgrind ring takes its code for CPUs without ADX, so its count is above the bare CPU's, and alike "
+         "in both clients:")
+    emit()
+    emit("| client | crypto (ring) | libc (malloc, free, memcpy…) | the rest | all | all but crypto |")
+    emit("|---|--:|--:|--:|--:|--:|")
+    for name in ("reqdoctor", "floor"):
+        c = counts.get(name)
+        if c:
+            emit(f"| {name} | {c['crypto'] / 1e3:,.0f} K | {c['libc'] / 1e3:,.0f} K | {c['other'] / 1e3:,.0f} K | "
+                 f"{sum(c.values()) / 1e3:,.0f} K | {(c['libc'] + c['other']) / 1e3:,.0f} K |")
+    emit()
+
+
 def verdicts_of(b):
     text = ", ".join(f"{v} {n}" for v, n in sorted(b["verdicts"].items()))
     if b["not_pass"]:
@@ -331,6 +356,7 @@ if not os.path.exists(os.path.join(R, "batch.skip")):
                         mb <= SCALE_LIMIT_MB))
     else:
         targets.append((f"100,000 targets in ≤ {SCALE_LIMIT_MB:.0f} MB", "not measured", None))
+    instructions_table()
     if batches and raw_rate:
         biggest = max(b["n"] for b in batches)
         best = max((b for b in batches if b["n"] == biggest), key=lambda b: b["rate"])
