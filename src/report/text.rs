@@ -197,6 +197,10 @@ impl Pen {
     /// `first` (which may carry colour) then `text`, wrapped to the width, the
     /// lines after the first starting with `hanging`.
     pub fn wrap(&self, out: &mut dyn Write, first: &str, hanging: &str, text: &str) -> io::Result<()> {
+        if fits_one_line(first, text, self.width) {
+            // What textwrap writes for a line that fits, without measuring each word.
+            return writeln!(out, "{first}{}", text.trim_end());
+        }
         let options = textwrap::Options::new(self.width)
             .initial_indent(first)
             .subsequent_indent(hanging)
@@ -208,6 +212,17 @@ impl Pen {
         }
         Ok(())
     }
+}
+
+/// Whether `first` then `text` fit in `width` columns as they are: plain
+/// ASCII `text` (one column a byte) that starts with a word and holds no
+/// line break. Most summaries do, and textwrap would measure every word of
+/// them to find nothing to wrap.
+fn fits_one_line(first: &str, text: &str, width: usize) -> bool {
+    let plain = text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control());
+    plain
+        && text.starts_with(|c: char| c != ' ')
+        && textwrap::core::display_width(first) + text.trim_end().len() <= width
 }
 
 /// Applies colour only when asked, so tests and pipes get plain text.
@@ -226,5 +241,47 @@ impl Painter {
 
     pub fn dim(&self, text: &str) -> String {
         if self.color { text.dimmed().to_string() } else { text.to_owned() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `Pen::wrap` wrote before its shortcut: textwrap, whatever fits.
+    fn by_textwrap(first: &str, hanging: &str, text: &str, width: usize) -> String {
+        let options = textwrap::Options::new(width)
+            .initial_indent(first)
+            .subsequent_indent(hanging)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+        textwrap::wrap(text, options).iter().map(|line| format!("{}\n", line.trim_end())).collect()
+    }
+
+    #[test]
+    fn a_line_that_fits_is_written_as_textwrap_writes_it() {
+        let firsts = ["", "  ", "  \u{2713} ", "  \x1b[32m\u{2713}\x1b[0m ", "  tls.handshake  ", "名字 "];
+        let texts = [
+            "TLS1.3 negotiated",
+            "connected to 127.0.0.1:443 in 0.468 ms (1 of 1 addresses accept)",
+            "two  spaces   inside, and trailing ones   ",
+            " a leading space",
+            "",
+            "a\tcontrol",
+            "a line\nbreak",
+            "名字 wide",
+            "averyveryverylongwordthatcannotbebrokenanywhereatallnotevenonce and more",
+        ];
+        for width in 1..=90 {
+            for first in firsts {
+                for text in texts {
+                    let pen = Pen { paint: Painter { color: false }, width, lang: Lang::En };
+                    let mut out = Vec::new();
+                    pen.wrap(&mut out, first, "      ", text).expect("written to a Vec");
+                    let written = String::from_utf8(out).expect("UTF-8");
+                    assert_eq!(written, by_textwrap(first, "      ", text, width), "{first:?} {text:?} at {width}");
+                }
+            }
+        }
     }
 }
