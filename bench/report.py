@@ -236,8 +236,9 @@ emit()
 # --- 3. batches ---------------------------------------------------------------
 
 
-def batch_of(path):
-    """One batch's figures: its tally, GNU time's CPU and peak RSS, its rate, and the floor's rate beside it."""
+def batch_of(path, floor_name=None):
+    """One batch's figures: its tally, GNU time's CPU and peak RSS, its rate, and the floor's rate beside it
+    (from `floor_name`, by default the row's floor-N-C.json)."""
     with open(path) as f:
         b = json.load(f)
     time_text = read(os.path.basename(path).replace(".json", ".time"))
@@ -246,11 +247,24 @@ def batch_of(path):
     rss_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_text).group(1))
     b.update(cpu=user + system, rss_kib=rss_kib, rss_mib=rss_kib / 1024, wall=b["wall_ns"] / 1e9)
     b["rate"] = b["n"] / b["wall"]
-    floor_text = read(f"floor-{b['n']}-{b['concurrency']}.json")
+    floor_text = read(floor_name or f"floor-{b['n']}-{b['concurrency']}.json")
     if floor_text:
         floor = json.loads(floor_text)
         b["floor_rate"] = floor["per_second"] if floor["ok"] == floor["targets"] else None
     return b
+
+
+def pair_ratios(n):
+    """reqdoctor's rate ÷ the floor's in the pairs bench/run ran after the rows (pairK-N-C.json), in order."""
+    ratios = []
+    for path in glob.glob(os.path.join(R, f"pair*-{n}-{DEFAULT_CONCURRENCY}.json")):
+        m = re.fullmatch(r"pair(\d+)-\d+-\d+\.json", os.path.basename(path))
+        if not m:
+            continue
+        p = batch_of(path, f"pair{m.group(1)}-floor-{n}-{DEFAULT_CONCURRENCY}.json")
+        if p.get("floor_rate"):
+            ratios.append((int(m.group(1)), p["rate"] / p["floor_rate"]))
+    return [ratio for _, ratio in sorted(ratios)]
 
 
 def instructions_table():
@@ -373,10 +387,14 @@ if not os.path.exists(os.path.join(R, "batch.skip")):
         floor_default = [b for b in default if b.get("floor_rate")]
         if floor_default:
             b = floor_default[0]
+            ratios = [b["rate"] / b["floor_rate"]] + pair_ratios(biggest)
+            judged = median_of(ratios)
+            pairs = (f" (the median of {len(ratios)} pairs taking turns: {', '.join(f'{r:.2f}' for r in ratios)})"
+                     if len(ratios) > 1 else "")
             targets.append((f"batch ≥ {VS_FLOOR_BATCH}× the floor client's rate at the default concurrency",
-                            f"{b['rate'] / b['floor_rate']:.2f}×: {b['rate']:,.0f} vs {b['floor_rate']:,.0f} "
+                            f"{judged:.2f}×{pairs}; the row: {b['rate']:,.0f} vs {b['floor_rate']:,.0f} "
                             f"targets/s ({biggest:,} targets, --concurrency {DEFAULT_CONCURRENCY})",
-                            b["rate"] / b["floor_rate"] >= VS_FLOOR_BATCH))
+                            judged >= VS_FLOOR_BATCH))
         else:
             targets.append((f"batch ≥ {VS_FLOOR_BATCH}× the floor client's rate at the default concurrency",
                             "not measured", None))
