@@ -35,17 +35,8 @@ impl Data {
         self.get(key).is_some()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    /// The names and values, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
-        self.0.iter().map(|(name, value)| (*name, value))
     }
 }
 
@@ -92,7 +83,6 @@ mod tests {
         data.insert("second", json!(2));
         data.insert("first", json!("again"));
         assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"first":"again","second":2}"#);
-        assert_eq!(data.len(), 2);
     }
 
     #[test]
@@ -104,6 +94,6 @@ mod tests {
         assert!(data.contains_key("status"));
         assert_eq!(data["missing"], Value::Null);
         assert!(!data.contains_key("missing"));
-        assert_eq!(data.iter().collect::<Vec<_>>(), [("status", &json!(200))]);
+        assert!(!data.is_empty() && Data::new().is_empty());
     }
 }

@@ -201,17 +201,22 @@ impl Pen {
             // What textwrap writes for a line that fits, without measuring each word.
             return writeln!(out, "{first}{}", text.trim_end());
         }
-        let options = textwrap::Options::new(self.width)
-            .initial_indent(first)
-            .subsequent_indent(hanging)
-            .word_splitter(textwrap::WordSplitter::NoHyphenation)
-            // Optimal fit may let a line overflow by a column; first fit never does.
-            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
-        for line in textwrap::wrap(text, options) {
+        for line in textwrap::wrap(text, wrap_options(self.width, first, hanging)) {
             writeln!(out, "{}", line.trim_end())?;
         }
         Ok(())
     }
+}
+
+/// How textwrap wraps the report's lines: `first` before the first line,
+/// `hanging` before the others, words never hyphenated.
+fn wrap_options<'a>(width: usize, first: &'a str, hanging: &'a str) -> textwrap::Options<'a> {
+    textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(hanging)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        // Optimal fit may let a line overflow by a column; first fit never does.
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
 }
 
 /// Whether `first` then `text` fit in `width` columns as they are: plain
@@ -250,12 +255,10 @@ mod tests {
 
     /// What `Pen::wrap` wrote before its shortcut: textwrap, whatever fits.
     fn by_textwrap(first: &str, hanging: &str, text: &str, width: usize) -> String {
-        let options = textwrap::Options::new(width)
-            .initial_indent(first)
-            .subsequent_indent(hanging)
-            .word_splitter(textwrap::WordSplitter::NoHyphenation)
-            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
-        textwrap::wrap(text, options).iter().map(|line| format!("{}\n", line.trim_end())).collect()
+        textwrap::wrap(text, wrap_options(width, first, hanging))
+            .iter()
+            .map(|line| format!("{}\n", line.trim_end()))
+            .collect()
     }
 
     #[test]
