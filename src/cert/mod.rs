@@ -5,6 +5,7 @@
 pub mod bundle;
 mod constraints;
 pub mod fix;
+mod memo;
 mod oid;
 mod parts;
 mod path;

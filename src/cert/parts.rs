@@ -33,7 +33,7 @@ pub struct Parts {
 }
 
 /// The signature algorithm, as Chromium tells acceptable ones apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum SigAlgorithm {
     RsaPkcs1(Hash),
     RsaPss(Hash),
@@ -43,7 +43,7 @@ pub enum SigAlgorithm {
     Other,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Hash {
     Md2,
     Md5,

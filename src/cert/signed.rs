@@ -1,12 +1,19 @@
 //! Whether a certificate's signature verifies under an issuer's public key,
 //! with the algorithms and key sizes Chromium's verifier accepts, and
 //! whether a key is one Chromium accepts at all.
+//!
+//! Each signature is checked once per process (`KNOWN`): the chain's
+//! certificates are mostly the same from target to target, and a P-256
+//! verification costs more than the rest of a certificate's analysis. The
+//! server's CertificateVerify, which proves something about one connection,
+//! is not a certificate's signature and is checked on every handshake.
 
 use ring::signature::{self as alg, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+use super::memo::Memo;
 use super::parts::{Hash, Parts, SigAlgorithm};
 
 /// The outcome of checking one signature.
@@ -22,9 +29,34 @@ pub enum Signed {
 /// The smallest RSA modulus Chromium's verifier accepts, in bits.
 pub const MIN_RSA_BITS: usize = 1024;
 
+/// Outcomes already known, by algorithm and a SHA-256 digest of key, signed
+/// bytes and signature (32 bytes an entry, where the bytes are kilobytes).
+static KNOWN: Memo<(SigAlgorithm, [u8; 32]), Signed> = Memo::new(1024);
+
 /// Checks `parts`' signature with the key in `issuer_spki` (subjectPublicKeyInfo
-/// without its outer SEQUENCE header).
+/// without its outer SEQUENCE header); the same bytes checked before give the
+/// outcome they gave then.
 pub fn check(parts: &Parts, issuer_spki: &[u8]) -> Signed {
+    let key = (parts.algorithm, digest(parts, issuer_spki));
+    KNOWN.get(&key).unwrap_or_else(|| {
+        let signed = verify(parts, issuer_spki);
+        KNOWN.insert(key, signed);
+        signed
+    })
+}
+
+/// SHA-256 over the key, the signed bytes and the signature, each preceded by its length.
+fn digest(parts: &Parts, issuer_spki: &[u8]) -> [u8; 32] {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for bytes in [issuer_spki, &parts.tbs, &parts.signature] {
+        context.update(&(bytes.len() as u64).to_be_bytes());
+        context.update(bytes);
+    }
+    context.finish().as_ref().try_into().expect("SHA-256 is 32 bytes")
+}
+
+/// Verifies the signature with ring, every time.
+fn verify(parts: &Parts, issuer_spki: &[u8]) -> Signed {
     if !parts.algorithm.acceptable() {
         return Signed::Unacceptable;
     }
@@ -126,6 +158,36 @@ pub(super) fn sequence(contents: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cert::CertFacts;
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+
+    fn fixture(name: &str) -> CertFacts {
+        let path = format!("{}/tests/fixtures/certs/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+        CertFacts::parse(&CertificateDer::from_pem_file(path).expect("fixture")).expect("parses")
+    }
+
+    #[test]
+    fn a_remembered_outcome_is_the_one_ring_gives() {
+        let (leaf, intermediate) = (fixture("leaf"), fixture("intermediate"));
+        let mut forged = leaf.parts.clone();
+        *forged.tbs.last_mut().expect("non-empty") ^= 1;
+        let mut sha1 = leaf.parts.clone();
+        sha1.algorithm = SigAlgorithm::Ecdsa(Hash::Sha1);
+        let cases = [
+            (&leaf.parts, &intermediate.parts.spki, Signed::Valid),
+            (&forged, &intermediate.parts.spki, Signed::Invalid),
+            (&leaf.parts, &leaf.parts.spki, Signed::Invalid),
+            (&sha1, &intermediate.parts.spki, Signed::Unacceptable),
+        ];
+        // Twice over: the second round is answered from the memo, in either order.
+        for round in 0..2 {
+            for (parts, key, expected) in cases {
+                assert_eq!(verify(parts, key), expected, "round {round}");
+                assert_eq!(check(parts, key), expected, "round {round}");
+            }
+        }
+    }
 
     #[test]
     fn wraps_contents_in_a_sequence_header() {
