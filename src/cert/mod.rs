@@ -14,6 +14,7 @@ mod validity;
 mod verify;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 
@@ -84,7 +85,7 @@ impl Chain {
         let certs = der
             .iter()
             .enumerate()
-            .map(|(i, d)| CertFacts::parse(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason }))
+            .map(|(i, d)| CertFacts::parse_remembered(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason }))
             .collect::<Result<Vec<_>, _>>()?;
         let (path, mut problems, anchor_key) = verify::search(&certs, roots, now);
         // CertVerifyProc adds this after path building, for publicly trusted roots only.
@@ -195,7 +196,21 @@ pub struct Signature {
     pub weak_hash: Option<&'static str>,
 }
 
+/// Facts already worked out, by DER: a certificate sent to many targets is
+/// parsed once (see `memo`).
+static PARSED: memo::Memo<Vec<u8>, Arc<CertFacts>> = memo::Memo::new(256);
+
 impl CertFacts {
+    /// `parse`, remembered: DER parsed before gives a copy of the facts it gave then.
+    pub fn parse_remembered(der: &[u8]) -> Result<CertFacts, BadCertificate> {
+        if let Some(known) = PARSED.get(der) {
+            return Ok(CertFacts::clone(&known));
+        }
+        let facts = Arc::new(CertFacts::parse(der)?);
+        PARSED.insert(der.to_vec(), Arc::clone(&facts));
+        Ok(Arc::unwrap_or_clone(facts))
+    }
+
     pub fn parse(der: &[u8]) -> Result<CertFacts, BadCertificate> {
         let (_, cert) = X509Certificate::from_der(der).map_err(|e| BadCertificate(e.to_string()))?;
         let (dns_names, ip_addrs) = alt_names(&cert);
@@ -515,5 +530,21 @@ mod tests {
     #[test]
     fn garbage_is_not_a_certificate() {
         assert!(CertFacts::parse(b"not der").is_err());
+        // Twice: an error is not remembered as anything else.
+        assert!(CertFacts::parse_remembered(b"not der").is_err());
+        assert!(CertFacts::parse_remembered(b"not der").is_err());
+    }
+
+    #[test]
+    fn remembered_facts_are_the_parsed_ones() {
+        use rustls_pki_types::pem::PemObject;
+        for round in 0..2 {
+            for name in ["leaf", "intermediate", "root", "leaf-sha1"] {
+                let path = format!("{}/tests/fixtures/certs/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+                let der = CertificateDer::from_pem_file(path).expect("fixture");
+                let parsed = CertFacts::parse(&der).expect("parses");
+                assert_eq!(CertFacts::parse_remembered(&der), Ok(parsed), "{name}, round {round}");
+            }
+        }
     }
 }
