@@ -13,9 +13,13 @@
 //! target/release/examples/floor CA.pem HOST IP:PORT [COUNT [CONCURRENCY]]
 //! ```
 //!
-//! It prints one JSON line — `{"targets":…,"ok":…,"seconds":…,"per_second":…}`
-//! — and exits 1 when any target failed.
+//! A HOST with `{i}` in it names a host per target: target 1 asks for
+//! HOST with `{i}` replaced by 1, and so on (bench/run's row of distinct
+//! chains, a virtual host each). It prints one JSON line —
+//! `{"targets":…,"ok":…,"seconds":…,"per_second":…}` — and exits 1 when any
+//! target failed.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +42,8 @@ struct Plan {
     host: ServerName<'static>,
     addr: SocketAddr,
     request: Vec<u8>,
+    /// HOST when it has `{i}`: a host per target.
+    pattern: Option<String>,
     count: usize,
     concurrency: usize,
 }
@@ -74,12 +80,14 @@ fn plan(args: Vec<String>) -> Result<Plan, Error> {
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.resumption = Resumption::disabled();
-    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").into_bytes();
+    let pattern = host.contains("{i}").then(|| host.clone());
+    let host = host.replace("{i}", "1");
     Ok(Plan {
         connector: TlsConnector::from(Arc::new(config)),
-        host: ServerName::try_from(host.clone())?,
+        request: request(&host),
+        host: ServerName::try_from(host)?,
         addr: addr.parse()?,
-        request,
+        pattern,
         count,
         concurrency: concurrency.max(1),
     })
@@ -92,8 +100,8 @@ async fn run(plan: Arc<Plan>) -> usize {
     while started < plan.count || !running.is_empty() {
         while started < plan.count && running.len() < plan.concurrency {
             let plan = Arc::clone(&plan);
-            running.spawn(async move { fetch(&plan).await });
             started += 1;
+            running.spawn(async move { fetch(&plan, started).await });
         }
         if let Some(done) = running.join_next().await {
             ok += usize::from(matches!(done, Ok(Ok(()))));
@@ -102,12 +110,24 @@ async fn run(plan: Arc<Plan>) -> usize {
     ok
 }
 
-/// One target: connect, handshake (the chain verified), GET, read to the end.
-async fn fetch(plan: &Plan) -> Result<(), Error> {
+/// The request for `host`.
+fn request(host: &str) -> Vec<u8> {
+    format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").into_bytes()
+}
+
+/// Target `i` (from 1): connect, handshake (the chain verified), GET, read to the end.
+async fn fetch(plan: &Plan, i: usize) -> Result<(), Error> {
+    let (host, request) = match &plan.pattern {
+        None => (plan.host.clone(), Cow::Borrowed(plan.request.as_slice())),
+        Some(pattern) => {
+            let host = pattern.replace("{i}", &i.to_string());
+            (ServerName::try_from(host.clone())?, Cow::Owned(request(&host)))
+        }
+    };
     let tcp = TcpStream::connect(plan.addr).await?;
     tcp.set_nodelay(true)?;
-    let mut tls = plan.connector.connect(plan.host.clone(), tcp).await?;
-    tls.write_all(&plan.request).await?;
+    let mut tls = plan.connector.connect(host, tcp).await?;
+    tls.write_all(&request).await?;
     let mut answer = Vec::with_capacity(1024);
     tls.read_to_end(&mut answer).await?;
     if !answer.starts_with(b"HTTP/1.1 200") {
