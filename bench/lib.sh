@@ -127,6 +127,42 @@ leaf() {
     cat "$C/$host.pem" "$C/int.pem" >"$C/$host-chain.pem"
 }
 
+# distinct_chains N PORT: N virtual hosts d1.bench.test … dN.bench.test, each
+# with a chain of its own — its leaf issued by an intermediate of its own,
+# issued by the root — in C/distinct, and their nginx server blocks on
+# 127.0.0.1:PORT in T/servers.d/distinct.conf (which nginx.conf.template
+# includes). No two targets share a certificate, so nothing learnt from one
+# chain serves another. The intermediates share one key and the leaves
+# C/leaf.key: the signatures still differ, as their signed bytes do.
+distinct_chains() {
+    local n=$1 port=$2 i int
+    mkdir -p "$C/distinct" "$T/servers.d"
+    : >"$T/servers.d/distinct.conf"
+    for i in $(seq 1 "$n"); do
+        int=$C/distinct/int$i.pem
+        ossl req -x509 -new -key "$C/int.key" -subj "/O=reqdoctor bench/CN=reqdoctor bench Intermediate $i" \
+            -CA "$C/root.pem" -CAkey "$C/root.key" -days 30 -sha256 \
+            -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -out "$int"
+        ossl req -x509 -new -key "$C/leaf.key" -subj "/CN=d$i.bench.test" -CA "$int" -CAkey "$C/int.key" \
+            -days 30 -sha256 -addext "basicConstraints=critical,CA:FALSE" \
+            -addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=serverAuth" \
+            -addext "subjectAltName=DNS:d$i.bench.test" -out "$C/distinct/d$i.pem"
+        cat "$C/distinct/d$i.pem" "$int" >"$C/distinct/d$i-chain.pem"
+        cat >>"$T/servers.d/distinct.conf" <<EOF
+server {
+    listen 127.0.0.1:$port ssl;
+    server_name d$i.bench.test;
+    ssl_certificate $C/distinct/d$i-chain.pem;
+    ssl_certificate_key $C/leaf.key;
+    location / {
+        return 200 '{"ok":true}\n';
+    }
+}
+EOF
+    done
+}
+
 # --- the fixture of bench/soak and bench/fleet -----------------------------------
 
 # scale_fixture: what bench/soak and bench/fleet share, in $T: the test CA

@@ -267,6 +267,43 @@ def pair_ratios(n):
     return [ratio for _, ratio in sorted(ratios)]
 
 
+def distinct_table():
+    """The pairs of targets with a chain each (distinctK-N-C.json beside distinctK-floor-N-C.json), if run."""
+    pairs = []
+    for path in glob.glob(os.path.join(R, "distinct*-*-*.json")):
+        m = re.fullmatch(r"distinct(\d+)-(\d+)-(\d+)\.json", os.path.basename(path))
+        if m:
+            k, n, c = m.groups()
+            pairs.append((int(k), batch_of(path, f"distinct{k}-floor-{n}-{c}.json")))
+    if not pairs:
+        return
+    pairs.sort(key=lambda kb: kb[0])
+    n = pairs[0][1]["n"]
+    emit(f"**Each target a chain of its own** (not a target; the worst case for what reqdoctor remembers across "
+         f"targets): `https://d1.bench.test/` … `https://d{n}.bench.test/`, {n:,} virtual hosts of the same nginx, "
+         "each with its own leaf and its own intermediate, so no certificate is met twice; the floor asks for the "
+         f"same hosts (`examples/floor CA 'd{{i}}.bench.test' 127.0.0.1:PORT {n} {DEFAULT_CONCURRENCY}`). "
+         "Pairs taking turns:")
+    emit()
+    emit("| pair | targets/s | floor targets/s | × floor | reqdoctor CPU ms/target | peak RSS MiB | "
+         "nginx CPU ms/target | verdicts | exit code |")
+    emit("|--:|--:|--:|--:|--:|--:|--:|---|--:|")
+    tck = int(read("clk_tck.txt", "100"))
+    ratios = []
+    for k, b in pairs:
+        floor = b.get("floor_rate")
+        if floor:
+            ratios.append(b["rate"] / floor)
+        floor_text, vs_floor = (f"{floor:,.0f}", f"{b['rate'] / floor:.2f}") if floor else ("failed", "?")
+        emit(f"| {k} | {b['rate']:,.0f} | {floor_text} | {vs_floor} | {1000 * b['cpu'] / b['n']:.2f} | "
+             f"{b['rss_mib']:.1f} | {b['nginx_ticks'] / tck * 1000 / b['n']:.2f} | {verdicts_of(b)} | "
+             f"{b['exit_code']} |")
+    emit()
+    if ratios:
+        emit(f"Median × floor with a chain each: {median_of(ratios):.2f}.")
+        emit()
+
+
 def instructions_table():
     """What one target costs each client in instructions (bench/instructions.py), or why it was not counted."""
     skip = read("instructions.skip").strip()
@@ -370,6 +407,7 @@ if not os.path.exists(os.path.join(R, "batch.skip")):
                         mb <= SCALE_LIMIT_MB))
     else:
         targets.append((f"100,000 targets in ≤ {SCALE_LIMIT_MB:.0f} MB", "not measured", None))
+    distinct_table()
     instructions_table()
     if batches and raw_rate:
         biggest = max(b["n"] for b in batches)
