@@ -85,7 +85,9 @@ impl Chain {
         let certs = der
             .iter()
             .enumerate()
-            .map(|(i, d)| CertFacts::parse_remembered(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason }))
+            .map(|(i, d)| {
+                CertFacts::parse_remembered(d).map_err(|reason| ChainError::Unparseable { position: i + 1, reason })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let (path, mut problems, anchor_key) = verify::search(&certs, roots, now);
         // CertVerifyProc adds this after path building, for publicly trusted roots only.
