@@ -254,30 +254,29 @@ def batch_of(path, floor_name=None):
     return b
 
 
+def pairs_of(prefix):
+    """The pairs bench/run ran taking turns, PREFIXK-N-C.json beside the floor's PREFIXK-floor-N-C.json:
+    [(K, the batch's figures with the floor's rate)], in order of K."""
+    pairs = []
+    for path in glob.glob(os.path.join(R, f"{prefix}*-*-*.json")):
+        m = re.fullmatch(rf"{prefix}(\d+)-(\d+)-(\d+)\.json", os.path.basename(path))
+        if m:
+            k, n, c = m.groups()
+            pairs.append((int(k), batch_of(path, f"{prefix}{k}-floor-{n}-{c}.json")))
+    return sorted(pairs, key=lambda kb: kb[0])
+
+
 def pair_ratios(n):
     """reqdoctor's rate ÷ the floor's in the pairs bench/run ran after the rows (pairK-N-C.json), in order."""
-    ratios = []
-    for path in glob.glob(os.path.join(R, f"pair*-{n}-{DEFAULT_CONCURRENCY}.json")):
-        m = re.fullmatch(r"pair(\d+)-\d+-\d+\.json", os.path.basename(path))
-        if not m:
-            continue
-        p = batch_of(path, f"pair{m.group(1)}-floor-{n}-{DEFAULT_CONCURRENCY}.json")
-        if p.get("floor_rate"):
-            ratios.append((int(m.group(1)), p["rate"] / p["floor_rate"]))
-    return [ratio for _, ratio in sorted(ratios)]
+    return [p["rate"] / p["floor_rate"] for _, p in pairs_of("pair")
+            if p["n"] == n and p["concurrency"] == DEFAULT_CONCURRENCY and p.get("floor_rate")]
 
 
 def distinct_table():
     """The pairs of targets with a chain each (distinctK-N-C.json beside distinctK-floor-N-C.json), if run."""
-    pairs = []
-    for path in glob.glob(os.path.join(R, "distinct*-*-*.json")):
-        m = re.fullmatch(r"distinct(\d+)-(\d+)-(\d+)\.json", os.path.basename(path))
-        if m:
-            k, n, c = m.groups()
-            pairs.append((int(k), batch_of(path, f"distinct{k}-floor-{n}-{c}.json")))
+    pairs = pairs_of("distinct")
     if not pairs:
         return
-    pairs.sort(key=lambda kb: kb[0])
     n = pairs[0][1]["n"]
     emit(f"**Each target a chain of its own** (not a target; the worst case for what reqdoctor remembers across "
          f"targets): `https://d1.bench.test/` … `https://d{n}.bench.test/`, {n:,} virtual hosts of the same nginx, "
@@ -288,7 +287,6 @@ def distinct_table():
     emit("| pair | targets/s | floor targets/s | × floor | reqdoctor CPU ms/target | peak RSS MiB | "
          "nginx CPU ms/target | verdicts | exit code |")
     emit("|--:|--:|--:|--:|--:|--:|--:|---|--:|")
-    tck = int(read("clk_tck.txt", "100"))
     ratios = []
     for k, b in pairs:
         floor = b.get("floor_rate")
