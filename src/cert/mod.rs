@@ -199,7 +199,8 @@ pub struct Signature {
 }
 
 /// Facts already worked out, by DER: a certificate sent to many targets is
-/// parsed once (see `memo`).
+/// parsed once (see `memo`). Kept behind an `Arc`, so a lookup holds the lock
+/// for a reference count, and the copy is made outside it.
 static PARSED: memo::Memo<Vec<u8>, Arc<CertFacts>> = memo::Memo::new(256);
 
 impl CertFacts {
@@ -208,9 +209,9 @@ impl CertFacts {
         if let Some(known) = PARSED.get(der) {
             return Ok(CertFacts::clone(&known));
         }
-        let facts = Arc::new(CertFacts::parse(der)?);
-        PARSED.insert(der.to_vec(), Arc::clone(&facts));
-        Ok(Arc::unwrap_or_clone(facts))
+        let facts = CertFacts::parse(der)?;
+        PARSED.insert(der.to_vec(), Arc::new(facts.clone()));
+        Ok(facts)
     }
 
     pub fn parse(der: &[u8]) -> Result<CertFacts, BadCertificate> {
