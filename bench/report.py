@@ -91,8 +91,12 @@ def met(ok):
 
 
 def median_of(values):
+    """The median; of an even count, the mean of the middle two (not the upper one, which flatters a ratio)."""
     values = sorted(values)
-    return values[len(values) // 2] if values else None
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
 # --- machine ------------------------------------------------------------------
