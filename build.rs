@@ -9,6 +9,12 @@
 //! its roots, in `OUT_DIR`, so that start-up reads the releases without
 //! scanning past the 250 roots it may never need.
 //!
+//! And it hands the linker `data/reqdoctor.order` (made by `bench/order`): the
+//! functions a diagnosis runs, placed side by side so that a run touches
+//! fewer pages of code (docs/performance.md, "Function order"). Only for a
+//! release build linked by rustc's own lld, the one linker that reads such a
+//! file; names the build lacks are skipped without a word.
+//!
 //! Cargo reruns this script when HEAD moves: on a change to the HEAD file and
 //! to the file of the branch it points to (both found with `git rev-parse
 //! --git-path`, so a worktree, whose `.git` is a file, works too) or to
@@ -30,6 +36,42 @@ fn main() {
     // The exporter's reqdoctor_build_info{revision}: empty when unknown.
     println!("cargo:rustc-env=REQDOCTOR_REVISION={}", commit.unwrap_or_default());
     split_android_roots(&manifest_dir, &PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")));
+    order_functions(&manifest_dir);
+}
+
+/// Asks lld to lay out the binary's code in `data/reqdoctor.order`'s order.
+fn order_functions(manifest_dir: &Path) {
+    println!("cargo:rerun-if-changed=data/reqdoctor.order");
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
+    let order = manifest_dir.join("data/reqdoctor.order");
+    if !order.exists() || !links_with_rust_lld() {
+        return;
+    }
+    println!("cargo:rustc-link-arg-bin=reqdoctor=-Wl,--symbol-ordering-file={}", order.display());
+    println!("cargo:rustc-link-arg-bin=reqdoctor=-Wl,--no-warn-symbol-ordering");
+}
+
+/// Whether this is a release build that rustc links with its own lld: on
+/// x86_64 Linux from Rust 1.90 on, unless a linker is configured or the
+/// flags choose another one (GNU ld refuses `--symbol-ordering-file`).
+fn links_with_rust_lld() -> bool {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    let chooses_linker = ["linker", "fuse-ld", "link-self-contained"].iter().any(|word| flags.contains(word));
+    var("PROFILE") == "release"
+        && var("TARGET") == "x86_64-unknown-linux-gnu"
+        && std::env::var_os("RUSTC_LINKER").is_none()
+        && !chooses_linker
+        && rustc_minor().is_some_and(|minor| minor >= 90)
+}
+
+/// The minor version of the rustc cargo builds with (`1.95.0` → 95).
+fn rustc_minor() -> Option<u32> {
+    let rustc = std::env::var_os("RUSTC")?;
+    let output = Command::new(rustc).arg("-vV").output().ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    let release = text.lines().find_map(|line| line.strip_prefix("release: "))?;
+    release.split('.').nth(1)?.parse().ok()
 }
 
 /// Writes `android-head.json` (every field but `roots`) and
