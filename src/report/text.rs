@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use colored::{Color, Colorize};
+use textwrap::core::display_width;
 
 use super::fold::{Line, fold};
 use super::waterfall;
@@ -201,11 +202,72 @@ impl Pen {
             // What textwrap writes for a line that fits, without measuring each word.
             return writeln!(out, "{first}{}", text.trim_end());
         }
+        if plain(text) {
+            return wrap_plain(out, first, hanging, text, self.width);
+        }
         for line in textwrap::wrap(text, wrap_options(self.width, first, hanging)) {
             writeln!(out, "{}", line.trim_end())?;
         }
         Ok(())
     }
+}
+
+/// The lines textwrap's first fit (`wrap_options`) makes of [`plain`] text,
+/// where a byte is a column: words end at spaces, a word wider than a
+/// hanging line is cut into pieces that fit one, and with a `first` the first
+/// word may start the second line (textwrap puts an empty word before it).
+/// Written as they are found, with no word measured in Unicode or collected.
+fn wrap_plain(out: &mut dyn Write, first: &str, hanging: &str, text: &str, width: usize) -> io::Result<()> {
+    let widths = [display_width(first), display_width(hanging)].map(|indent| width.saturating_sub(indent));
+    let (mut lines, mut start, mut end, mut used) = (0, 0, 0, 0);
+    let mut on_line = usize::from(!first.is_empty());
+    for piece in pieces(text, widths[1]) {
+        if used + piece.word.len() > widths[lines.min(1)] && on_line > 0 {
+            write_line(out, if lines == 0 { first } else { hanging }, &text[start..end])?;
+            (lines, start, used, on_line) = (lines + 1, piece.start, 0, 0);
+        }
+        used += piece.word.len() + piece.space;
+        end = piece.start + piece.word.len();
+        on_line += 1;
+    }
+    write_line(out, if lines == 0 { first } else { hanging }, &text[start..end])
+}
+
+fn write_line(out: &mut dyn Write, indent: &str, text: &str) -> io::Result<()> {
+    match text {
+        "" => writeln!(out, "{}", indent.trim_end()),
+        text => writeln!(out, "{indent}{text}"),
+    }
+}
+
+/// A word of plain text (cut to fit when too wide), where it starts, and the
+/// spaces after it (none after a piece that is not a word's last).
+struct Piece<'a> {
+    start: usize,
+    word: &'a str,
+    space: usize,
+}
+
+/// The words of `text` in order, each wider than `limit` cut into pieces of
+/// `limit` bytes (one, if `limit` is 0), as textwrap's `break_words` does.
+fn pieces(text: &str, limit: usize) -> impl Iterator<Item = Piece<'_>> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let rest = &text[at..];
+        let word_len = rest.find(' ').unwrap_or(rest.len());
+        if word_len == 0 {
+            return None;
+        }
+        let cut = limit.max(1);
+        let piece = if word_len > limit && word_len > cut {
+            Piece { start: at, word: &rest[..cut], space: 0 }
+        } else {
+            let space = rest[word_len..].bytes().take_while(|&b| b == b' ').count();
+            Piece { start: at, word: &rest[..word_len], space }
+        };
+        at += piece.word.len() + piece.space;
+        Some(piece)
+    })
 }
 
 /// How textwrap wraps the report's lines: `first` before the first line,
@@ -224,10 +286,13 @@ fn wrap_options<'a>(width: usize, first: &'a str, hanging: &'a str) -> textwrap:
 /// line break. Most summaries do, and textwrap would measure every word of
 /// them to find nothing to wrap.
 fn fits_one_line(first: &str, text: &str, width: usize) -> bool {
-    let plain = text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control());
-    plain
-        && text.starts_with(|c: char| c != ' ')
-        && textwrap::core::display_width(first) + text.trim_end().len() <= width
+    plain(text) && display_width(first) + text.trim_end().len() <= width
+}
+
+/// ASCII text without control characters (a byte is a column) that starts
+/// with a word.
+fn plain(text: &str) -> bool {
+    text.is_ascii() && !text.bytes().any(|b| b.is_ascii_control()) && text.starts_with(|c: char| c != ' ')
 }
 
 /// Applies colour only when asked, so tests and pipes get plain text.
@@ -259,6 +324,36 @@ mod tests {
             .iter()
             .map(|line| format!("{}\n", line.trim_end()))
             .collect()
+    }
+
+    #[test]
+    fn plain_text_is_wrapped_as_textwrap_wraps_it() {
+        let firsts = ["", "  ", "  \u{2713} ", "  \x1b[32m\u{2713}\x1b[0m ", "  tls.handshake    "];
+        let hangings = ["", "  ", "                     "];
+        let texts = [
+            "the chain leads to the trusted root 'reqdoctor bench Root CA' (--ca-file /tmp/fx/t/certs/root.pem)",
+            "two  spaces   inside, and trailing ones   ",
+            "a b c d e f g h i j k l m n o p q r s t u v w x y z",
+            "x averyveryverylongwordthatcannotbebrokenanywhereatallnotevenonce and more words after it",
+            "averyveryverylongwordthatcannotbebrokenanywhereatallnotevenonce",
+            "ICP filing of good.bench.test cannot be verified from outside; look it up at https://beian.miit.gov.cn",
+            "w",
+        ];
+        for width in 0..=110 {
+            for (first, hanging, text) in
+                firsts.iter().flat_map(|f| hangings.map(|h| (f, h))).flat_map(|(f, h)| texts.map(|t| (*f, h, t)))
+            {
+                let pen = Pen { paint: Painter { color: false }, width, lang: Lang::En };
+                let mut out = Vec::new();
+                pen.wrap(&mut out, first, hanging, text).expect("written to a Vec");
+                let written = String::from_utf8(out).expect("UTF-8");
+                assert_eq!(
+                    written,
+                    by_textwrap(first, hanging, text, width),
+                    "{first:?} {hanging:?} {text:?} at {width}"
+                );
+            }
+        }
     }
 
     #[test]
