@@ -131,6 +131,9 @@ pub async fn connect_all(
     let mut cutoff = deadline;
     loop {
         tokio::select! {
+            // The connections first: once the last one is in, the timer is never
+            // armed (an earlier timer wakes the runtime's I/O driver to re-arm it).
+            biased;
             joined = tasks.join_next() => {
                 let Some(Ok((index, result, elapsed))) = joined else { break };
                 match result {
