@@ -163,9 +163,9 @@ EOF
     done
 }
 
-# --- the fixture of bench/soak and bench/fleet -----------------------------------
+# --- the fixture of bench/soak, bench/fleet and bench/order --------------------
 
-# scale_fixture: what bench/soak and bench/fleet share, in $T: the test CA
+# scale_fixture: what bench/soak, bench/fleet and bench/order share, in $T: the test CA
 # (CA=$C/root.pem), bench/run's nginx (bench/nginx.conf.template, all CPUs,
 # session caches off: every probe is a full handshake) on 127.0.0.1:$PORT,
 # whose default server good.bench.test has a certificate also valid for
@@ -193,6 +193,7 @@ scale_fixture() {
     leaf good.bench.test "$(stamp '-1 day')" "$(stamp '+90 days')" '*.fleet.bench.test'
     leaf redirect.bench.test "$(stamp '-1 day')" "$(stamp '+90 days')"
     leaf expired.bench.test "$(stamp '-60 days')" "$(stamp '-30 days')"
+    leaf h3.bench.test "$(stamp '-1 day')" "$(stamp '+90 days')" # the template serves it too
     CA=$C/root.pem
     PORT=$(free_port tcp)
     user_line="# (not root: nginx keeps the current user)"
