@@ -198,10 +198,6 @@ impl Pen {
     /// `first` (which may carry colour) then `text`, wrapped to the width, the
     /// lines after the first starting with `hanging`.
     pub fn wrap(&self, out: &mut dyn Write, first: &str, hanging: &str, text: &str) -> io::Result<()> {
-        if fits_one_line(first, text, self.width) {
-            // What textwrap writes for a line that fits, without measuring each word.
-            return writeln!(out, "{first}{}", text.trim_end());
-        }
         if plain(text) {
             return wrap_plain(out, first, hanging, text, self.width);
         }
@@ -259,7 +255,7 @@ fn pieces(text: &str, limit: usize) -> impl Iterator<Item = Piece<'_>> {
             return None;
         }
         let cut = limit.max(1);
-        let piece = if word_len > limit && word_len > cut {
+        let piece = if word_len > cut {
             Piece { start: at, word: &rest[..cut], space: 0 }
         } else {
             let space = rest[word_len..].bytes().take_while(|&b| b == b' ').count();
@@ -279,14 +275,6 @@ fn wrap_options<'a>(width: usize, first: &'a str, hanging: &'a str) -> textwrap:
         .word_splitter(textwrap::WordSplitter::NoHyphenation)
         // Optimal fit may let a line overflow by a column; first fit never does.
         .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
-}
-
-/// Whether `first` then `text` fit in `width` columns as they are: plain
-/// ASCII `text` (one column a byte) that starts with a word and holds no
-/// line break. Most summaries do, and textwrap would measure every word of
-/// them to find nothing to wrap.
-fn fits_one_line(first: &str, text: &str, width: usize) -> bool {
-    plain(text) && display_width(first) + text.trim_end().len() <= width
 }
 
 /// ASCII text without control characters (a byte is a column) that starts
